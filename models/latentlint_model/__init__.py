@@ -1,0 +1,1 @@
+"""Latent Lint model conversion: GGUF (SmolLM2) -> ONNX graph + tokenizer.json."""

@@ -1,0 +1,168 @@
+"""Build the Latent Lint ONNX graph (Llama decoder, no KV cache) with onnx.helper.
+
+Interface (fixed; the TS runtime depends on it):
+  inputs  input_ids int64 [batch, seq], attention_mask int64 [batch, seq] (1 real, 0 pad; padding
+          on the RIGHT, so position ids are 0..seq-1 in every row), read_positions int64 [batch, npos]
+  outputs (float32, gathered at read_positions)
+          resid [b, p, L+1, H], attn_out [b, p, L, H], mlp_out [b, p, L, H],
+          mlp_act [b, p, L, I], logits [b, p, V]
+"""
+import numpy as np
+import onnx
+from onnx import TensorProto as TP
+from onnx import helper, numpy_helper
+
+OPSET = 17
+IR_VERSION = 8  # loadable by every onnxruntime >= 1.14, including onnxruntime-node 1.30
+NEG = -1e9      # finite mask value: a fully padded row gets a uniform softmax instead of NaN
+
+
+class G:
+    """Tiny graph-building helper: unique names, constants, node creation."""
+
+    def __init__(self):
+        self.nodes, self.inits, self.n = [], [], 0
+
+    def name(self, base):
+        self.n += 1
+        return f"{base}_{self.n}"
+
+    def init(self, name, arr):
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        return name
+
+    def const(self, arr, dtype=np.int64):
+        return self.init(self.name("c"), np.asarray(arr, dtype=dtype))
+
+    def op(self, op_type, inputs, base=None, **attrs):
+        out = self.name(base or op_type.lower())
+        self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, **attrs))
+        return out
+
+
+def build_model(cfg, W, n_layers=None):
+    L = cfg["n_layers"] if n_layers is None else n_layers
+    assert 1 <= L <= cfg["n_layers"]
+    H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
+    nh, nkv, hd = cfg["n_heads"], cfg["n_kv_heads"], cfg["head_dim"]
+    rep, half, eps = nh // nkv, hd // 2, cfg["rms_norm_eps"]
+    g = G()
+
+    embed = g.init("embed_tokens", W["embed"].astype(np.float32))
+    eps_c = g.const([eps], np.float32)
+
+    def rmsnorm(x, w_name):
+        ms = g.op("ReduceMean", [g.op("Mul", [x, x])], axes=[-1], keepdims=1)
+        inv = g.op("Reciprocal", [g.op("Sqrt", [g.op("Add", [ms, eps_c])])])
+        return g.op("Mul", [g.op("Mul", [x, inv]), w_name], base="rmsnorm")
+
+    # --- shapes, positions, rotary tables -------------------------------------------------------
+    ids_shape = g.op("Shape", ["input_ids"])
+    B = g.op("Gather", [ids_shape, g.const(0)], axis=0)
+    T = g.op("Gather", [ids_shape, g.const(1)], axis=0)
+    pos = g.op("Range", [g.const(0), T, g.const(1)])                      # [T]
+    inv_freq = (1.0 / cfg["rope_theta"] ** (np.arange(0, hd, 2, dtype=np.float64) / hd)).astype(np.float32)
+    freqs = g.op("Mul", [g.op("Unsqueeze", [g.op("Cast", [pos], to=TP.FLOAT), g.const([1])]),
+                         g.const(inv_freq[None, :], np.float32)])         # [T, hd/2]
+    emb = g.op("Concat", [freqs, freqs], axis=-1)                         # [T, hd] (rotate_half layout)
+    cos, sin = g.op("Cos", [emb]), g.op("Sin", [emb])
+
+    # --- additive attention bias: causal AND key-not-padding, shape [B,1,1,T,T] ----------------
+    q_idx = g.op("Unsqueeze", [pos, g.const([1])])
+    k_idx = g.op("Unsqueeze", [pos, g.const([0])])
+    causal = g.op("LessOrEqual", [k_idx, q_idx])                          # [T, T]
+    key_ok = g.op("Unsqueeze", [g.op("Cast", ["attention_mask"], to=TP.BOOL), g.const([1, 2, 3])])
+    allowed = g.op("And", [causal, key_ok])                               # [B,1,1,T,T]
+    bias = g.op("Where", [allowed, g.const([0.0], np.float32), g.const([NEG], np.float32)])
+
+    # --- flat gather indices: b*T + read_positions ---------------------------------------------
+    b_off = g.op("Mul", [g.op("Range", [g.const(0), B, g.const(1)]), T])
+    flat_idx = g.op("Reshape", [g.op("Add", ["read_positions", g.op("Unsqueeze", [b_off, g.const([1])])]),
+                                g.const([-1])])
+    rp_shape = g.op("Shape", ["read_positions"])                          # [B, P]
+
+    def gather(x, d):  # [B,T,d] -> [B*P, 1, d]
+        flat = g.op("Reshape", [x, g.const([-1, d])])
+        return g.op("Unsqueeze", [g.op("Gather", [flat, flat_idx], axis=0), g.const([1])])
+
+    def stack(parts, d, out_name):  # list of [B*P,1,d] -> [B,P,len,d]
+        cat = g.op("Concat", parts, axis=1) if len(parts) > 1 else parts[0]
+        shape = g.op("Concat", [rp_shape, g.const([len(parts), d])], axis=0)
+        g.nodes.append(helper.make_node("Reshape", [cat, shape], [out_name], name=out_name))
+
+    def rope(x):  # x [B, heads, T, hd]
+        x1 = g.op("Slice", [x, g.const([0]), g.const([half]), g.const([-1])])
+        x2 = g.op("Slice", [x, g.const([half]), g.const([hd]), g.const([-1])])
+        rot = g.op("Concat", [g.op("Neg", [x2]), x1], axis=-1)
+        return g.op("Add", [g.op("Mul", [x, cos]), g.op("Mul", [rot, sin])], base="rope")
+
+    def linear(x, w, name):  # w is (out, in); store transposed so MatMul(x, W^T)
+        return g.op("MatMul", [x, g.init(name, np.ascontiguousarray(w.T.astype(np.float32)))], base="mm")
+
+    x = g.op("Gather", [embed, "input_ids"], axis=0)                       # [B,T,H]
+    resid, attn_outs, mlp_outs, acts = [], [], [], []
+    scale = g.const([1.0 / np.sqrt(hd)], np.float32)
+    for i in range(L):
+        Lw = W["layers"][i]
+        resid.append(gather(x, H))
+        h = rmsnorm(x, g.init(f"l{i}.attn_norm", Lw["attn_norm"].astype(np.float32)))
+        q = linear(h, Lw["q"], f"l{i}.q_proj.T")
+        k = linear(h, Lw["k"], f"l{i}.k_proj.T")
+        v = linear(h, Lw["v"], f"l{i}.v_proj.T")
+        heads = lambda t, n: g.op("Transpose", [g.op("Reshape", [t, g.const([0, 0, n, hd])])], perm=[0, 2, 1, 3])  # noqa: E731
+        q, k, v = rope(heads(q, nh)), rope(heads(k, nkv)), heads(v, nkv)  # [B, n, T, hd]
+        # Grouped-query attention without copying K/V: q heads grouped [B, kv, rep, T, hd]
+        # (q head j uses kv head j // rep, as HF's repeat_kv), K/V broadcast over `rep`.
+        q5 = g.op("Reshape", [g.op("Mul", [q, scale]), g.const([0, nkv, rep, -1, hd])])
+        kT5 = g.op("Transpose", [g.op("Unsqueeze", [k, g.const([2])])], perm=[0, 1, 2, 4, 3])
+        v5 = g.op("Unsqueeze", [v, g.const([2])])
+        probs = g.op("Softmax", [g.op("Add", [g.op("MatMul", [q5, kT5]), bias])], axis=-1)
+        ctx = g.op("MatMul", [probs, v5])                                 # [B, kv, rep, T, hd]
+        ctx = g.op("Reshape", [ctx, g.const([0, nh, -1, hd])])
+        ctx = g.op("Reshape", [g.op("Transpose", [ctx], perm=[0, 2, 1, 3]), g.const([0, 0, nh * hd])])
+        a = linear(ctx, Lw["o"], f"l{i}.o_proj.T")
+        attn_outs.append(gather(a, H))
+        x = g.op("Add", [x, a], base="resid")
+        h2 = rmsnorm(x, g.init(f"l{i}.ffn_norm", Lw["ffn_norm"].astype(np.float32)))
+        gt = linear(h2, Lw["gate"], f"l{i}.gate_proj.T")
+        up = linear(h2, Lw["up"], f"l{i}.up_proj.T")
+        act = g.op("Mul", [g.op("Mul", [gt, g.op("Sigmoid", [gt])]), up], base="swiglu")
+        acts.append(gather(act, I))
+        m = linear(act, Lw["down"], f"l{i}.down_proj.T")
+        mlp_outs.append(gather(m, H))
+        x = g.op("Add", [x, m], base="resid")
+    resid.append(gather(x, H))
+
+    stack(resid, H, "resid")
+    stack(attn_outs, H, "attn_out")
+    stack(mlp_outs, H, "mlp_out")
+    stack(acts, I, "mlp_act")
+    # logits only at the gathered positions: final norm, then tied embedding via Gemm(transB) so
+    # the embedding matrix is stored once.
+    last = g.op("Reshape", [resid[-1], g.const([-1, H])])
+    fn = rmsnorm(last, g.init("final_norm", W["final_norm"].astype(np.float32)))
+    lg = g.op("Gemm", [fn, embed], transB=1, base="lm_head")
+    g.nodes.append(helper.make_node("Reshape", [lg, g.op("Concat", [rp_shape, g.const([V])], axis=0)],
+                                    ["logits"], name="logits"))
+
+    f = TP.FLOAT
+    inputs = [helper.make_tensor_value_info(n, TP.INT64, ["batch", d])
+              for n, d in (("input_ids", "seq"), ("attention_mask", "seq"), ("read_positions", "npos"))]
+    outputs = [
+        helper.make_tensor_value_info("resid", f, ["batch", "npos", L + 1, H]),
+        helper.make_tensor_value_info("attn_out", f, ["batch", "npos", L, H]),
+        helper.make_tensor_value_info("mlp_out", f, ["batch", "npos", L, H]),
+        helper.make_tensor_value_info("mlp_act", f, ["batch", "npos", L, I]),
+        helper.make_tensor_value_info("logits", f, ["batch", "npos", V]),
+    ]
+    graph = helper.make_graph(g.nodes, "latent_lint_llama", inputs, outputs, g.inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="latent-lint-convert", producer_version="1")
+    model.ir_version = IR_VERSION
+    model.doc_string = f"{cfg.get('name')} ({L} of {cfg['n_layers']} layers); see models/MODEL_CARD.md"
+    return model
+
+
+def save(model, path):
+    # Serialized whole (fp32 SmolLM2 is ~0.54 GB, under protobuf's 2 GB limit): one file, no sidecar.
+    onnx.save_model(model, str(path))
