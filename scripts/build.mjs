@@ -1,0 +1,41 @@
+// One esbuild bundle per process: client, server, CLI, latent worker, webview.
+import * as esbuild from 'esbuild';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  tsconfig: path.join(root, 'tsconfig.json'),
+};
+
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Native addon: shipped as a package beside the bundles, loaded at run time.
+  external: ['vscode', 'onnxruntime-node'],
+};
+
+const entries = [
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/client/extension.js' },
+  { ...node, entryPoints: ['server/src/server.ts'], outfile: 'dist/server/server.js' },
+  { ...node, entryPoints: ['server/src/cli.ts'], outfile: 'dist/server/cli.js' },
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview/main.js' },
+].filter((entry) => entry.entryPoints.every((file) => fs.existsSync(path.join(root, file))));
+
+const started = Date.now();
+if (watch) {
+  for (const entry of entries) await (await esbuild.context({ ...entry, absWorkingDir: root })).watch();
+  console.log('watching…');
+} else {
+  await Promise.all(entries.map((entry) => esbuild.build({ ...entry, absWorkingDir: root })));
+  console.log(`built ${entries.length} bundles in ${Date.now() - started} ms${production ? ' (production)' : ''}`);
+}

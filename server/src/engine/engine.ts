@@ -1,0 +1,261 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ignore from 'ignore';
+import type {
+  FileResult,
+  Finding,
+  Format,
+  ParsedDocument,
+  Rule,
+  RuleMeta,
+  RuleReport,
+  Severity,
+  UnitScorer,
+} from '../core/types';
+import { FORMATS } from '../formats';
+import { RULES } from '../rules';
+import { docsUrl } from '../rules/docs';
+import { ConfigResolver, type LintConfig } from './config';
+import { IgnoreResolver } from './ignore';
+import { applyDirectives, parseDirectives } from './suppressions';
+import { LineIndex } from './text';
+
+export const PARSE_RULE: RuleMeta = {
+  id: 'parse/invalid-file',
+  category: 'parse',
+  defaultSeverity: 'error',
+  description: 'The file could not be parsed, so it was linted only in part.',
+  docsUrl: docsUrl('parse/invalid-file'),
+  fixable: false,
+};
+
+export const UNUSED_DIRECTIVE_RULE: RuleMeta = {
+  id: 'directives/unused-disable',
+  category: 'hygiene',
+  defaultSeverity: 'warning',
+  description: 'A latent-lint-disable comment that suppresses nothing.',
+  docsUrl: docsUrl('directives/unused-disable'),
+  fixable: true,
+};
+
+const SEVERITY_RANK: Record<Exclude<Severity, 'off'>, number> = { info: 0, warning: 1, error: 2 };
+export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+export interface EngineOptions {
+  rules?: readonly Rule[];
+  formats?: readonly Format[];
+  /** The latent guard, or any asynchronous unit scorer. */
+  scorer?: UnitScorer;
+  /** Severity overrides from editor settings; they win over config files. */
+  severityOverrides?: Record<string, Severity>;
+  maxFileBytes?: number;
+}
+
+export interface LintOptions {
+  /** The user named this file: lint it whatever its name. */
+  explicit?: boolean;
+  signal?: AbortSignal;
+  /** Run the asynchronous scorer too (when the config allows it). */
+  latent?: boolean;
+  /** Use this configuration instead of looking one up. */
+  config?: LintConfig;
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Files in, findings out. Pure: no editor; shared by the language server and the CLI. */
+export class Engine {
+  readonly rules: readonly Rule[];
+  readonly formats: readonly Format[];
+  readonly configs: ConfigResolver;
+  readonly ignores = new IgnoreResolver();
+  scorer?: UnitScorer;
+  severityOverrides: Record<string, Severity>;
+  readonly maxFileBytes: number;
+
+  constructor(options: EngineOptions = {}) {
+    this.rules = options.rules ?? RULES;
+    this.formats = options.formats ?? FORMATS;
+    this.scorer = options.scorer;
+    this.severityOverrides = options.severityOverrides ?? {};
+    this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    this.configs = new ConfigResolver(new Set(this.ruleMetas().map((meta) => meta.id)));
+  }
+
+  /** Every rule's metadata, built-in checks included. */
+  ruleMetas(): RuleMeta[] {
+    const metas = [...this.rules.map((rule) => rule.meta), PARSE_RULE, UNUSED_DIRECTIVE_RULE];
+    const scorerMetas = (this.scorer as { metas?: RuleMeta[] } | undefined)?.metas ?? [];
+    return [...metas, ...scorerMetas];
+  }
+
+  formatFor(filePath: string, text: string, explicit: boolean, config?: LintConfig): Format | undefined {
+    const format = this.formats.find((candidate) => candidate.matches(filePath, text, explicit));
+    if (format || explicit || !config || config.promptFiles.length === 0) return format;
+    // Files the config names as prompts are read as if named by the user.
+    const absolute = path.resolve(filePath);
+    const configured = config.promptFiles.some((glob) => {
+      const base = path.dirname(glob);
+      const relative = path.relative(base, absolute).split(path.sep).join('/');
+      return !relative.startsWith('..') && ignore().add(path.basename(glob)).ignores(relative);
+    });
+    return configured ? this.formats.find((candidate) => candidate.matches(filePath, text, true)) : undefined;
+  }
+
+  parse(filePath: string, text: string, explicit: boolean, config?: LintConfig): ParsedDocument | undefined {
+    return this.formatFor(filePath, text, explicit, config)?.parse(filePath, text);
+  }
+
+  /** Lints text held in memory (an editor buffer, a staged blob). */
+  async lintText(filePath: string, text: string, options: LintOptions = {}): Promise<FileResult> {
+    const config = options.config ?? this.configs.resolveForFile(filePath);
+    const result: FileResult = { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [] };
+    const document = this.parse(filePath, text, options.explicit ?? false, config);
+    if (!document) {
+      result.notes.push('No format reads this file; it was not linted.');
+      return result;
+    }
+    result.format = document.format;
+    const lines = new LineIndex(text);
+    const findings: Finding[] = [];
+    const add = (meta: Pick<RuleMeta, 'id' | 'defaultSeverity' | 'docsUrl'>, report: RuleReport): void => {
+      const severity = this.severityFor(meta.id, meta.defaultSeverity, config);
+      if (severity === 'off' || SEVERITY_RANK[severity] < SEVERITY_RANK[config.minSeverity]) return;
+      findings.push({
+        ruleId: meta.id,
+        severity,
+        message: report.message,
+        span: report.span,
+        range: lines.rangeOf(report.span),
+        docsUrl: meta.docsUrl,
+        fix: report.fix,
+        data: report.data,
+      });
+    };
+
+    for (const problem of document.problems) add(PARSE_RULE, { span: problem.span, message: problem.message });
+    for (const rule of this.rules) {
+      if (options.signal?.aborted) break;
+      if (this.severityFor(rule.meta.id, rule.meta.defaultSeverity, config) === 'off') continue;
+      const ruleConfig = config.rules[rule.meta.id];
+      try {
+        await rule.check({
+          document,
+          options: ruleConfig?.options ?? {},
+          report: (report) => add(rule.meta, report),
+        });
+      } catch (error) {
+        // One broken rule must not hide the others' findings.
+        result.notes.push(`Rule ${rule.meta.id} failed: ${(error as Error).message}`);
+      }
+    }
+
+    if (options.latent && this.scorer && config.latent.enabled && !options.signal?.aborted) {
+      try {
+        const reports = await this.scorer.score(document, options.signal);
+        for (const report of reports) add({ id: report.ruleId, defaultSeverity: report.severity, docsUrl: report.docsUrl }, report);
+      } catch (error) {
+        result.notes.push(`Latent guard unavailable: ${(error as Error).message}`);
+      }
+    }
+
+    const directives = parseDirectives(text, lines);
+    applyDirectives(findings, directives);
+    for (const directive of directives) {
+      if (directive.used || directive.kind === 'enable') continue;
+      const severity = this.severityFor(UNUSED_DIRECTIVE_RULE.id, UNUSED_DIRECTIVE_RULE.defaultSeverity, config);
+      if (severity === 'off') continue;
+      result.unusedDirectives.push({
+        ruleId: UNUSED_DIRECTIVE_RULE.id,
+        severity,
+        message: `Unused latent-lint-${directive.kind} directive${directive.ruleIds.length ? ` (no ${directive.ruleIds.join(', ')} finding here)` : ' (nothing to suppress here)'}.`,
+        span: directive.span,
+        range: lines.rangeOf(directive.span),
+        docsUrl: UNUSED_DIRECTIVE_RULE.docsUrl,
+        fix: { title: 'Remove the unused directive', edits: [{ span: directive.span, newText: '' }] },
+      });
+    }
+    findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.ruleId.localeCompare(b.ruleId));
+    result.findings = findings;
+    return result;
+  }
+
+  /** Reads and lints a file from disk; binary, unreadable or huge files come back with a note. */
+  async lintFile(filePath: string, options: LintOptions = {}): Promise<FileResult> {
+    const skipped = (note: string): FileResult => ({ filePath, format: 'none', findings: [], unusedDirectives: [], notes: [note] });
+    const stat = fs.statSync(filePath);
+    if (stat.size > this.maxFileBytes) {
+      return skipped(`Skipped: ${stat.size} bytes is over the ${this.maxFileBytes}-byte limit for one file.`);
+    }
+    const bytes = fs.readFileSync(filePath);
+    if (bytes.subarray(0, 8000).includes(0)) return skipped('Skipped: binary file (it contains NUL bytes).');
+    return this.lintText(filePath, bytes.toString('utf8'), options);
+  }
+
+  /** Expands paths (files and folders) to the files to lint; named files are always kept. */
+  collectFiles(paths: string[]): { files: string[]; explicit: Set<string> } {
+    const files: string[] = [];
+    const explicit = new Set<string>();
+    for (const target of paths) {
+      const absolute = path.resolve(target);
+      let stat: fs.Stats;
+      try {
+        stat = fs.statSync(absolute);
+      } catch {
+        throw new UsageError(`No such file or directory: ${target}`);
+      }
+      if (stat.isFile()) {
+        files.push(absolute);
+        explicit.add(absolute);
+      } else if (stat.isDirectory()) {
+        this.walk(absolute, files);
+      }
+    }
+    return { files: [...new Set(files)], explicit };
+  }
+
+  private walk(dir: string, out: string[]): void {
+    const config = this.configs.resolveForDir(dir);
+    if (this.ignores.isIgnored(dir, config.ignorePatterns, true)) return;
+    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name === 'node_modules' || entry.name === '.git') continue;
+        this.walk(full, out);
+      } else if (entry.isFile()) {
+        if (this.ignores.isIgnored(full, config.ignorePatterns)) continue;
+        // Decide by name first; formats that need content (JSON shapes) read a little of it.
+        if (this.formatFor(full, '', false, config) || this.formatFor(full, peek(full), false, config)) out.push(full);
+      }
+    }
+  }
+
+  private severityFor(ruleId: string, fallback: Exclude<Severity, 'off'>, config: LintConfig): Severity {
+    return this.severityOverrides[ruleId] ?? config.rules[ruleId]?.severity ?? fallback;
+  }
+}
+
+/** The first few KB of a file, for formats that recognise JSON by its shape. */
+function peek(filePath: string): string {
+  if (!/\.(json|jsonc|ya?ml)$/i.test(filePath)) return '';
+  try {
+    const fd = fs.openSync(filePath, 'r');
+    try {
+      const buffer = Buffer.alloc(16384);
+      const read = fs.readSync(fd, buffer, 0, buffer.length, 0);
+      return buffer.subarray(0, read).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
+

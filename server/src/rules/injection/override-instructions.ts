@@ -1,0 +1,37 @@
+import type { Rule } from '../../core/types';
+import { docsUrl } from '../docs';
+import { DEFENSIVE_CONTEXT, matchUnits, sentenceAround } from '../text';
+
+const ID = 'injection/override-instructions';
+
+// "ignore/disregard/forget ... previous/above/system ... instructions/rules/prompt", with a bounded gap.
+const OVERRIDE =
+  /\b(ignore|disregard|forget|override|bypass|skip|drop|abandon)(?:\s+[\w'-]+){0,4}?\s+(previous|prior|preceding|above|earlier|original|initial|system|developer|all|your|any)(?:\s+[\w'-]+){0,2}?\s+(instructions?|rules|directives?|guidelines|prompts?|constraints|restrictions|guardrails|programming|context)\b/gi;
+const NEW_INSTRUCTIONS = /\b(new|updated|real|actual|true)\s+(system\s+)?(instructions|directives|prompt)\s*:/gi;
+const FROM_NOW_ON = /\bfrom\s+now\s+on,?\s+you\s+(are|will|must|shall)\s+(no\s+longer|not)\b/gi;
+
+export const overrideInstructions: Rule = {
+  meta: {
+    id: ID,
+    category: 'injection',
+    defaultSeverity: 'error',
+    description: 'Text that tells the model to ignore, forget or replace its earlier instructions — the core move of prompt injection.',
+    docsUrl: docsUrl(ID),
+    fixable: false,
+  },
+  check(context) {
+    const units = context.document.units;
+    for (const pattern of [OVERRIDE, NEW_INSTRUCTIONS, FROM_NOW_ON]) {
+      for (const { unit, match, span } of matchUnits(units, pattern)) {
+        const sentence = sentenceAround(unit.text, match.index, match.index + match[0].length);
+        // A prompt that warns about override attempts is a defence, not an attack.
+        if (DEFENSIVE_CONTEXT.test(sentence.replace(match[0], ' '))) continue;
+        context.report({
+          span,
+          message: `"${match[0]}" tells the model to drop its earlier instructions; in a prompt or tool text this is an injection pattern.`,
+          data: { phrase: match[0] },
+        });
+      }
+    }
+  },
+};
