@@ -97,6 +97,11 @@ export interface AgentSettings {
   hasHumanCheckpoint?: boolean;
   /** True when the file is an agent definition for which autonomy limits matter. */
   autonomous?: boolean;
+  /** The agent's (or server's, or task's) name in the file, for messages. */
+  name?: string;
+  /** CrewAI `allow_delegation` / `allow_code_execution`. */
+  allowDelegation?: boolean;
+  allowCodeExecution?: boolean;
 }
 
 /** How the host format writes a comment, for suppression directives and inserted text. */
