@@ -20,6 +20,8 @@ const node = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
+  // jsonc-parser's `main` is a UMD build whose dynamic requires esbuild cannot follow; its ESM build bundles.
+  mainFields: ['module', 'main'],
   // Native addon: shipped as a package beside the bundles, loaded at run time.
   external: ['vscode', 'onnxruntime-node'],
 };
