@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import type { AgentSettings, Format, ParsedDocument, ParseProblem, Unit } from '../core/types';
+import { FRONT_MATTER, scalarUnit } from './yaml';
 
 /** File names that are instructions to a model, in Markdown with optional YAML front matter. */
 const PROMPT_MARKDOWN = [
@@ -18,7 +19,6 @@ const PROMPT_MARKDOWN = [
   /(^|\/)\.claude\/(agents|commands)\/[^/]+\.md$/i,
 ];
 
-const FRONT_MATTER = /^---[ \t]*\r?\n([\s\S]*?)\r?\n---[ \t]*(\r?\n|$)/;
 const FENCE = /^(\s{0,3})(`{3,}|~{3,})/;
 
 /** Splits Markdown into paragraph units; fenced code is kept as its own non-instruction unit. */
@@ -83,9 +83,9 @@ interface FrontMatter {
 export function readFrontMatter(text: string): FrontMatter {
   const match = FRONT_MATTER.exec(text);
   if (!match) return { units: [], agents: [], problems: [], bodyStart: 0 };
-  const yamlStart = match[0].indexOf(match[1]);
-  const doc = parseDocument(match[1], { keepSourceTokens: false });
-  const problems: ParseProblem[] = doc.errors.map((error) => ({
+  const yamlStart = match[0].indexOf('\n') + 1;
+  const doc = parseDocument(match[1] ?? '', { keepSourceTokens: false });
+  const problems: ParseProblem[] = doc.errors.slice(0, 1).map((error) => ({
     message: `Front matter is not valid YAML: ${error.message.split('\n')[0]}`,
     span: { start: yamlStart + error.pos[0], end: yamlStart + Math.max(error.pos[1], error.pos[0] + 1) },
   }));
@@ -100,17 +100,13 @@ export function readFrontMatter(text: string): FrontMatter {
       if (!value || !value.range) continue;
       const span = { start: yamlStart + value.range[0], end: yamlStart + value.range[1] };
       if (isScalar(value) && typeof value.value === 'string') {
-        const verbatim = text.slice(span.start, span.end) === value.value;
-        units.push({
-          id: `frontmatter.${key}`,
+        // Quoted and block scalars are decoded; their characters map back through sourceOffsets.
+        const unit = scalarUnit(text, value, yamlStart, `frontmatter.${key}`, {
           kind: 'frontmatter-field',
           label: key,
-          text: value.value,
-          span,
-          // Block scalars and quoted strings are not verbatim; point rules at the whole value then.
-          sourceOffsets: verbatim ? undefined : spreadOffsets(value.value.length, span),
           instruction: key === 'description' || key === 'instructions' || key === 'prompt',
         });
+        if (unit) units.push(unit);
       }
       if (key === 'tools' || key === 'allowed-tools' || key === 'allowedTools') {
         agentFieldSeen = true;
@@ -131,13 +127,6 @@ export function readFrontMatter(text: string): FrontMatter {
     if (agentFieldSeen) agents.push(agent);
   }
   return { units, agents, problems, bodyStart: match[0].length };
-}
-
-/** Offsets for a decoded value whose characters do not map one to one: all inside the value's span. */
-function spreadOffsets(length: number, span: { start: number; end: number }): number[] {
-  const offsets = new Array<number>(length + 1).fill(span.start);
-  offsets[length] = span.end;
-  return offsets;
 }
 
 export const markdownPromptFormat: Format = {
@@ -167,9 +156,10 @@ export const markdownPromptFormat: Format = {
 export const plainPromptFormat: Format = {
   id: 'plain-prompt',
   description: 'Plain text or Markdown system prompts (files named on the command line or listed in promptFiles)',
-  // Any file the user names is read as text when no more specific format claims it.
-  matches(_fileName, _text, explicit) {
-    return explicit;
+  // Any file the user names is read as text when no more specific format claims it; structured
+  // data (JSON, YAML) that no format recognised is not prose, so it is left alone.
+  matches(fileName, _text, explicit) {
+    return explicit && !/\.(json|jsonc|json5|ya?ml|toml)$/i.test(fileName);
   },
   parse(uri, text): ParsedDocument {
     const isMarkdown = /\.(md|markdown|mdx)$/i.test(uri);

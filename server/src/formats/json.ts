@@ -1,0 +1,162 @@
+// JSON and JSONC reading shared by the JSON formats: a tolerant tree with offsets, string values
+// decoded with a map back to the source, and one clear problem for a file that does not parse.
+import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import type { CommentSyntax, ParseProblem, Span, Unit, UnitKind } from '../core/types';
+
+export type JsonNode = Node;
+
+export const JSON_COMMENTS: CommentSyntax = { line: '//', blockStart: '/*', blockEnd: '*/' };
+
+export const isJsonFileName = (fileName: string): boolean => /\.(json|jsonc)$/i.test(fileName);
+
+export const baseName = (fileName: string): string => fileName.replace(/\\/g, '/').split('/').pop() ?? fileName;
+
+export const normalizedPath = (fileName: string): string => fileName.replace(/\\/g, '/');
+
+interface ParsedJson {
+  root?: JsonNode;
+  problems: ParseProblem[];
+}
+
+// Folder scans ask several formats about the same peeked text; parse it once.
+let lastText: string | undefined;
+let lastParsed: ParsedJson = { problems: [] };
+
+/** Parses JSON with comments and trailing commas allowed; the first syntax error becomes the one problem. */
+export function parseJson(text: string): ParsedJson {
+  if (text === lastText) return lastParsed;
+  const errors: ParseError[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const problems: ParseProblem[] = errors.slice(0, 1).map((error) => ({
+    message: `Not valid JSON: ${describeError(printParseErrorCode(error.error))} (the rest of the file was read as far as possible).`,
+    span: { start: error.offset, end: error.offset + Math.max(1, error.length) },
+  }));
+  lastText = text;
+  lastParsed = { root, problems };
+  return lastParsed;
+}
+
+function describeError(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/** The value node of `key` in an object node. */
+export function prop(node: JsonNode | undefined, key: string): JsonNode | undefined {
+  if (!node || node.type !== 'object' || !node.children) return undefined;
+  for (const property of node.children) {
+    const [keyNode, valueNode] = property.children ?? [];
+    if (keyNode?.value === key) return valueNode;
+  }
+  return undefined;
+}
+
+/** The properties of an object node as [key node, value node] pairs. */
+export function entries(node: JsonNode | undefined): [JsonNode, JsonNode][] {
+  if (!node || node.type !== 'object' || !node.children) return [];
+  const pairs: [JsonNode, JsonNode][] = [];
+  for (const property of node.children) {
+    const [keyNode, valueNode] = property.children ?? [];
+    if (keyNode && valueNode) pairs.push([keyNode, valueNode]);
+  }
+  return pairs;
+}
+
+export const items = (node: JsonNode | undefined): JsonNode[] => (node?.type === 'array' ? (node.children ?? []) : []);
+
+export const isObject = (node: JsonNode | undefined): node is JsonNode => node?.type === 'object';
+
+export function stringOf(node: JsonNode | undefined): string | undefined {
+  return node?.type === 'string' && typeof node.value === 'string' ? node.value : undefined;
+}
+
+export function valueOf(node: JsonNode | undefined): unknown {
+  if (!node) return undefined;
+  try {
+    return getNodeValue(node);
+  } catch {
+    return undefined;
+  }
+}
+
+export const spanOf = (node: JsonNode): Span => ({ start: node.offset, end: node.offset + node.length });
+
+/** The span of a string node's content, without its quotes. */
+export function innerSpan(node: JsonNode, text: string): Span {
+  const end = node.offset + node.length;
+  const closed = node.length >= 2 && text[end - 1] === '"';
+  return { start: node.offset + 1, end: closed ? end - 1 : end };
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/**
+ * Decodes the raw content of a JSON string (between its quotes) and records where each decoded
+ * character starts in the source. Returns offsets only when some character was escaped.
+ */
+export function decodeJsonString(text: string, span: Span): { value: string; offsets?: number[] } {
+  let value = '';
+  const offsets: number[] = [];
+  let escaped = false;
+  let i = span.start;
+  while (i < span.end) {
+    const char = text[i];
+    if (char === '\\' && i + 1 < span.end) {
+      escaped = true;
+      const next = text[i + 1];
+      if (next === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+        value += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
+        offsets.push(i);
+        i += 6;
+        continue;
+      }
+      value += SIMPLE_ESCAPES[next] ?? next;
+      offsets.push(i);
+      i += 2;
+      continue;
+    }
+    value += char;
+    offsets.push(i);
+    i += 1;
+  }
+  offsets.push(span.end);
+  return escaped ? { value, offsets } : { value };
+}
+
+export interface UnitOptions {
+  kind: UnitKind;
+  instruction: boolean;
+  label?: string;
+}
+
+/** A unit for a JSON string node: decoded text, exact span of its content, offsets when escaped. */
+export function stringUnit(text: string, node: JsonNode, id: string, options: UnitOptions): Unit | undefined {
+  if (node.type !== 'string') return undefined;
+  const span = innerSpan(node, text);
+  const decoded = decodeJsonString(text, span);
+  return {
+    id,
+    kind: options.kind,
+    text: decoded.value,
+    span,
+    ...(decoded.offsets ? { sourceOffsets: decoded.offsets } : {}),
+    ...(options.label !== undefined ? { label: options.label } : {}),
+    instruction: options.instruction,
+  };
+}
+
+/** The whitespace before the first member of an object, for text inserted beside it. */
+export function memberIndent(text: string, objectNode: JsonNode): string {
+  const first = objectNode.children?.[0];
+  if (!first) return '  ';
+  const lineStart = text.lastIndexOf('\n', first.offset - 1) + 1;
+  const leading = text.slice(lineStart, first.offset);
+  return /^[ \t]*$/.test(leading) ? leading : ' ';
+}
+
+/** Appends `[index]` or `.key` to a unit id path (keys with odd characters are quoted). */
+export function childId(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  const plain = /^[A-Za-z_$][\w$-]*$/.test(key);
+  if (!plain) return `${parent}[${JSON.stringify(key)}]`;
+  return parent ? `${parent}.${key}` : key;
+}
