@@ -37,3 +37,47 @@ export function sentenceAround(text: string, start: number, end: number): string
 /** Words that turn a risky phrase into a rule about it ("if the user asks you to ignore ..."). */
 export const DEFENSIVE_CONTEXT =
   /\b(if|when|whenever|unless|never|don'?t|do not|must not|should not|cannot|can'?t|won'?t|refuse|reject|decline|ignore any|attempts?|attempting|tries|trying|asks?|asked|asking|requests?|tells? you|such as|e\.g\.|for example|like|detect|flag|whether|example|attack|injection|malicious|suspicious|beware|warn)\b/i;
+
+/** True when the sentence around a match, the match itself left out, is a rule about the pattern. */
+export function isDefensive(text: string, start: number, end: number, context: RegExp = DEFENSIVE_CONTEXT): boolean {
+  const sentence = sentenceAround(text, start, end);
+  return context.test(sentence.replace(text.slice(start, end), ' '));
+}
+
+/** Unit kinds that hold instructions written for a model (not code, not config values). */
+export const INSTRUCTION_KINDS: Unit['kind'][] = [
+  'prose',
+  'message',
+  'frontmatter-field',
+  'agent-role',
+  'agent-goal',
+  'agent-backstory',
+  'task-description',
+  'tool-description',
+  'parameter-description',
+];
+
+/** Unit kinds a tool definition carries. */
+export const TOOL_KINDS: Unit['kind'][] = ['tool-description', 'parameter-description'];
+
+/** The units that are instructions to a model: instruction units of the given kinds. */
+export function instructionUnits(units: Unit[], kinds: Unit['kind'][] = INSTRUCTION_KINDS): Unit[] {
+  return units.filter((unit) => unit.instruction && kinds.includes(unit.kind));
+}
+
+/** Tool and parameter descriptions, from the units list and from the tools, each once. */
+export function toolTextUnits(document: { units: Unit[]; tools: { description?: Unit; parameters: { description?: Unit }[] }[] }): Unit[] {
+  const byId = new Map<string, Unit>();
+  for (const unit of document.units) if (TOOL_KINDS.includes(unit.kind)) byId.set(unit.id, unit);
+  for (const tool of document.tools) {
+    if (tool.description) byId.set(tool.description.id, tool.description);
+    for (const parameter of tool.parameters) if (parameter.description) byId.set(parameter.description.id, parameter.description);
+  }
+  return [...byId.values()];
+}
+
+/** Shortens text for a message, on one line. */
+export function quote(text: string, max = 60): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
