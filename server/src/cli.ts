@@ -1,13 +1,20 @@
 // The command line: the same engine the language server runs (ltex-ls habit).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { cacheKey, engineVersion, ResultCache } from './check-cache';
 import type { FileResult } from './core/types';
 import { ConfigError } from './engine/config';
 import { Engine, UsageError } from './engine/engine';
+import { GitError, stagedFiles } from './git-staged';
 import { formatJson } from './report/json';
+import { formatSarif } from './report/sarif';
 import { formatStylish } from './report/stylish';
 
 const VERSION = '0.1.0';
-const FORMATS = ['stylish', 'json'] as const;
+const FORMATS = ['stylish', 'json', 'sarif'] as const;
+const DEFAULT_CACHE_LOCATION = '.latentlintcache';
+const INFORMATION_URI = 'https://github.com/latent-lint/latent-lint';
 type OutputFormat = (typeof FORMATS)[number];
 
 const HELP = `latent-lint ${VERSION} — lint prompt files and agent tool definitions for safety, locally
@@ -18,7 +25,11 @@ Usage:
   latent-lint --help | --version
 
 check options:
-  -f, --format <stylish|json>      output format (default: stylish)
+  -f, --format <stylish|json|sarif>
+                                   output format (default: stylish); sarif is SARIF 2.1.0
+  --staged                         lint the content staged in the git index, not the working tree
+  --cache                          reuse results for files whose content and config did not change
+  --cache-location <path>          where --cache keeps results (default: .latentlintcache)
   --max-warnings <n>               exit 1 when there are more than n warnings
   --quiet                          report errors only
   --report-unused-disable-directives
@@ -47,6 +58,9 @@ function parseCheckArgs(args: string[]) {
       quiet: { type: 'boolean', default: false },
       'report-unused-disable-directives': { type: 'boolean', default: false },
       'no-latent': { type: 'boolean', default: false },
+      staged: { type: 'boolean', default: false },
+      cache: { type: 'boolean', default: false },
+      'cache-location': { type: 'string' },
     },
   });
   if (!(FORMATS as readonly string[]).includes(values.format ?? '')) {
@@ -59,6 +73,9 @@ function parseCheckArgs(args: string[]) {
   }
   return {
     paths: positionals.length > 0 ? positionals : ['.'],
+    namedPaths: positionals,
+    staged: values.staged ?? false,
+    cacheLocation: values.cache || values['cache-location'] !== undefined ? path.resolve(values['cache-location'] ?? DEFAULT_CACHE_LOCATION) : undefined,
     format: values.format as OutputFormat,
     maxWarnings,
     quiet: values.quiet ?? false,
@@ -67,20 +84,93 @@ function parseCheckArgs(args: string[]) {
   };
 }
 
+type CheckOptions = ReturnType<typeof parseCheckArgs>;
+
+/** What to lint: files from disk (paths expanded), or blobs from the git index. */
+interface Target {
+  filePath: string;
+  explicit: boolean;
+  /** Staged content; absent for files read from disk. */
+  read?: () => Buffer;
+}
+
+function diskTargets(engine: Engine, options: CheckOptions): Target[] {
+  const { files, explicit } = engine.collectFiles(options.paths);
+  return files.map((filePath) => ({ filePath, explicit: explicit.has(filePath) }));
+}
+
+/** Staged files under the named paths (all staged files when none are named). */
+function stagedTargets(options: CheckOptions): Target[] {
+  const named = options.namedPaths.map((p) => path.resolve(p));
+  const inside = (file: string, dir: string): boolean => file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+  try {
+    return stagedFiles(process.cwd())
+      .filter((staged) => named.length === 0 || named.some((dir) => inside(staged.filePath, dir)))
+      .map((staged) => ({ filePath: staged.filePath, explicit: named.includes(staged.filePath), read: staged.read }));
+  } catch (error) {
+    if (error instanceof GitError) throw new ExitError(`--staged: ${error.message}`, 2);
+    throw error;
+  }
+}
+
+function skipped(filePath: string, note: string): FileResult {
+  return { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [note] };
+}
+
+/** Reads a target's bytes, or says why it is not linted (too large, binary). */
+function readTarget(engine: Engine, target: Target): { text: string } | { skip: FileResult } {
+  let bytes: Buffer;
+  try {
+    if (!target.read && fs.statSync(target.filePath).size > engine.maxFileBytes) {
+      return { skip: skipped(target.filePath, `Skipped: the file is over the ${engine.maxFileBytes}-byte limit for one file.`) };
+    }
+    bytes = target.read ? target.read() : fs.readFileSync(target.filePath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ExitError(`Cannot read ${target.filePath}: ${code ?? (error as Error).message}`, 2);
+  }
+  if (bytes.length > engine.maxFileBytes) return { skip: skipped(target.filePath, `Skipped: ${bytes.length} bytes is over the ${engine.maxFileBytes}-byte limit for one file.`) };
+  if (bytes.subarray(0, 8000).includes(0)) return { skip: skipped(target.filePath, 'Skipped: binary file (it contains NUL bytes).') };
+  return { text: bytes.toString('utf8') };
+}
+
+async function lintTarget(engine: Engine, target: Target, options: CheckOptions, cache: ResultCache | undefined, version: string): Promise<FileResult | undefined> {
+  const read = readTarget(engine, target);
+  if ('skip' in read) return read.skip;
+  const config = engine.configs.resolveForFile(target.filePath);
+  // Staged files are not walked, so the ignore file and format matching are applied here.
+  if (target.read && !target.explicit) {
+    if (engine.ignores.isIgnored(target.filePath, config.ignorePatterns)) return undefined;
+    if (!engine.formatFor(target.filePath, read.text, false, config)) return undefined;
+  }
+  const latent = options.latent && engine.scorer !== undefined && config.latent.enabled;
+  const key = cache
+    ? cacheKey({ text: read.text, config: { config, overrides: engine.severityOverrides, explicit: target.explicit }, engineVersion: `${version}/${engine.scorer?.id ?? 'none'}`, latent })
+    : '';
+  const cached = cache?.get(target.filePath, key);
+  if (cached) return cached;
+  const result = await engine.lintText(target.filePath, read.text, { explicit: target.explicit, latent: options.latent, config });
+  cache?.set(target.filePath, key, result);
+  return result;
+}
+
 async function check(args: string[]): Promise<number> {
   const options = parseCheckArgs(args);
   const engine = new Engine();
-  const { files, explicit } = engine.collectFiles(options.paths);
+  const targets = options.staged ? stagedTargets(options) : diskTargets(engine, options);
+  const cache = options.cacheLocation ? new ResultCache(options.cacheLocation) : undefined;
+  const version = engineVersion(VERSION);
   const results: FileResult[] = [];
-  for (const file of files) {
-    let result: FileResult;
+  for (const target of targets) {
+    let result: FileResult | undefined;
     try {
-      result = await engine.lintFile(file, { explicit: explicit.has(file), latent: options.latent });
+      result = await lintTarget(engine, target, options, cache, version);
     } catch (error) {
-      if (error instanceof ConfigError) throw error;
+      if (error instanceof ConfigError || error instanceof ExitError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      throw new ExitError(`Cannot read ${file}: ${code ?? (error as Error).message}`, 2);
+      throw new ExitError(`Cannot lint ${target.filePath}: ${code ?? (error as Error).message}`, 2);
     }
+    if (!result) continue;
     if (!options.reportUnused) result.unusedDirectives = [];
     if (options.quiet) {
       result.findings = result.findings.filter((f) => f.severity === 'error');
@@ -88,7 +178,17 @@ async function check(args: string[]): Promise<number> {
     }
     results.push(result);
   }
-  const output = options.format === 'json' ? formatJson(results) : formatStylish(results);
+  try {
+    cache?.save();
+  } catch (error) {
+    process.stderr.write(`latent-lint: could not write the cache ${options.cacheLocation}: ${(error as Error).message}\n`);
+  }
+  const output =
+    options.format === 'json'
+      ? formatJson(results)
+      : options.format === 'sarif'
+        ? formatSarif(results, { rules: engine.ruleMetas(), toolVersion: VERSION, informationUri: INFORMATION_URI })
+        : formatStylish(results);
   if (output) process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
 
   const shown = results.flatMap((r) => r.findings.filter((f) => !f.suppressed).concat(r.unusedDirectives));
