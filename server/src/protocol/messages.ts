@@ -31,3 +31,47 @@ export const SCAN_DOCUMENT_REQUEST = 'latentLint/scanDocument';
 export interface ScanDocumentParams {
   uri: string;
 }
+export interface ScanDocumentResult {
+  uri: string;
+  findings: number;
+  /** Diagnostics for a document the editor does not hold open (pulled diagnostics cover open ones). */
+  diagnostics: unknown[];
+}
+
+/** Client → server: the rule registry, for the "Open Rule Documentation" quick pick. */
+export const RULES_REQUEST = 'latentLint/rules';
+export interface RuleSummary {
+  id: string;
+  category: string;
+  defaultSeverity: string;
+  description: string;
+  docsUrl: string;
+  fixable: boolean;
+}
+
+/** Sent by the client in initializationOptions. */
+export interface InitializationOptions {
+  /** False in a Restricted Mode (untrusted) workspace. */
+  trusted: boolean;
+  /** Folder holding docs/rules/ (the installed extension), for links to shipped rule pages. */
+  extensionPath?: string;
+}
+
+/** Client commands the server names in code actions and hovers. */
+export const COMMANDS = {
+  scanWorkspace: 'latentLint.scanWorkspace',
+  scanFile: 'latentLint.scanFile',
+  explainSelection: 'latentLint.explainSelection',
+  showOutput: 'latentLint.showOutput',
+  createConfig: 'latentLint.createConfig',
+  openRuleDocumentation: 'latentLint.openRuleDocumentation',
+} as const;
+
+/** Arguments of `latentLint.explainSelection` when a code action or a hover link runs it. */
+export interface ExplainCommandArgs {
+  uri: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+}
+
+/** Code action kind for "fix all": `source.fixAll.latent-lint`. */
+export const FIX_ALL_KIND = 'source.fixAll.latent-lint';

@@ -1,0 +1,185 @@
+// Code actions for findings: the rule's fix, suppression comments in the host file's syntax,
+// the rule's documentation, the Latent Explorer, and `source.fixAll.latent-lint`.
+import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { CommentSyntax, Finding, Fix } from '../core/types';
+import { COMMANDS, FIX_ALL_KIND, type ExplainCommandArgs } from '../protocol/messages';
+import { diagnosticData, type DiagnosticData } from './diagnostics';
+
+/** The placeholder after `--` in an inserted directive: the reviewer is asked to say why. */
+export const SUPPRESSION_REASON = 'reason';
+
+const FRONT_MATTER = /^---[ \t]*\r?\n[\s\S]*?\r?\n---[ \t]*(\r?\n|$)/;
+const NEXT_LINE_DIRECTIVE = /latent-lint-disable-next-line((?:[ \t]*,?[ \t]*[a-z0-9][a-z0-9-]*(?:\/[a-z0-9][a-z0-9-]*)?)+)/;
+const FILE_DIRECTIVE = /latent-lint-disable((?:[ \t]*,?[ \t]*[a-z0-9][a-z0-9-]*(?:\/[a-z0-9][a-z0-9-]*)?)+)/;
+
+export interface CodeActionInput {
+  document: TextDocument;
+  diagnostics: Diagnostic[];
+  /** Comment syntax of the file's format (from the parsed document); undefined if unknown. */
+  comments?: CommentSyntax;
+  /** Requested kinds (CodeActionContext.only). */
+  only?: string[];
+  /** Every current finding, for fix-all. */
+  findings: Finding[];
+}
+
+function wants(only: string[] | undefined, kind: string): boolean {
+  return !only || only.some((requested) => kind === requested || kind.startsWith(`${requested}.`));
+}
+
+export function codeActions(input: CodeActionInput): CodeAction[] {
+  const { document, only } = input;
+  const actions: CodeAction[] = [];
+  if (wants(only, CodeActionKind.QuickFix)) {
+    const seenRules = new Set<string>();
+    for (const diagnostic of input.diagnostics) {
+      const data = diagnosticData(diagnostic);
+      if (!data) continue;
+      const fix = data.fix && data.version === document.version ? fixAction(document, diagnostic, data.fix) : undefined;
+      if (fix) actions.push(fix);
+      const line = suppressLineAction(document, diagnostic, data, input.comments);
+      if (line) actions.push(line);
+      if (seenRules.has(data.ruleId)) continue;
+      seenRules.add(data.ruleId);
+      const file = suppressFileAction(document, diagnostic, data, input.comments);
+      if (file) actions.push(file);
+      actions.push({
+        title: `Open documentation for ${data.ruleId}`,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        command: { title: `Open documentation for ${data.ruleId}`, command: COMMANDS.openRuleDocumentation, arguments: [data.ruleId] },
+      });
+      const explainArgs: ExplainCommandArgs = { uri: document.uri, range: diagnostic.range };
+      actions.push({
+        title: 'Explain in Latent Explorer',
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        command: { title: 'Explain in Latent Explorer', command: COMMANDS.explainSelection, arguments: [explainArgs] },
+      });
+    }
+  }
+  if (only && (wants(only, FIX_ALL_KIND) || only.includes(CodeActionKind.SourceFixAll))) {
+    const all = fixAllAction(document, input.findings);
+    if (all) actions.push(all);
+  }
+  return actions;
+}
+
+function toTextEdits(document: TextDocument, fix: Fix): TextEdit[] {
+  return fix.edits.map((edit) => ({
+    range: { start: document.positionAt(edit.span.start), end: document.positionAt(edit.span.end) },
+    newText: edit.newText,
+  }));
+}
+
+function fixAction(document: TextDocument, diagnostic: Diagnostic, fix: Fix): CodeAction {
+  return {
+    title: fix.title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    isPreferred: true,
+    edit: { changes: { [document.uri]: toTextEdits(document, fix) } },
+  };
+}
+
+/** Every fix that does not overlap an earlier one, as one edit. */
+export function fixAllAction(document: TextDocument, findings: Finding[]): CodeAction | undefined {
+  const edits: { start: number; end: number; edit: TextEdit }[] = [];
+  const fixes = findings.filter((finding) => finding.fix && !finding.suppressed).sort((a, b) => a.span.start - b.span.start);
+  for (const finding of fixes) {
+    const spans = finding.fix!.edits.map((edit) => edit.span);
+    const overlaps = spans.some((span) => edits.some((taken) => span.start < taken.end && taken.start < span.end));
+    if (overlaps) continue;
+    const textEdits = toTextEdits(document, finding.fix!);
+    finding.fix!.edits.forEach((edit, i) => edits.push({ start: edit.span.start, end: edit.span.end, edit: textEdits[i] }));
+  }
+  if (edits.length === 0) return undefined;
+  return {
+    title: 'Fix all auto-fixable Latent Lint problems',
+    kind: FIX_ALL_KIND,
+    edit: { changes: { [document.uri]: edits.map((entry) => entry.edit) } },
+  };
+}
+
+/** The line's comment syntax: YAML front matter in a Markdown file takes `#`. */
+export function commentSyntaxAt(text: string, offset: number, comments: CommentSyntax | undefined): CommentSyntax | undefined {
+  if (comments?.blockStart === '<!--') {
+    const frontMatter = FRONT_MATTER.exec(text);
+    if (frontMatter && offset < frontMatter[0].length) return { line: '#' };
+  }
+  if (!comments || (!comments.line && !comments.blockStart)) return undefined;
+  return comments;
+}
+
+function comment(syntax: CommentSyntax, body: string): string {
+  if (syntax.line) return `${syntax.line} ${body}`;
+  return `${syntax.blockStart} ${body} ${syntax.blockEnd ?? ''}`.trimEnd();
+}
+
+function lineText(document: TextDocument, line: number): string {
+  return document.getText({ start: { line, character: 0 }, end: { line, character: Number.MAX_SAFE_INTEGER } }).replace(/\r?\n$/, '');
+}
+
+function suppressLineAction(document: TextDocument, diagnostic: Diagnostic, data: DiagnosticData, comments: CommentSyntax | undefined): CodeAction | undefined {
+  const line = diagnostic.range.start.line;
+  const text = document.getText();
+  const syntax = commentSyntaxAt(text, document.offsetAt({ line, character: 0 }), comments);
+  if (!syntax) return undefined;
+  const title = `Suppress ${data.ruleId} for this line`;
+  // A directive already on the line above: name one more rule in it rather than stacking comments.
+  if (line > 0) {
+    const previous = lineText(document, line - 1);
+    const existing = NEXT_LINE_DIRECTIVE.exec(previous);
+    if (existing) {
+      const at = existing.index + existing[0].length;
+      return {
+        title,
+        kind: CodeActionKind.QuickFix,
+        diagnostics: [diagnostic],
+        edit: { changes: { [document.uri]: [{ range: { start: { line: line - 1, character: at }, end: { line: line - 1, character: at } }, newText: `, ${data.ruleId}` }] } },
+      };
+    }
+  }
+  const indent = /^[ \t]*/.exec(lineText(document, line))![0];
+  const newText = `${indent}${comment(syntax, `latent-lint-disable-next-line ${data.ruleId} -- ${SUPPRESSION_REASON}`)}${eol(text)}`;
+  return {
+    title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    edit: { changes: { [document.uri]: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText }] } },
+  };
+}
+
+function suppressFileAction(document: TextDocument, diagnostic: Diagnostic, data: DiagnosticData, comments: CommentSyntax | undefined): CodeAction | undefined {
+  const text = document.getText();
+  const frontMatter = comments?.blockStart === '<!--' ? FRONT_MATTER.exec(text) : null;
+  const offset = frontMatter ? frontMatter[0].length : 0;
+  const syntax = commentSyntaxAt(text, offset, comments);
+  if (!syntax) return undefined;
+  const title = `Suppress ${data.ruleId} for this file`;
+  const position = document.positionAt(offset);
+  const existing = FILE_DIRECTIVE.exec(lineText(document, position.line));
+  if (existing && !/latent-lint-disable-(next-)?line/.test(existing[0])) {
+    const at = existing.index + existing[0].length;
+    return {
+      title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      edit: { changes: { [document.uri]: [{ range: { start: { line: position.line, character: at }, end: { line: position.line, character: at } }, newText: `, ${data.ruleId}` }] } },
+    };
+  }
+  // After front matter the file must keep its shape: the directive goes on a line of its own.
+  const newText = `${comment(syntax, `latent-lint-disable ${data.ruleId} -- ${SUPPRESSION_REASON}`)}${eol(text)}`;
+  const needsBreak = offset > 0 && offset === text.length && !text.endsWith('\n');
+  return {
+    title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    edit: { changes: { [document.uri]: [{ range: { start: position, end: position }, newText: needsBreak ? `${eol(text)}${newText}` : newText }] } },
+  };
+}
+
+function eol(text: string): string {
+  return text.includes('\r\n') ? '\r\n' : '\n';
+}

@@ -1,0 +1,317 @@
+// Wires the LSP connection to the validator, code actions, hover, scans and the latent guard.
+import * as path from 'node:path';
+import {
+  CodeActionKind,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  DocumentDiagnosticReportKind,
+  LSPErrorCodes,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type CancellationToken,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { Engine } from '../engine/engine';
+import { CONFIG_FILE_NAME } from '../engine/config';
+import { IGNORE_FILE_NAME } from '../engine/ignore';
+import { EXPLAIN_REQUEST, type ExplainParams, type ExplainResult } from '../protocol/explain';
+import {
+  FIX_ALL_KIND,
+  MODEL_STATE_NOTIFICATION,
+  RULES_REQUEST,
+  SCAN_DOCUMENT_REQUEST,
+  SCAN_WORKSPACE_REQUEST,
+  type InitializationOptions,
+  type ModelState,
+  type RuleSummary,
+  type ScanDocumentParams,
+  type ScanDocumentResult,
+  type ScanWorkspaceParams,
+  type ScanWorkspaceResult,
+} from '../protocol/messages';
+import { URI } from '../uri';
+import { codeActions } from './codeActions';
+import { toDiagnostic } from './diagnostics';
+import { hoverFor } from './hover';
+import { NO_GUARD_STATE, type LatentGuard } from './latent';
+import { scanWorkspace } from './scan';
+import { DEFAULT_SETTINGS, normalizeSettings, type LatentLintSettings } from './settings';
+import { StaleDocumentError, Validator } from './validator';
+
+export const SERVER_VERSION = '0.1.0';
+
+export interface LanguageServerOptions {
+  engine?: Engine;
+  guard?: LatentGuard;
+}
+
+export function startLanguageServer(connection: Connection, options: LanguageServerOptions = {}): void {
+  const documents = new TextDocuments(TextDocument);
+  const engine = options.engine ?? new Engine({ scorer: options.guard?.scorer });
+  const guard = options.guard;
+  const settingsCache = new Map<string, Promise<LatentLintSettings>>();
+  let folders: string[] = [];
+  let trusted = true;
+  let supportsConfiguration = false;
+  let supportsDynamicRegistration = false;
+  let supportsDynamicWatchers = false;
+  let supportsRefresh = false;
+  let pushedSettings: unknown;
+
+  const settingsFor = (uri: string): Promise<LatentLintSettings> => {
+    if (!supportsConfiguration) return Promise.resolve(normalizeSettings(pushedSettings ?? DEFAULT_SETTINGS));
+    let settings = settingsCache.get(uri);
+    if (!settings) {
+      settings = connection.workspace.getConfiguration({ scopeUri: uri, section: 'latentLint' }).then(normalizeSettings, () => normalizeSettings(undefined));
+      settingsCache.set(uri, settings);
+    }
+    return settings;
+  };
+
+  const validator = new Validator(
+    engine,
+    {
+      settings: settingsFor,
+      folders: () => folders,
+      get trusted() {
+        return trusted;
+      },
+      refresh: () => {
+        if (supportsRefresh) void connection.languages.diagnostics.refresh();
+      },
+      log: (level, message) => {
+        if (level === 'error') connection.console.error(message);
+        else if (level === 'warning') connection.console.warn(message);
+        else connection.console.info(message);
+      },
+      notify: (level, message) => {
+        if (level === 'error') void connection.window.showErrorMessage(message);
+        else void connection.window.showWarningMessage(message);
+      },
+    },
+    guard,
+  );
+
+  let modelEnabled = true;
+  const modelState = (): ModelState => {
+    if (!guard) return NO_GUARD_STATE;
+    if (!modelEnabled) return { state: 'disabled', reason: 'latentLint.model.enabled is off; policy rules only.' };
+    return guard.state();
+  };
+  const sendModelState = (): void => void connection.sendNotification(MODEL_STATE_NOTIFICATION, modelState());
+  guard?.onStateChange(() => {
+    sendModelState();
+    validator.invalidateAll();
+  });
+
+  /** Settings without a scope (the window's), for what is process-wide: the model. */
+  const applyGlobalSettings = async (): Promise<void> => {
+    const settings = supportsConfiguration
+      ? normalizeSettings(await connection.workspace.getConfiguration({ section: 'latentLint' }).catch(() => undefined))
+      : normalizeSettings(pushedSettings);
+    modelEnabled = settings.model.enabled;
+    if (guard) {
+      // Untrusted workspaces do not tune the model: their workspace settings could be planted.
+      await guard.configure?.({
+        threshold: trusted ? (settings.model.threshold ?? undefined) : undefined,
+        threads: trusted && settings.model.threads > 0 ? settings.model.threads : undefined,
+      });
+      if (modelEnabled) void guard.warm?.();
+    }
+    sendModelState();
+  };
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    const capabilities = params.capabilities;
+    supportsConfiguration = !!capabilities.workspace?.configuration;
+    supportsDynamicRegistration = !!capabilities.workspace?.didChangeConfiguration?.dynamicRegistration;
+    supportsDynamicWatchers = !!capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
+    supportsRefresh = !!capabilities.workspace?.diagnostics?.refreshSupport;
+    const init = params.initializationOptions as Partial<InitializationOptions> | undefined;
+    trusted = init?.trusted !== false;
+    folders = (params.workspaceFolders ?? []).map((folder) => URI.toFilePath(folder.uri));
+    if (folders.length === 0 && params.rootUri) folders = [URI.toFilePath(params.rootUri)];
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        diagnosticProvider: { identifier: 'latent-lint', interFileDependencies: false, workspaceDiagnostics: false },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
+        hoverProvider: true,
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'latent-lint', version: SERVER_VERSION },
+    };
+  });
+
+  connection.onInitialized(() => {
+    if (supportsDynamicRegistration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'latentLint' });
+    if (supportsDynamicWatchers) {
+      void connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: `**/${CONFIG_FILE_NAME}` }, { globPattern: `**/${IGNORE_FILE_NAME}` }],
+      });
+    }
+    if (folders.length > 0 && connection.workspace.onDidChangeWorkspaceFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders((event) => {
+        const removed = new Set(event.removed.map((folder) => URI.toFilePath(folder.uri)));
+        folders = [...folders.filter((folder) => !removed.has(folder)), ...event.added.map((folder) => URI.toFilePath(folder.uri))];
+        validator.invalidateAll();
+      });
+    }
+    if (!trusted) connection.console.warn('Restricted Mode: workspace .latentlint.yaml `promptFiles` and `latent` tuning are ignored; model settings from the workspace are not applied.');
+    void applyGlobalSettings();
+  });
+
+  connection.onDidChangeConfiguration((change) => {
+    pushedSettings = (change.settings as { latentLint?: unknown } | null)?.latentLint ?? pushedSettings;
+    settingsCache.clear();
+    void applyGlobalSettings();
+    validator.invalidateAll();
+  });
+
+  connection.onDidChangeWatchedFiles((change) => {
+    const relevant = change.changes.some(({ uri }) => {
+      const name = path.posix.basename(uri);
+      return name === CONFIG_FILE_NAME || name === IGNORE_FILE_NAME;
+    });
+    if (!relevant) return;
+    engine.configs.clear();
+    engine.ignores.clear();
+    validator.invalidateAll();
+  });
+
+  documents.onDidChangeContent((event) => validator.changed(event.document));
+  documents.onDidClose((event) => {
+    validator.closed(event.document.uri);
+    settingsCache.delete(event.document.uri);
+  });
+
+  connection.languages.diagnostics.on(async (params, token) => {
+    const document = documents.get(params.textDocument.uri);
+    if (!document) return { kind: DocumentDiagnosticReportKind.Full, items: [] };
+    const version = document.version;
+    const controller = new AbortController();
+    const listener = token.onCancellationRequested(() => controller.abort());
+    try {
+      const items = await validator.diagnostics(document, () => documents.get(document.uri)?.version === version, controller.signal);
+      throwIfCancelled(token);
+      return { kind: DocumentDiagnosticReportKind.Full, items };
+    } catch (error) {
+      throwIfCancelled(token);
+      if (error instanceof StaleDocumentError) throw new ResponseError(LSPErrorCodes.ServerCancelled, error.message, { retriggerRequest: true });
+      connection.console.error(`Linting ${document.uri} failed: ${(error as Error).stack ?? error}`);
+      throw error;
+    } finally {
+      listener.dispose();
+    }
+  });
+
+  connection.onCodeAction(async (params) => {
+    const document = documents.get(params.textDocument.uri);
+    if (!document) return [];
+    let comments;
+    try {
+      const context = await validator.context(document.uri);
+      comments = engine.parse(context.filePath, document.getText(), context.explicit, context.config)?.comments;
+    } catch {
+      comments = undefined;
+    }
+    const findings = validator.currentFindings(document).map((entry) => entry.finding);
+    return codeActions({ document, diagnostics: params.context.diagnostics, comments, only: params.context.only, findings });
+  });
+
+  connection.onHover((params) => {
+    const document = documents.get(params.textDocument.uri);
+    if (!document) return undefined;
+    const offset = document.offsetAt(params.position);
+    const entries = validator.currentFindings(document).filter(({ finding }) => finding.span.start <= offset && offset <= finding.span.end);
+    const metas = new Map(engine.ruleMetas().map((meta) => [meta.id, meta]));
+    return hoverFor(document.uri, entries, metas);
+  });
+
+  connection.onRequest(RULES_REQUEST, (): RuleSummary[] =>
+    engine.ruleMetas().map(({ id, category, defaultSeverity, description, docsUrl, fixable }) => ({ id, category, defaultSeverity, description, docsUrl, fixable })),
+  );
+
+  connection.onRequest(SCAN_WORKSPACE_REQUEST, async (params: ScanWorkspaceParams, token): Promise<ScanWorkspaceResult> => {
+    const targets = params.folders?.map((uri) => URI.toFilePath(uri)) ?? folders;
+    const result = await scanWorkspace({
+      folders: targets,
+      validator,
+      isOpen: (uri) => !!documents.get(uri),
+      openText: (uri) => documents.get(uri)?.getText(),
+      token,
+      progress: connection.window.attachWorkDoneProgress(params.workDoneToken),
+      log: (message) => connection.console.info(message),
+    });
+    connection.console.info(`Scan: ${result.findings} findings in ${result.files} files${result.cancelled ? ' (cancelled)' : ''}.`);
+    validator.invalidateAll();
+    return result;
+  });
+
+  connection.onRequest(SCAN_DOCUMENT_REQUEST, async (params: ScanDocumentParams, token): Promise<ScanDocumentResult> => {
+    const controller = new AbortController();
+    const listener = token.onCancellationRequested(() => controller.abort());
+    try {
+      const document = documents.get(params.uri);
+      if (document) {
+        const diagnostics = await validator.validateNow(document, controller.signal);
+        validator.refresh();
+        return { uri: params.uri, findings: diagnostics.length, diagnostics: [] };
+      }
+      const context = await validator.context(params.uri);
+      const result = await engine.lintFile(context.filePath, { config: context.config, explicit: true, latent: context.latent, signal: controller.signal });
+      const diagnostics = result.findings.filter((finding) => !finding.suppressed).map((finding) => toDiagnostic(finding, -1, validator.isLatentFinding(finding)));
+      return { uri: params.uri, findings: diagnostics.length, diagnostics };
+    } catch (error) {
+      throwIfCancelled(token);
+      if (error instanceof StaleDocumentError) throw new ResponseError(LSPErrorCodes.ContentModified, error.message);
+      throw new ResponseError(LSPErrorCodes.RequestFailed, (error as Error).message);
+    } finally {
+      listener.dispose();
+    }
+  });
+
+  connection.onRequest(EXPLAIN_REQUEST, async (params: ExplainParams, token): Promise<ExplainResult> => {
+    if (!guard?.explain) {
+      throw new ResponseError(LSPErrorCodes.RequestFailed, 'Explain needs the latent guard, which is not available in this build; policy rules still run.');
+    }
+    if (!modelEnabled) throw new ResponseError(LSPErrorCodes.RequestFailed, 'The latent guard is turned off (latentLint.model.enabled).');
+    const text = params.text ?? unitTextAt(params);
+    if (!text) throw new ResponseError(LSPErrorCodes.RequestFailed, 'Nothing to explain: select some text, or put the cursor in a paragraph, message or tool description.');
+    const controller = new AbortController();
+    const listener = token.onCancellationRequested(() => controller.abort());
+    try {
+      return await guard.explain(text, params, controller.signal);
+    } catch (error) {
+      throwIfCancelled(token);
+      throw new ResponseError(LSPErrorCodes.RequestFailed, `Explain failed: ${(error as Error).message}`);
+    } finally {
+      listener.dispose();
+    }
+  });
+
+  /** The text of the unit under the cursor (a paragraph, message, or tool description). */
+  function unitTextAt(params: ExplainParams): string | undefined {
+    const document = params.uri ? documents.get(params.uri) : undefined;
+    if (!document || !params.position) return undefined;
+    const offset = document.offsetAt(params.position);
+    const parsed = engine.parse(URI.toFilePath(document.uri), document.getText(), true);
+    const unit = parsed?.units.find((candidate) => candidate.span.start <= offset && offset <= candidate.span.end);
+    return unit?.text;
+  }
+
+  connection.onShutdown(async () => {
+    await guard?.dispose?.();
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+function throwIfCancelled(token: CancellationToken): void {
+  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The request was cancelled.');
+}

@@ -1,0 +1,311 @@
+// Validation of open documents: rules at once, the latent guard in the background, results cached
+// per document version, stale work cancelled, slow validation reported against a time budget.
+import * as path from 'node:path';
+import ignore from 'ignore';
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { FileResult, Finding } from '../core/types';
+import { ConfigError, type LintConfig } from '../engine/config';
+import { Engine, PARSE_RULE, UNUSED_DIRECTIVE_RULE } from '../engine/engine';
+import { applyDirectives, parseDirectives } from '../engine/suppressions';
+import { LineIndex } from '../engine/text';
+import { URI } from '../uri';
+import { toDiagnostic } from './diagnostics';
+import type { LatentGuard } from './latent';
+import { settingsSeverity, type LatentLintSettings } from './settings';
+
+/** What the validator needs from the connection; kept small so it is easy to follow. */
+export interface ValidatorHost {
+  settings(uri: string): Promise<LatentLintSettings>;
+  /** Workspace folder paths, to resolve the user's document globs. */
+  folders(): string[];
+  trusted: boolean;
+  /** Ask the client to pull diagnostics again (workspace/diagnostic/refresh). */
+  refresh(): void;
+  log(level: 'info' | 'warning' | 'error', message: string): void;
+  /** Shows a notification; the validator calls it at most once per kind. */
+  notify(level: 'warning' | 'error', message: string): void;
+}
+
+export interface ValidationContext {
+  filePath: string;
+  config: LintConfig;
+  settings: LatentLintSettings;
+  explicit: boolean;
+  ignored: boolean;
+  latent: boolean;
+}
+
+interface DocumentState {
+  version: number;
+  rules?: FileResult;
+  /** Rules and latent findings for `version`. */
+  full?: FileResult;
+  /** The last complete latent run (any version) and the text it read, to carry findings over edits. */
+  previous?: { text: string; findings: Finding[] };
+  controller: AbortController;
+  timer?: NodeJS.Timeout;
+}
+
+/** Raised when the document changed while it was being linted: the client should pull again. */
+export class StaleDocumentError extends Error {
+  constructor() {
+    super('The document changed while it was being linted.');
+  }
+}
+
+export class Validator {
+  private readonly states = new Map<string, DocumentState>();
+  private readonly notified = new Set<string>();
+  private readonly policyRuleIds: Set<string>;
+  /** Wait this long after the last edit before running the (costlier) latent guard. */
+  latentDebounceMs = 250;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly host: ValidatorHost,
+    private guard?: LatentGuard,
+  ) {
+    this.policyRuleIds = new Set([...engine.rules.map((rule) => rule.meta.id), PARSE_RULE.id, UNUSED_DIRECTIVE_RULE.id]);
+  }
+
+  setGuard(guard: LatentGuard | undefined): void {
+    this.guard = guard;
+    this.engine.scorer = guard?.scorer;
+    this.invalidateAll();
+  }
+
+  isLatentFinding(finding: Pick<Finding, 'ruleId'>): boolean {
+    return !this.policyRuleIds.has(finding.ruleId);
+  }
+
+  /** The configuration for a file: config files, then editor settings, then what trust allows. */
+  async context(uri: string, settings?: LatentLintSettings): Promise<ValidationContext> {
+    settings ??= await this.host.settings(uri);
+    const filePath = URI.toFilePath(uri);
+    const config = this.engine.configs.resolveForFile(filePath);
+    if (!this.host.trusted) {
+      // An untrusted folder may not widen what runs or tune the model; it may still turn it off.
+      config.promptFiles = [];
+      config.latent = { enabled: config.latent.enabled };
+    }
+    for (const meta of this.engine.ruleMetas()) {
+      const severity = settingsSeverity(settings, meta.id);
+      if (severity) config.rules[meta.id] = { severity, options: config.rules[meta.id]?.options ?? {} };
+    }
+    const ignored = uri.startsWith('file:') && this.engine.ignores.isIgnored(filePath, config.ignorePatterns);
+    const explicit = this.matchesDocumentGlobs(filePath, settings);
+    const latent = !!this.guard && settings.model.enabled && config.latent.enabled;
+    return { filePath, config, settings, explicit, ignored, latent };
+  }
+
+  private matchesDocumentGlobs(filePath: string, settings: LatentLintSettings): boolean {
+    if (settings.documentGlobs.length === 0) return false;
+    const matcher = ignore().add(settings.documentGlobs);
+    return this.host.folders().some((folder) => {
+      const relative = path.relative(folder, filePath);
+      return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) && matcher.ignores(relative.split(path.sep).join('/'));
+    });
+  }
+
+  /** Diagnostics for the document as it is now. Throws StaleDocumentError if it changed meanwhile. */
+  async diagnostics(document: TextDocument, isCurrent: () => boolean, signal?: AbortSignal): Promise<Diagnostic[]> {
+    const settings = await this.host.settings(document.uri);
+    if (!isCurrent()) throw new StaleDocumentError();
+    if (!settings.enable) return [];
+    let context: ValidationContext;
+    try {
+      context = await this.context(document.uri, settings);
+    } catch (error) {
+      if (error instanceof ConfigError) return [configErrorDiagnostic(error)];
+      throw error;
+    }
+    if (context.ignored) return [];
+    const state = this.stateFor(document);
+    const version = document.version;
+    if (!state.rules) {
+      const controller = state.controller;
+      const started = performance.now();
+      const result = await this.engine.lintText(context.filePath, document.getText(), {
+        config: context.config,
+        explicit: context.explicit,
+        signal: anySignal(state.controller.signal, signal),
+        latent: false,
+      });
+      if (!isCurrent() || state.version !== version || state.controller !== controller) throw new StaleDocumentError();
+      signal?.throwIfAborted();
+      this.checkBudget(document.uri, performance.now() - started, settings);
+      state.rules = result;
+    }
+    if (state.full) return this.toDiagnostics(state.full, version, true);
+    if (!context.latent) return this.toDiagnostics(state.rules, version, true);
+    this.scheduleLatent(document, state, context);
+    const carried = this.carryOver(state, document.getText());
+    const rules = this.toDiagnostics(state.rules, version, false);
+    return [...rules, ...carried.map((finding) => toDiagnostic(finding, version, true))];
+  }
+
+  /** Runs rules and the latent guard now and waits for them (Scan Current File). */
+  async validateNow(document: TextDocument, signal?: AbortSignal): Promise<Diagnostic[]> {
+    const context = await this.context(document.uri);
+    if (!context.settings.enable || context.ignored) return [];
+    const state = this.stateFor(document);
+    clearTimeout(state.timer);
+    if (!state.full) {
+      const result = await this.engine.lintText(context.filePath, document.getText(), {
+        config: context.config,
+        explicit: true,
+        latent: context.latent,
+        signal: anySignal(state.controller.signal, signal),
+      });
+      if (state.version !== document.version || state.controller.signal.aborted) throw new StaleDocumentError();
+      if (context.latent) this.storeFull(state, document.getText(), result);
+      else state.rules = result;
+    }
+    return this.toDiagnostics(state.full ?? state.rules!, document.version, true);
+  }
+
+  /** The findings on show for the document's current version, latent ones flagged. */
+  currentFindings(document: TextDocument): { finding: Finding; latent: boolean }[] {
+    const state = this.states.get(document.uri);
+    if (!state || state.version !== document.version) return [];
+    const result = state.full ?? state.rules;
+    const findings = (result?.findings ?? []).filter((finding) => !finding.suppressed);
+    const carried = state.full ? [] : this.carryOver(state, document.getText());
+    return [...findings, ...carried].map((finding) => ({ finding, latent: this.isLatentFinding(finding) }));
+  }
+
+  /** A new version supersedes the old one's work. */
+  changed(document: TextDocument): void {
+    const state = this.states.get(document.uri);
+    if (state && state.version !== document.version) this.reset(state, document.version);
+  }
+
+  closed(uri: string): void {
+    const state = this.states.get(uri);
+    if (state) this.reset(state, -1);
+    this.states.delete(uri);
+  }
+
+  /** Settings or config files changed: forget every result and ask the client to pull again. */
+  invalidateAll(): void {
+    for (const state of this.states.values()) this.reset(state, state.version);
+    this.host.refresh();
+  }
+
+  /** Ask the client to pull again (a result landed outside a pull). */
+  refresh(): void {
+    this.host.refresh();
+  }
+
+  private reset(state: DocumentState, version: number): void {
+    state.controller.abort();
+    clearTimeout(state.timer);
+    state.controller = new AbortController();
+    state.timer = undefined;
+    state.version = version;
+    state.rules = undefined;
+    state.full = undefined;
+  }
+
+  private stateFor(document: TextDocument): DocumentState {
+    let state = this.states.get(document.uri);
+    if (!state) {
+      state = { version: document.version, controller: new AbortController() };
+      this.states.set(document.uri, state);
+    } else if (state.version !== document.version) {
+      this.reset(state, document.version);
+    }
+    return state;
+  }
+
+  private scheduleLatent(document: TextDocument, state: DocumentState, context: ValidationContext): void {
+    if (state.timer) return;
+    const version = document.version;
+    const text = document.getText();
+    const controller = state.controller;
+    state.timer = setTimeout(() => {
+      const started = performance.now();
+      this.engine
+        .lintText(context.filePath, text, { config: context.config, explicit: context.explicit, latent: true, signal: controller.signal })
+        .then((result) => {
+          if (controller.signal.aborted || state.version !== version) return;
+          this.host.log('info', `Latent guard: ${path.basename(context.filePath)} v${version} in ${Math.round(performance.now() - started)} ms.`);
+          for (const note of result.notes) this.host.log('warning', `${context.filePath}: ${note}`);
+          this.storeFull(state, text, result);
+          this.host.refresh();
+        })
+        .catch((error: Error) => {
+          if (!controller.signal.aborted) this.host.log('error', `Latent guard failed on ${context.filePath}: ${error.message}`);
+        });
+    }, this.latentDebounceMs);
+  }
+
+  private storeFull(state: DocumentState, text: string, result: FileResult): void {
+    state.full = result;
+    state.previous = { text, findings: result.findings.filter((finding) => this.isLatentFinding(finding)) };
+  }
+
+  /**
+   * The last latent findings moved to where their text sits now, so they do not blink out while the
+   * guard re-scores an edited document; findings whose text was edited away are dropped.
+   */
+  private carryOver(state: DocumentState, text: string): Finding[] {
+    if (!state.previous) return [];
+    const lines = new LineIndex(text);
+    const carried: Finding[] = [];
+    for (const finding of state.previous.findings) {
+      const slice = state.previous.text.slice(finding.span.start, finding.span.end);
+      const start = nearestOccurrence(text, slice, finding.span.start);
+      if (start < 0) continue;
+      const span = { start, end: start + slice.length };
+      carried.push({ ...finding, span, range: lines.rangeOf(span), suppressed: undefined, fix: undefined });
+    }
+    applyDirectives(carried, parseDirectives(text, lines));
+    return carried.filter((finding) => !finding.suppressed);
+  }
+
+  private toDiagnostics(result: FileResult, version: number, complete: boolean): Diagnostic[] {
+    const findings = result.findings.filter((finding) => !finding.suppressed);
+    // Unused-directive reports wait for the latent run: a directive may be there for a latent finding.
+    const unused = complete ? result.unusedDirectives : [];
+    return [...findings, ...unused].map((finding) => toDiagnostic(finding, version, this.isLatentFinding(finding)));
+  }
+
+  private checkBudget(uri: string, ms: number, settings: LatentLintSettings): void {
+    const budget = settings.timeBudget.onValidation;
+    const name = path.basename(URI.toFilePath(uri));
+    const level = ms > budget.error ? 'error' : ms > budget.warn ? 'warning' : undefined;
+    if (!level) return;
+    const limit = level === 'error' ? budget.error : budget.warn;
+    const message = `Linting ${name} took ${Math.round(ms)} ms, over the ${limit} ms budget (latentLint.timeBudget.onValidation.${level === 'error' ? 'error' : 'warn'}).`;
+    this.host.log(level, message);
+    if (!this.notified.has(level)) {
+      this.notified.add(level);
+      this.host.notify(level, `${message} Consider turning off slow rules or ignoring large files.`);
+    }
+  }
+}
+
+function nearestOccurrence(text: string, needle: string, near: number): number {
+  if (needle.length === 0) return -1;
+  const after = text.indexOf(needle, Math.max(0, near - needle.length));
+  const before = text.lastIndexOf(needle, near);
+  if (after < 0) return before;
+  if (before < 0) return after;
+  return Math.abs(after - near) <= Math.abs(near - before) ? after : before;
+}
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((signal): signal is AbortSignal => !!signal);
+  return present.length <= 1 ? present[0] : AbortSignal.any(present);
+}
+
+function configErrorDiagnostic(error: ConfigError): Diagnostic {
+  return {
+    range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+    severity: DiagnosticSeverity.Error,
+    source: 'latent-lint',
+    message: `Latent Lint is paused for this file: ${error.message}`,
+  };
+}
