@@ -1,0 +1,47 @@
+// Batching: sort prompts by length so rows in a batch pad little, pad on the right (the graph's
+// convention: position ids are 0..T-1 in every row), and read the same number of positions per row.
+import type { ModelInputs } from './model';
+
+export const DEFAULT_BATCH_SIZE = 16;
+
+/**
+ * Groups item indices into batches of similar length, longest first. A batch also stops growing when
+ * its padded size would exceed `maxTokens`, so one long unit does not pad fifteen short ones.
+ */
+export function planBatches(lengths: readonly number[], batchSize = DEFAULT_BATCH_SIZE, maxTokens = batchSize * 256): number[][] {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b] - lengths[a] || a - b);
+  const batches: number[][] = [];
+  let current: number[] = [];
+  for (const index of order) {
+    const width = current.length ? lengths[current[0]] : lengths[index];
+    if (current.length >= batchSize || (current.length > 0 && (current.length + 1) * width > maxTokens)) {
+      batches.push(current);
+      current = [];
+    }
+    current.push(index);
+  }
+  if (current.length) batches.push(current);
+  return batches;
+}
+
+/** Packs rows into right-padded int64 tensors; every row reads `positions[row]` (same count each). */
+export function packBatch(rows: readonly (readonly number[])[], positions: readonly (readonly number[])[], padId: number): ModelInputs {
+  const batch = rows.length;
+  const seq = Math.max(1, ...rows.map((row) => row.length));
+  const count = positions[0]?.length ?? 0;
+  const inputIds = new BigInt64Array(batch * seq).fill(BigInt(padId));
+  const attentionMask = new BigInt64Array(batch * seq);
+  const readPositions = new BigInt64Array(batch * count);
+  rows.forEach((row, b) => {
+    for (let t = 0; t < row.length; t++) {
+      inputIds[b * seq + t] = BigInt(row[t]);
+      attentionMask[b * seq + t] = 1n;
+    }
+    if (positions[b].length !== count) throw new Error('every row must read the same number of positions');
+    positions[b].forEach((position, p) => {
+      if (position < 0 || position >= row.length) throw new Error(`read position ${position} is outside the row (length ${row.length})`);
+      readPositions[b * count + p] = BigInt(position);
+    });
+  });
+  return { batch, seq, inputIds, attentionMask, positions: count, readPositions };
+}

@@ -1,0 +1,111 @@
+// The latent guard as the engine and the language server see it: a state (loading / ready / failed,
+// with change events for the status bar), a score cache, and a backend that runs the model.
+import { InProcessBackend, WorkerBackend, type LatentBackend } from './client';
+import { ScoreCache, type ScoreCacheOptions } from './cache';
+import { ModelUnavailableError, type UnavailableReason } from './model-files';
+import type { LatentExplanation, RuntimeIdentity, RuntimeOptions } from './runtime';
+import type { UnitScore } from './signals';
+
+export type LatentState =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'ready'; identity: RuntimeIdentity; warnings: string[] }
+  | { status: 'failed'; reason: UnavailableReason | 'error'; message: string };
+
+export interface LatentGuardOptions extends RuntimeOptions {
+  /** 'worker' (default; keeps the caller's event loop free) or 'in-process' (CLI, tests). */
+  mode?: 'worker' | 'in-process';
+  /** A ready-made backend (tests). */
+  backend?: LatentBackend;
+  cache?: ScoreCacheOptions;
+  /** Worker script path (default: latent-worker.js beside the bundle). */
+  workerPath?: string;
+}
+
+export class LatentGuardService {
+  private currentState: LatentState = { status: 'idle' };
+  private readonly listeners = new Set<(state: LatentState) => void>();
+  private readonly backend: LatentBackend;
+  private starting?: Promise<LatentState>;
+  private cache?: ScoreCache;
+
+  constructor(private readonly options: LatentGuardOptions = {}) {
+    this.backend =
+      options.backend ?? (options.mode === 'in-process' ? new InProcessBackend(options) : new WorkerBackend(options, options.workerPath));
+  }
+
+  get state(): LatentState {
+    return this.currentState;
+  }
+
+  /** Calls `listener` on every state change; returns an unsubscribe function. */
+  onDidChangeState(listener: (state: LatentState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private setState(state: LatentState): void {
+    this.currentState = state;
+    for (const listener of this.listeners) listener(state);
+  }
+
+  /** Loads the model once; resolves to 'ready' or 'failed' (never throws). */
+  start(): Promise<LatentState> {
+    this.starting ??= (async (): Promise<LatentState> => {
+      this.setState({ status: 'loading' });
+      try {
+        const info = await this.backend.open();
+        this.cache = new ScoreCache(`${info.identity.graphSha256}\n${info.identity.guardSha256}`, this.options.cache);
+        this.setState({ status: 'ready', identity: info.identity, warnings: info.warnings });
+      } catch (error) {
+        const reason = error instanceof ModelUnavailableError ? error.reason : 'error';
+        this.setState({ status: 'failed', reason, message: (error as Error).message });
+      }
+      return this.currentState;
+    })();
+    return this.starting;
+  }
+
+  /** Throws ModelUnavailableError when the guard cannot run, so callers can say why. */
+  private async ready(): Promise<ScoreCache> {
+    const state = await this.start();
+    if (state.status === 'failed') throw new ModelUnavailableError(state.reason === 'error' ? 'load-failed' : state.reason, state.message);
+    return this.cache as ScoreCache;
+  }
+
+  /** Scores texts; cached texts are answered without the model, the rest go in one batched request. */
+  async scoreTexts(texts: readonly string[], signal?: AbortSignal): Promise<UnitScore[]> {
+    const cache = await this.ready();
+    const results = new Array<UnitScore | undefined>(texts.length);
+    const missing = new Map<string, number[]>();
+    texts.forEach((text, i) => {
+      const hit = cache.get(text);
+      if (hit) results[i] = hit;
+      else missing.set(text, [...(missing.get(text) ?? []), i]);
+    });
+    if (missing.size) {
+      const unique = [...missing.keys()];
+      const scores = await this.backend.score(unique, signal);
+      unique.forEach((text, k) => {
+        cache.set(text, scores[k]);
+        for (const i of missing.get(text) ?? []) results[i] = scores[k];
+      });
+    }
+    return results as UnitScore[];
+  }
+
+  async explain(text: string, signal?: AbortSignal): Promise<LatentExplanation> {
+    await this.ready();
+    return this.backend.explain(text, signal);
+  }
+
+  get cacheStats(): { hits: number; misses: number } {
+    return { hits: this.cache?.hits ?? 0, misses: this.cache?.misses ?? 0 };
+  }
+
+  /** Releases the ONNX session (and the worker). */
+  async dispose(): Promise<void> {
+    await this.backend.close();
+    this.listeners.clear();
+  }
+}

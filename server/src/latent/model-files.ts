@@ -1,0 +1,174 @@
+// Finding and verifying the model's files: model_config.json, the ONNX graph, tokenizer.json and the
+// calibrated latent-guard.json. Every failure is a ModelUnavailableError saying why, so the caller
+// can keep the rules running and tell the user.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const REAL_MODEL_NAME = 'smollm2-135m-instruct';
+
+export type UnavailableReason = 'missing' | 'corrupt' | 'load-failed' | 'guard-missing' | 'guard-invalid' | 'guard-mismatch';
+
+export class ModelUnavailableError extends Error {
+  constructor(
+    readonly reason: UnavailableReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelUnavailableError';
+  }
+}
+
+/** The parts of model_config.json (written by models/convert.py) the runtime reads. */
+export interface ModelConfig {
+  name: string;
+  n_layers: number;
+  hidden_size: number;
+  intermediate_size: number;
+  n_heads: number;
+  n_kv_heads: number;
+  head_dim: number;
+  vocab_size: number;
+  context_length: number;
+  pad_token_id: number;
+  im_start_token_id: number;
+  im_end_token_id: number;
+  chat_template: string;
+  graphs: Record<string, { file: string; sha256: string; bytes: number; layers: number; weights: string }>;
+  default_graph: string;
+  tokenizer: string;
+}
+
+export interface ModelFiles {
+  dir: string;
+  config: ModelConfig;
+  /** The graph variant chosen (a key of config.graphs). */
+  graph: string;
+  graphPath: string;
+  graphSha256: string;
+  tokenizerPath: string;
+  tokenizerSha256: string;
+  tokenizerConfigPath?: string;
+}
+
+export interface LocateOptions {
+  /** A model folder; default: $LATENT_LINT_MODEL_DIR, else models/build/<name> above this file. */
+  modelDir?: string;
+  /** Graph variant (fp32, int8, q4); default: $LATENT_LINT_GRAPH, else the config's default_graph. */
+  graph?: string;
+  /** Check sha256 of graph and tokenizer against model_config.json (default true). */
+  verify?: boolean;
+}
+
+/** Walks up from this module (dist/server or server/src/latent) to a folder holding `relative`. */
+export function findUp(relative: string, from: string = moduleDir()): string | undefined {
+  let dir = from;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, relative);
+    if (fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
+function moduleDir(): string {
+  // Bundled CJS and tsx both define __dirname.
+  return typeof __dirname === 'string' ? __dirname : process.cwd();
+}
+
+export function defaultModelDir(): string | undefined {
+  if (process.env.LATENT_LINT_MODEL_DIR) return process.env.LATENT_LINT_MODEL_DIR;
+  return findUp(path.join('models', 'build', REAL_MODEL_NAME));
+}
+
+/** Where latent-guard.json lives: $LATENT_LINT_GUARD, else models/latent-guard.json above this file. */
+export function defaultGuardPath(): string | undefined {
+  if (process.env.LATENT_LINT_GUARD) return process.env.LATENT_LINT_GUARD;
+  return findUp(path.join('models', 'latent-guard.json'));
+}
+
+export function cacheRoot(): string {
+  return process.env.LATENT_LINT_CACHE || path.join(os.homedir(), '.cache', 'latent-lint');
+}
+
+export function sha256File(file: string): string {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    let read: number;
+    while ((read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+export function sha256Text(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * Hashing 0.5 GB takes a second; a stamp keyed by path, size, mtime and inode remembers files that
+ * already matched, so a warm start verifies in microseconds.
+ */
+function verifiedSha256(file: string, expected: string): boolean {
+  const stat = fs.statSync(file);
+  const key = sha256Text(`${path.resolve(file)}|${stat.size}|${stat.mtimeMs}|${stat.ino}|${expected}`);
+  const stamp = path.join(cacheRoot(), 'verified', key);
+  if (fs.existsSync(stamp)) return true;
+  if (sha256File(file) !== expected) return false;
+  try {
+    fs.mkdirSync(path.dirname(stamp), { recursive: true });
+    fs.writeFileSync(stamp, `${file}\n`);
+  } catch {
+    // A read-only cache only costs the next start a re-hash.
+  }
+  return true;
+}
+
+const BUILD_HINT = 'run `npm run build:model` to build it';
+
+export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
+  const dir = options.modelDir ?? defaultModelDir();
+  if (!dir) throw new ModelUnavailableError('missing', `model folder models/build/${REAL_MODEL_NAME} not found; ${BUILD_HINT}`);
+  const configPath = path.join(dir, 'model_config.json');
+  if (!fs.existsSync(configPath)) throw new ModelUnavailableError('missing', `${configPath} is missing; ${BUILD_HINT}`);
+  let config: ModelConfig;
+  try {
+    config = JSON.parse(fs.readFileSync(configPath, 'utf8')) as ModelConfig;
+  } catch (error) {
+    throw new ModelUnavailableError('corrupt', `${configPath} is not valid JSON (${(error as Error).message}); ${BUILD_HINT}`);
+  }
+  for (const key of ['n_layers', 'hidden_size', 'intermediate_size', 'pad_token_id', 'im_start_token_id', 'im_end_token_id'] as const) {
+    if (!Number.isInteger(config[key])) throw new ModelUnavailableError('corrupt', `${configPath}: "${key}" is missing or not a whole number`);
+  }
+  const graph = options.graph ?? process.env.LATENT_LINT_GRAPH ?? config.default_graph;
+  const entry = config.graphs?.[graph];
+  if (!entry) {
+    throw new ModelUnavailableError('missing', `${configPath} lists no "${graph}" graph (has: ${Object.keys(config.graphs ?? {}).join(', ') || 'none'})`);
+  }
+  const graphPath = path.join(dir, entry.file);
+  const tokenizerPath = path.join(dir, config.tokenizer ?? 'tokenizer.json');
+  for (const file of [graphPath, tokenizerPath]) {
+    if (!fs.existsSync(file)) throw new ModelUnavailableError('missing', `${file} is missing; ${BUILD_HINT}`);
+  }
+  if (options.verify !== false && !verifiedSha256(graphPath, entry.sha256)) {
+    throw new ModelUnavailableError('corrupt', `${graphPath} does not match its sha256 in model_config.json (corrupt or partly written); ${BUILD_HINT}`);
+  }
+  const tokenizerSha256 = sha256File(tokenizerPath);
+  const tokenizerConfigPath = path.join(dir, 'tokenizer_config.json');
+  return {
+    dir,
+    config,
+    graph,
+    graphPath,
+    graphSha256: entry.sha256,
+    tokenizerPath,
+    tokenizerSha256,
+    tokenizerConfigPath: fs.existsSync(tokenizerConfigPath) ? tokenizerConfigPath : undefined,
+  };
+}

@@ -1,0 +1,82 @@
+// The ONNX session: loaded lazily, a small fixed thread pool, released on shutdown.
+import * as ort from 'onnxruntime-node';
+import { ModelUnavailableError, type ModelFiles } from './model-files';
+
+export type OutputName = 'resid' | 'attn_out' | 'mlp_out' | 'mlp_act' | 'logits';
+
+export interface ModelInputs {
+  batch: number;
+  seq: number;
+  /** Row-major [batch, seq]. */
+  inputIds: BigInt64Array;
+  attentionMask: BigInt64Array;
+  positions: number;
+  /** Row-major [batch, positions]. */
+  readPositions: BigInt64Array;
+}
+
+export interface ModelOutput {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+export interface SessionOptions {
+  /** Threads for one operator (default 2: the extension must not take the whole laptop). */
+  threads?: number;
+}
+
+export class LatentModel {
+  private session?: Promise<ort.InferenceSession>;
+
+  constructor(
+    readonly files: ModelFiles,
+    private readonly options: SessionOptions = {},
+  ) {}
+
+  get layers(): number {
+    return this.files.config.n_layers;
+  }
+
+  /** Loads the graph once; later calls share the same promise. */
+  load(): Promise<ort.InferenceSession> {
+    this.session ??= ort.InferenceSession.create(this.files.graphPath, {
+      intraOpNumThreads: this.options.threads ?? 2,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
+    }).catch((error: Error) => {
+      this.session = undefined;
+      throw new ModelUnavailableError('load-failed', `onnxruntime could not load ${this.files.graphPath}: ${error.message}`);
+    });
+    return this.session;
+  }
+
+  /** Runs one padded batch and returns only the requested outputs. */
+  async run<Name extends OutputName>(inputs: ModelInputs, outputs: readonly Name[]): Promise<Record<Name, ModelOutput>> {
+    const session = await this.load();
+    const feeds = {
+      input_ids: new ort.Tensor('int64', inputs.inputIds, [inputs.batch, inputs.seq]),
+      attention_mask: new ort.Tensor('int64', inputs.attentionMask, [inputs.batch, inputs.seq]),
+      read_positions: new ort.Tensor('int64', inputs.readPositions, [inputs.batch, inputs.positions]),
+    };
+    const result = await session.run(feeds, outputs as Name[]);
+    const out = {} as Record<Name, ModelOutput>;
+    for (const name of outputs) {
+      const tensor = result[name];
+      out[name] = { data: tensor.data as Float32Array, dims: tensor.dims };
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (!session) return;
+    try {
+      await (await session).release();
+    } catch {
+      // A session that failed to load has nothing to release.
+    }
+  }
+}

@@ -1,0 +1,124 @@
+// The latent guard as a UnitScorer the engine plugs in: scores every instruction unit of a document
+// and reports latent/harmful-request and latent/refusal-suppressed.
+import type { ParsedDocument, RuleMeta, RuleReportWithRule, Unit, UnitScorer } from '../core/types';
+import { LatentGuardService, type LatentGuardOptions, type LatentState } from './guard';
+import { ModelUnavailableError } from './model-files';
+import { describeLayers, type UnitScore } from './signals';
+
+// Same base as server/src/rules/docs.ts (latent imports core only, so the constant is repeated).
+const DOCS_BASE = 'https://github.com/latent-lint/latent-lint/blob/main/docs/rules/';
+
+export const HARMFUL_REQUEST: RuleMeta = {
+  id: 'latent/harmful-request',
+  category: 'latent',
+  defaultSeverity: 'warning',
+  description: "The local model's hidden states say this text asks for harmful content (a calibrated probability over its harmfulness direction).",
+  docsUrl: `${DOCS_BASE}latent/harmful-request.md`,
+  fixable: false,
+};
+
+export const REFUSAL_SUPPRESSED: RuleMeta = {
+  id: 'latent/refusal-suppressed',
+  category: 'latent',
+  defaultSeverity: 'warning',
+  description: 'The model judges the text harmful but its refusal signal is pushed down: the pattern of a jailbreak.',
+  docsUrl: `${DOCS_BASE}latent/refusal-suppressed.md`,
+  fixable: false,
+};
+
+/** Units shorter than this carry too little for the detector to judge. */
+const MIN_CHARACTERS = 12;
+
+export interface ScoreOptions {
+  /** Probability threshold; default: the guard file's. */
+  threshold?: number;
+}
+
+export class LatentScorer implements UnitScorer {
+  readonly id = 'latent-guard';
+  readonly metas: RuleMeta[] = [HARMFUL_REQUEST, REFUSAL_SUPPRESSED];
+  readonly service: LatentGuardService;
+
+  constructor(options: LatentGuardOptions | LatentGuardService = {}) {
+    this.service = options instanceof LatentGuardService ? options : new LatentGuardService(options);
+  }
+
+  get state(): LatentState {
+    return this.service.state;
+  }
+
+  onDidChangeState(listener: (state: LatentState) => void): () => void {
+    return this.service.onDidChangeState(listener);
+  }
+
+  /** Loads the model now instead of on the first document. */
+  start(): Promise<LatentState> {
+    return this.service.start();
+  }
+
+  async score(document: ParsedDocument, signal?: AbortSignal, options: ScoreOptions = {}): Promise<RuleReportWithRule[]> {
+    const units = document.units.filter((unit) => unit.instruction && unit.text.trim().length >= MIN_CHARACTERS);
+    if (units.length === 0) return [];
+    const state = await this.service.start();
+    if (state.status === 'failed') throw new ModelUnavailableError(state.reason === 'error' ? 'load-failed' : state.reason, state.message);
+    const scores = await this.service.scoreTexts(
+      units.map((unit) => unit.text),
+      signal,
+    );
+    const threshold = options.threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
+    const reports: RuleReportWithRule[] = [];
+    units.forEach((unit, i) => reports.push(...reportsFor(unit, scores[i], threshold)));
+    return reports;
+  }
+
+  dispose(): Promise<void> {
+    return this.service.dispose();
+  }
+}
+
+export function findingData(score: UnitScore, threshold: number): Record<string, unknown> {
+  return {
+    probability: round(score.probability),
+    threshold,
+    category: score.category,
+    layers: score.layers,
+    harm: score.harm,
+    refusal: score.refusal,
+    refusalZ: round(score.refusalZ),
+    topLayers: score.topLayers,
+    truncated: score.truncated,
+  };
+}
+
+export function reportsFor(unit: Unit, score: UnitScore, threshold: number): RuleReportWithRule[] {
+  const reports: RuleReportWithRule[] = [];
+  const data = findingData(score, threshold);
+  const category = score.category && score.category !== 'Other' ? ` (category: ${score.category})` : '';
+  const where = score.topLayers.length ? `; strongest at layers ${describeLayers(score.topLayers)}` : '';
+  const cut = score.truncated ? ` Only the first part of this ${score.tokens}-token text was read.` : '';
+  if (score.probability >= threshold) {
+    reports.push({
+      ruleId: HARMFUL_REQUEST.id,
+      severity: HARMFUL_REQUEST.defaultSeverity,
+      docsUrl: HARMFUL_REQUEST.docsUrl,
+      span: unit.span,
+      message: `Latent guard: ${score.probability.toFixed(2)} probability this asks for harmful content${category}${where}.${cut}`,
+      data,
+    });
+  }
+  if (score.refusalSuppressed) {
+    reports.push({
+      ruleId: REFUSAL_SUPPRESSED.id,
+      severity: REFUSAL_SUPPRESSED.defaultSeverity,
+      docsUrl: REFUSAL_SUPPRESSED.docsUrl,
+      span: unit.span,
+      message: `Latent guard: the model reads this as harmful (${score.probability.toFixed(2)}) but its refusal signal is pushed down (z = ${score.refusalZ.toFixed(1)}): a jailbreak-like pattern.`,
+      data,
+    });
+  }
+  return reports;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e4) / 1e4;
+}

@@ -1,0 +1,157 @@
+// The guard's arithmetic: per-layer harm and refusal from hidden states, the detector's calibrated
+// probability, the category, the refusal-suppressed rule. Pure functions on Float32Arrays; the
+// conventions are written down in guard-file.ts.
+import type { GuardLayer, LatentGuard } from './guard-file';
+
+/** What scoring one unit yields; independent of the user's threshold, so it can be cached. */
+export interface UnitScore {
+  probability: number;
+  logit: number;
+  /** The paper's baseline: mean harm over baseline layers (flag when > baseline threshold). */
+  baseline: number;
+  /** Resid layers with a guard entry, and the signals at each. */
+  layers: number[];
+  harm: number[];
+  refusal: number[];
+  /** Mean refusal z over the refusal-suppressed rule's layers. */
+  refusalZ: number;
+  refusalSuppressed: boolean;
+  category?: string;
+  categoryScores: { category: string; score: number }[];
+  /** Detector layers that carried the decision, strongest first. */
+  topLayers: number[];
+  /** Tokens the model read (user text), and whether the unit was cut to fit. */
+  tokens: number;
+  truncated: boolean;
+}
+
+export function dot(a: Float32Array, aOffset: number, b: Float32Array, length: number): number {
+  let sum = 0;
+  for (let k = 0; k < length; k++) sum += a[aOffset + k] * b[k];
+  return sum;
+}
+
+/** cos(h − center, target − center) for h = data[offset .. offset+H). */
+function centredCosine(data: Float32Array, offset: number, target: Float32Array, center: Float32Array | undefined): number {
+  let hh = 0;
+  let tt = 0;
+  let ht = 0;
+  for (let k = 0; k < target.length; k++) {
+    const c = center ? center[k] : 0;
+    const h = data[offset + k] - c;
+    const t = target[k] - c;
+    hh += h * h;
+    tt += t * t;
+    ht += h * t;
+  }
+  return hh > 0 && tt > 0 ? ht / Math.sqrt(hh * tt) : 0;
+}
+
+/** Latent Guard harm at one layer: cos to the harmful centre minus cos to the harmless centre. */
+export function harmAt(layer: GuardLayer, data: Float32Array, offset: number): number {
+  return centredCosine(data, offset, layer.harmfulCentroid, layer.center) - centredCosine(data, offset, layer.harmlessCentroid, layer.center);
+}
+
+/** Refusal projection z-scored on harmless prompts. */
+export function refusalAt(layer: GuardLayer, data: Float32Array, offset: number): number {
+  return (dot(data, offset, layer.refusalDirection, layer.refusalDirection.length) - layer.refusalMean) / layer.refusalStd;
+}
+
+export function sigmoid(x: number): number {
+  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
+}
+
+const mean = (values: number[]): number => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
+
+/**
+ * Scores one unit from its residual stream at t_inst and t_post_inst.
+ * `inst` and `post` hold (L + 1) × H floats each, layer-major, starting at the given offsets.
+ */
+export function scoreResiduals(
+  guard: LatentGuard,
+  inst: Float32Array,
+  instOffset: number,
+  post: Float32Array,
+  postOffset: number,
+  meta: { tokens: number; truncated: boolean },
+): UnitScore {
+  const H = guard.model.hiddenSize;
+  const harmBy = new Map<number, number>();
+  const refusalBy = new Map<number, number>();
+  for (const layer of guard.layers) {
+    harmBy.set(layer.layer, harmAt(layer, inst, instOffset + layer.layer * H));
+    refusalBy.set(layer.layer, refusalAt(layer, post, postOffset + layer.layer * H));
+  }
+  const { detector } = guard;
+  let logit = detector.bias;
+  const contributions: { layer: number; value: number }[] = [];
+  detector.layers.forEach((layer, i) => {
+    const value = detector.harmWeights[i] * (harmBy.get(layer) ?? 0) + (detector.refusalWeights?.[i] ?? 0) * (refusalBy.get(layer) ?? 0);
+    logit += value;
+    contributions.push({ layer, value });
+  });
+  const probability = sigmoid(guard.calibration.a * logit + guard.calibration.b);
+  const refusalZ = mean(guard.refusalSuppressed.layers.map((layer) => refusalBy.get(layer) ?? 0));
+  const refusalSuppressed = probability >= guard.refusalSuppressed.minProbability && refusalZ <= guard.refusalSuppressed.maxRefusalZ;
+
+  let category: string | undefined;
+  const categoryScores: UnitScore['categoryScores'] = [];
+  if (guard.categories) {
+    const base = guard.byLayer.get(guard.categories.layer);
+    const offset = instOffset + guard.categories.layer * H;
+    for (const entry of guard.categories.entries) {
+      categoryScores.push({ category: entry.name, score: centredCosine(inst, offset, addTo(entry.direction, base?.harmlessCentroid), base?.harmlessCentroid) });
+    }
+    categoryScores.sort((a, b) => b.score - a.score);
+    const best = categoryScores[0];
+    category = best && best.score >= guard.categories.minScore ? best.category : 'Other';
+  }
+
+  const topLayers = contributions
+    .filter((c) => c.value > 0)
+    .sort((a, b) => b.value - a.value)
+    .slice(0, 4)
+    .map((c) => c.layer);
+  const layers = guard.layers.map((layer) => layer.layer);
+  return {
+    probability,
+    logit,
+    baseline: mean(guard.baseline.layers.map((layer) => harmBy.get(layer) ?? 0)),
+    layers,
+    harm: layers.map((layer) => round(harmBy.get(layer) ?? 0)),
+    refusal: layers.map((layer) => round(refusalBy.get(layer) ?? 0)),
+    refusalZ,
+    refusalSuppressed,
+    category,
+    categoryScores: categoryScores.map((c) => ({ category: c.category, score: round(c.score) })),
+    topLayers,
+    tokens: meta.tokens,
+    truncated: meta.truncated,
+  };
+}
+
+/** cos(h − base, direction) is centredCosine(h, base + direction, base). */
+function addTo(direction: Float32Array, base: Float32Array | undefined): Float32Array {
+  if (!base) return direction;
+  const out = new Float32Array(direction.length);
+  for (let k = 0; k < out.length; k++) out[k] = base[k] + direction[k];
+  return out;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+/** "12–15" / "3, 7 and 12": a short human list of layer numbers. */
+export function describeLayers(layers: number[]): string {
+  const sorted = [...new Set(layers)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j > i ? `${sorted[i]}–${sorted[j]}` : `${sorted[i]}`);
+    i = j + 1;
+  }
+  if (parts.length <= 1) return parts.join('');
+  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}

@@ -1,0 +1,133 @@
+// The chat template and exact read positions. Each unit is wrapped as one user turn of the model's
+// ChatML template; the pieces are tokenised separately and concatenated, so t_inst (the last token of
+// the user's text) and t_post_inst (the last token of the prompt) are known exactly.
+import * as fs from 'node:fs';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { ModelUnavailableError, type ModelFiles } from './model-files';
+
+export const DEFAULT_MAX_USER_TOKENS = 192;
+
+export interface Prompt {
+  ids: number[];
+  /** Index of the last token of the user's text. */
+  tInst: number;
+  /** Index of the last token of the whole prompt (after the assistant header). */
+  tPostInst: number;
+  /** Where the user's tokens start and end (end exclusive) in `ids`. */
+  userStart: number;
+  userEnd: number;
+  /** Tokens of the user's text before truncation. */
+  userTokens: number;
+  truncated: boolean;
+  /** Leading whitespace removed from the unit text (token offsets are shifted by it). */
+  trimmedStart: number;
+  /** The user text as given to the model (trimmed). */
+  text: string;
+}
+
+export interface TokenSpan {
+  text: string;
+  /** UTF-16 offsets in the original (untrimmed) unit text, end exclusive. */
+  start: number;
+  end: number;
+}
+
+/** The system prompt a ChatML template inserts when the conversation has none. */
+export function defaultSystemPrompt(chatTemplate: string): string | null {
+  const match = /<\|im_start\|>system\n([\s\S]*?)<\|im_end\|>/.exec(chatTemplate ?? '');
+  return match ? match[1] : null;
+}
+
+/** The ChatML string for one user turn, as the GGUF template renders it with add_generation_prompt. */
+export function renderChat(text: string, systemPrompt: string | null): string {
+  const system = systemPrompt === null ? '' : `<|im_start|>system\n${systemPrompt}<|im_end|>\n`;
+  return `${system}<|im_start|>user\n${text}<|im_end|>\n<|im_start|>assistant\n`;
+}
+
+export class PromptTokenizer {
+  readonly systemPrompt: string | null;
+  private readonly prefix: number[];
+  private readonly suffix: number[];
+  private readonly specialIds: Set<number>;
+
+  constructor(
+    readonly tokenizer: Tokenizer,
+    systemPrompt: string | null,
+    readonly maxUserTokens = DEFAULT_MAX_USER_TOKENS,
+  ) {
+    this.systemPrompt = systemPrompt;
+    const [before, after] = renderChat('\u0000', systemPrompt).split('\u0000');
+    this.prefix = this.encode(before);
+    this.suffix = this.encode(after);
+    this.specialIds = new Set(tokenizer.get_added_tokens_decoder().keys());
+  }
+
+  static load(files: ModelFiles, maxUserTokens = DEFAULT_MAX_USER_TOKENS): PromptTokenizer {
+    let tokenizer: Tokenizer;
+    try {
+      const json = JSON.parse(fs.readFileSync(files.tokenizerPath, 'utf8')) as object;
+      const config = files.tokenizerConfigPath ? (JSON.parse(fs.readFileSync(files.tokenizerConfigPath, 'utf8')) as object) : {};
+      tokenizer = new Tokenizer(json, config);
+    } catch (error) {
+      throw new ModelUnavailableError('corrupt', `cannot read ${files.tokenizerPath}: ${(error as Error).message}`);
+    }
+    return new PromptTokenizer(tokenizer, defaultSystemPrompt(files.config.chat_template), maxUserTokens);
+  }
+
+  encode(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
+  }
+
+  /** Builds the prompt for one unit. Whitespace around the text is trimmed (it carries no meaning). */
+  build(text: string): Prompt {
+    const trimmed = text.trim();
+    const trimmedStart = trimmed.length === 0 ? 0 : text.indexOf(trimmed);
+    const all = trimmed.length === 0 ? [] : this.encode(trimmed);
+    const user = all.length > this.maxUserTokens ? all.slice(0, this.maxUserTokens) : all;
+    const ids = [...this.prefix, ...user, ...this.suffix];
+    const userStart = this.prefix.length;
+    const userEnd = userStart + user.length;
+    return {
+      ids,
+      tInst: userEnd - 1,
+      tPostInst: ids.length - 1,
+      userStart,
+      userEnd,
+      userTokens: all.length,
+      truncated: user.length < all.length,
+      trimmedStart,
+      text: trimmed,
+    };
+  }
+
+  /** Offsets of each user token in the original unit text (byte-level BPE tokens mapped back to bytes). */
+  userTokenSpans(prompt: Prompt, originalText: string): TokenSpan[] {
+    const userIds = prompt.ids.slice(prompt.userStart, prompt.userEnd);
+    const utf8 = Buffer.from(prompt.text, 'utf8');
+    // UTF-16 offset of each byte offset (bytes inside a multi-byte character map to its start).
+    const charAt = new Array<number>(utf8.length + 1);
+    let char = 0;
+    for (let byte = 0; byte < utf8.length; ) {
+      const code = prompt.text.codePointAt(char) ?? 0;
+      const width = code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+      for (let k = 0; k < width && byte + k < utf8.length; k++) charAt[byte + k] = char;
+      byte += width;
+      char += code >= 0x10000 ? 2 : 1;
+    }
+    charAt[utf8.length] = prompt.text.length;
+    const spans: TokenSpan[] = [];
+    let byte = 0;
+    for (const id of userIds) {
+      const token = this.tokenizer.id_to_token(id) ?? '';
+      // Byte-level BPE: each character of a token stands for one byte; added tokens are literal text.
+      const length = this.specialIds.has(id) ? Buffer.byteLength(token) : [...token].length;
+      const startByte = Math.min(byte, utf8.length);
+      byte += length;
+      const endByte = Math.min(byte, utf8.length);
+      const start = charAt[startByte] + prompt.trimmedStart;
+      const end = Math.max(start, (endByte === utf8.length ? prompt.text.length : charAt[endByte]) + prompt.trimmedStart);
+      spans.push({ text: originalText.slice(start, end), start, end });
+    }
+    return spans;
+  }
+}
