@@ -1,11 +1,22 @@
 // The VS Code client: starts the language server and wires commands; no linting happens here.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  DiagnosticPullMode,
+  LanguageClient,
+  TransportKind,
+  type DocumentFilter,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import { COMMANDS, MODEL_STATE_NOTIFICATION, type InitializationOptions, type ModelState } from '../server/src/protocol/messages';
+import { registerCommands } from './commands';
+import { registerExplorer } from './explorer/panel';
+import { ModelStatus } from './status';
 
 let client: LanguageClient | undefined;
 
-/** Every file the engine reads, by pattern, so the client sends them to the server. */
+/** Every file the engine reads, by pattern, so the client sends them to the server (DESIGN §3.1). */
 export const DOCUMENT_PATTERNS = [
   '**/*.prompt.md',
   '**/*.instructions.md',
@@ -17,30 +28,109 @@ export const DOCUMENT_PATTERNS = [
   '**/GEMINI.md',
   '**/SKILL.md',
   '**/.cursorrules',
+  '**/.windsurfrules',
   '**/.cursor/rules/*.mdc',
+  '**/.claude/agents/*.md',
+  '**/.claude/commands/*.md',
+  '**/.claude/settings.json',
+  '**/.claude/settings.local.json',
   '**/*.prompty',
   '**/*.prompt',
   '**/agents.yaml',
+  '**/agents.yml',
   '**/tasks.yaml',
+  '**/tasks.yml',
   '**/mcp.json',
+  '**/.mcp.json',
+  '**/server.json',
   '**/*.tools.json',
+  '**/tools.json',
+  '**/*.mcp.json',
 ];
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/** Also sent: any JSON file, which may be an OpenAI / MCP tool list (the server decides by its shape). */
+const JSON_LANGUAGES = ['json', 'jsonc'];
+
+function documentSelector(): DocumentFilter[] {
+  const userGlobs = vscode.workspace.getConfiguration('latentLint').get<string[]>('documentGlobs', []);
+  const patterns = [...DOCUMENT_PATTERNS, ...userGlobs.map((glob) => (glob.startsWith('**/') || path.isAbsolute(glob) ? glob : `**/${glob}`))];
+  return [
+    ...patterns.map((pattern) => ({ scheme: 'file', pattern })),
+    ...JSON_LANGUAGES.map((language) => ({ scheme: 'file', language })),
+  ];
+}
+
+function runMode(document: vscode.TextDocument): 'onType' | 'onSave' {
+  return vscode.workspace.getConfiguration('latentLint', document.uri).get<'onType' | 'onSave'>('run', 'onType');
+}
+
+function createClient(context: vscode.ExtensionContext, output: vscode.OutputChannel): LanguageClient {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
   };
+  const initializationOptions: InitializationOptions = { trusted: vscode.workspace.isTrusted, extensionPath: context.extensionPath };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: DOCUMENT_PATTERNS.map((pattern) => ({ scheme: 'file', pattern })),
-    diagnosticPullOptions: { onChange: true, onSave: true },
+    documentSelector: documentSelector(),
+    initializationOptions,
+    outputChannel: output,
+    // Hover links open the explorer; only our own command is trusted.
+    markdown: { isTrusted: { enabledCommands: [COMMANDS.explainSelection] }, supportHtml: false },
+    diagnosticPullOptions: {
+      onChange: true,
+      onSave: true,
+      filter: (document, mode) => mode === DiagnosticPullMode.onType && runMode(document) === 'onSave',
+    },
   };
-  client = new LanguageClient('latentLint', 'Latent Lint', serverOptions, clientOptions);
-  await client.start();
-  context.subscriptions.push({ dispose: () => void client?.stop() });
+  return new LanguageClient('latentLint', 'Latent Lint', serverOptions, clientOptions);
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('Latent Lint');
+  const status = new ModelStatus(() => vscode.workspace.isTrusted);
+  const scanResults = vscode.languages.createDiagnosticCollection('latent-lint-scan');
+  context.subscriptions.push(output, status, scanResults);
+
+  const start = async (): Promise<void> => {
+    client = createClient(context, output);
+    client.onNotification(MODEL_STATE_NOTIFICATION, (state: ModelState) => {
+      status.update(state);
+      if (state.state === 'failed') output.appendLine(`Latent guard unavailable: ${state.reason}`);
+    });
+    try {
+      await client.start();
+    } catch (error) {
+      status.update({ state: 'failed', reason: `The language server did not start: ${(error as Error).message}` });
+      output.appendLine(`The language server did not start: ${(error as Error).stack ?? error}`);
+    }
+  };
+  const restart = async (): Promise<void> => {
+    const previous = client;
+    client = undefined;
+    await previous?.stop().catch(() => undefined);
+    await start();
+  };
+
+  context.subscriptions.push(
+    registerCommands({ context, client: () => client, output, scanResults }),
+    registerExplorer(context),
+    // Once a file is open, pulled diagnostics cover it; the scan's copy would show twice.
+    vscode.workspace.onDidOpenTextDocument((document) => scanResults.delete(document.uri)),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      // The document selector is fixed when the client starts.
+      if (event.affectsConfiguration('latentLint.documentGlobs')) void restart();
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      status.render();
+      void restart();
+    }),
+    { dispose: () => void client?.stop() },
+  );
+  await start();
 }
 
 export async function deactivate(): Promise<void> {
   await client?.stop();
+  client = undefined;
 }
