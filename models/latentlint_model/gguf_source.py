@@ -104,6 +104,55 @@ def read_weights(reader, cfg, unpermute=True):
     return W
 
 
+class Q4Weight:
+    """A Q4_1 matrix kept 4-bit: w[n, k] = scale[n, k//32] * (q[n, k] - zero[n, k//32]).
+    Q4_1 stores w = d*q + m per 32-block, i.e. scale = d, zero = -m/d: exact, no re-quantisation."""
+
+    def __init__(self, q, scale, zero):
+        self.q, self.scale, self.zero = q, scale, zero
+        self.shape = q.shape
+
+    def dequant(self):
+        n, k = self.q.shape
+        blocks = self.q.reshape(n, k // 32, 32).astype(np.float32) - self.zero[..., None]
+        return (blocks * self.scale[..., None]).reshape(n, k)
+
+
+def read_q4_1(ten, n_head=None):
+    """Raw Q4_1 blocks (20 bytes: f16 d, f16 m, 16 bytes of nibbles; low nibbles are elements
+    0..15, high nibbles 16..31) -> Q4Weight, Q/K rows un-permuted like read_weights."""
+    assert ten.tensor_type.name == "Q4_1", (ten.name, ten.tensor_type.name)
+    rows = ten.data.shape[0]
+    blk = ten.data.reshape(rows, -1, 20)
+    d = blk[..., 0:2].copy().view(np.float16)[..., 0].astype(np.float32)
+    m = blk[..., 2:4].copy().view(np.float16)[..., 0].astype(np.float32)
+    qs = blk[..., 4:]
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=-1).reshape(rows, -1)  # [rows, K]
+    zero = np.zeros_like(d)
+    ok = d != 0
+    zero[ok] = -m[ok] / d[ok]
+    # d == 0 means the whole block equals m: encode as scale=m, q=1, zero=0.
+    if (~ok).any():
+        d, bad = d.copy(), ~ok
+        d[bad] = m[bad]
+        qb = q.reshape(rows, -1, 32)
+        qb[bad] = 1
+        q = qb.reshape(rows, -1)
+    if n_head is not None:
+        q, d, zero = (unpermute_qk(a, n_head) for a in (q, d, zero))
+    return Q4Weight(np.ascontiguousarray(q), np.ascontiguousarray(d), np.ascontiguousarray(zero))
+
+
+def read_q4_weights(reader, cfg):
+    """The 4-bit projection matrices, keyed like read_weights' layer dicts."""
+    by = {t.name: t for t in reader.tensors}
+    names = {"q": "attn_q", "k": "attn_k", "v": "attn_v", "o": "attn_output",
+             "gate": "ffn_gate", "up": "ffn_up", "down": "ffn_down"}
+    heads = {"q": cfg["n_heads"], "k": cfg["n_kv_heads"]}
+    return [{k: read_q4_1(by[f"blk.{i}.{g}.weight"], heads.get(k)) for k, g in names.items()}
+            for i in range(cfg["n_layers"])]
+
+
 def read_tokenizer(reader):
     """Raw tokenizer data from GGUF metadata."""
     pre = _field(reader, "tokenizer.ggml.pre")

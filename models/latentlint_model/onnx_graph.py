@@ -12,6 +12,8 @@ import onnx
 from onnx import TensorProto as TP
 from onnx import helper, numpy_helper
 
+from .gguf_source import Q4Weight
+
 OPSET = 17
 IR_VERSION = 8  # loadable by every onnxruntime >= 1.14, including onnxruntime-node 1.30
 NEG = -1e9      # finite mask value: a fully padded row gets a uniform softmax instead of NaN
@@ -97,6 +99,13 @@ def build_model(cfg, W, n_layers=None):
         return g.op("Add", [g.op("Mul", [x, cos]), g.op("Mul", [rot, sin])], base="rope")
 
     def linear(x, w, name):  # w is (out, in); store transposed so MatMul(x, W^T)
+        if isinstance(w, Q4Weight):  # 4-bit: com.microsoft MatMulNBits, exact Q4_1 blocks
+            n, k = w.shape
+            packed = (w.q[:, 0::2] | (w.q[:, 1::2] << 4)).astype(np.uint8).reshape(n, k // 32, 16)
+            ins = [x, g.init(name + ".q4", packed), g.init(name + ".scales", w.scale.reshape(-1)),
+                   g.init(name + ".zeros", w.zero.reshape(-1))]
+            return g.op("MatMulNBits", ins, base="mm4", domain="com.microsoft", K=k, N=n, bits=4,
+                        block_size=32, accuracy_level=0)
         return g.op("MatMul", [x, g.init(name, np.ascontiguousarray(w.T.astype(np.float32)))], base="mm")
 
     x = g.op("Gather", [embed, "input_ids"], axis=0)                       # [B,T,H]
@@ -156,7 +165,10 @@ def build_model(cfg, W, n_layers=None):
         helper.make_tensor_value_info("logits", f, ["batch", "npos", V]),
     ]
     graph = helper.make_graph(g.nodes, "latent_lint_llama", inputs, outputs, g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+    opsets = [helper.make_opsetid("", OPSET)]
+    if any(n.domain == "com.microsoft" for n in g.nodes):
+        opsets.append(helper.make_opsetid("com.microsoft", 1))
+    model = helper.make_model(graph, opset_imports=opsets,
                               producer_name="latent-lint-convert", producer_version="1")
     model.ir_version = IR_VERSION
     model.doc_string = f"{cfg.get('name')} ({L} of {cfg['n_layers']} layers); see models/MODEL_CARD.md"
