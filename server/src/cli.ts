@@ -7,6 +7,8 @@ import type { FileResult } from './core/types';
 import { ConfigError } from './engine/config';
 import { Engine, UsageError } from './engine/engine';
 import { GitError, stagedFiles } from './git-staged';
+import { closeCliScorer, createCliScorer, startCliScorer } from './latent';
+import { runScoreCommand } from './latent/score-command';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
 import { formatStylish } from './report/stylish';
@@ -156,8 +158,10 @@ async function lintTarget(engine: Engine, target: Target, options: CheckOptions,
 
 async function check(args: string[]): Promise<number> {
   const options = parseCheckArgs(args);
-  const engine = new Engine();
+  const engine = new Engine({ scorer: createCliScorer() });
   const targets = options.staged ? stagedTargets(options) : diskTargets(engine, options);
+  const latentNote = options.latent && targets.length > 0 ? await startCliScorer(engine.scorer) : undefined;
+  if (latentNote) process.stderr.write(`latent-lint: ${latentNote}\n`);
   const cache = options.cacheLocation ? new ResultCache(options.cacheLocation) : undefined;
   const version = engineVersion(VERSION);
   const results: FileResult[] = [];
@@ -183,6 +187,7 @@ async function check(args: string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`latent-lint: could not write the cache ${options.cacheLocation}: ${(error as Error).message}\n`);
   }
+  await closeCliScorer(engine.scorer);
   const output =
     options.format === 'json'
       ? formatJson(results)
@@ -203,7 +208,7 @@ async function check(args: string[]): Promise<number> {
 }
 
 function listRules(): number {
-  const engine = new Engine();
+  const engine = new Engine({ scorer: createCliScorer() });
   for (const meta of engine.ruleMetas()) {
     process.stdout.write(`${meta.id.padEnd(44)} ${meta.defaultSeverity.padEnd(8)} ${meta.fixable ? 'fix' : '   '}  ${meta.description}\n`);
   }
@@ -226,6 +231,10 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'check':
         return await check(rest);
+      case 'score': {
+        const policy = new Engine();
+        return await runScoreCommand(rest, async (text) => (await policy.lintText('score.prompt.md', text, { explicit: true })).findings.map((f) => f.ruleId));
+      }
       case 'rules':
         return listRules();
       default:

@@ -3,7 +3,7 @@
 // Layer ℓ is a resid index (0 = embeddings); block b moves the residual from layer b to b + 1, so the
 // contributions reported on layer ℓ ≥ 1 are block ℓ − 1's attention and MLP outputs projected on
 // layer ℓ's harm direction.
-import type { ExplainLayer, ExplainNeuron, ExplainToken } from '../protocol/explain';
+import type { ExplainLayer, ExplainNeuron, ExplainResult, ExplainToken } from '../protocol/explain';
 import type { LatentGuard } from './guard-file';
 import type { ModelConfig } from './model-files';
 import type { LatentExplanation, RuntimeIdentity } from './runtime';
@@ -110,4 +110,27 @@ function mlpShare(layers: ExplainLayer[]): number | undefined {
     attention += Math.max(0, layer.attentionContribution);
   }
   return mlp + attention > 0 ? mlp / (mlp + attention) : undefined;
+}
+
+/** The protocol's ExplainResult: the latent explanation plus the threshold in force and the policy rules that fired. */
+export function toExplainResult(
+  explanation: LatentExplanation,
+  context: { threshold: number; rules?: ExplainResult['verdict']['rules']; uri?: string; unitId?: string },
+): ExplainResult {
+  const { score, ...verdict } = explanation.verdict;
+  const flagged = score.probability >= context.threshold;
+  const rules = context.rules ?? [];
+  const ruleNote = rules.length ? ` Policy rules also fired: ${[...new Set(rules.map((rule) => rule.ruleId))].join(', ')}.` : '';
+  return {
+    ...explanation,
+    uri: context.uri,
+    unitId: context.unitId,
+    verdict: {
+      ...verdict,
+      threshold: context.threshold,
+      flagged,
+      rules,
+      summary: `${flagged ? 'Flagged' : 'Not flagged'} (threshold ${context.threshold.toFixed(2)}): ${verdict.summary}${ruleNote}`,
+    },
+  };
 }

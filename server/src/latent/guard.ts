@@ -20,6 +20,8 @@ export interface LatentGuardOptions extends RuntimeOptions {
   cache?: ScoreCacheOptions;
   /** Worker script path (default: latent-worker.js beside the bundle). */
   workerPath?: string;
+  /** Score nothing (instead of throwing) when the model is unavailable: the caller told the user once. */
+  quietWhenUnavailable?: boolean;
 }
 
 export class LatentGuardService {

@@ -35,44 +35,87 @@ export interface ScoreOptions {
 }
 
 export class LatentScorer implements UnitScorer {
-  readonly id = 'latent-guard';
   readonly metas: RuleMeta[] = [HARMFUL_REQUEST, REFUSAL_SUPPRESSED];
-  readonly service: LatentGuardService;
+  private current: LatentGuardService;
+  private readonly listeners = new Set<(state: LatentState) => void>();
+  private unsubscribe: () => void;
+  /** A threshold set by the editor's settings; wins over the config file's and the guard file's. */
+  threshold?: number;
 
-  constructor(options: LatentGuardOptions | LatentGuardService = {}) {
-    this.service = options instanceof LatentGuardService ? options : new LatentGuardService(options);
+  constructor(private options: LatentGuardOptions = {}) {
+    this.current = new LatentGuardService(options);
+    this.unsubscribe = this.current.onDidChangeState((state) => this.emit(state));
+  }
+
+  /** Names the guard file in force, so result caches keyed on it go stale after a recalibration. */
+  get id(): string {
+    const state = this.current.state;
+    if (state.status === 'ready') return `latent-guard:${state.identity.graphSha256.slice(0, 12)}:${state.identity.guardSha256.slice(0, 12)}`;
+    return `latent-guard:${state.status}`;
+  }
+
+  get service(): LatentGuardService {
+    return this.current;
   }
 
   get state(): LatentState {
-    return this.service.state;
+    return this.current.state;
   }
 
   onDidChangeState(listener: (state: LatentState) => void): () => void {
-    return this.service.onDidChangeState(listener);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(state: LatentState): void {
+    for (const listener of this.listeners) listener(state);
   }
 
   /** Loads the model now instead of on the first document. */
   start(): Promise<LatentState> {
-    return this.service.start();
+    return this.current.start();
+  }
+
+  /** New session options (threads): the old session is released and a new one loads on demand. */
+  async reconfigure(options: Partial<LatentGuardOptions>): Promise<void> {
+    const next = { ...this.options, ...options };
+    if (next.threads === this.options.threads && next.graph === this.options.graph && next.modelDir === this.options.modelDir) return;
+    this.options = next;
+    const old = this.current;
+    this.unsubscribe();
+    this.current = new LatentGuardService(next);
+    this.unsubscribe = this.current.onDidChangeState((state) => this.emit(state));
+    this.emit(this.current.state);
+    await old.dispose();
   }
 
   async score(document: ParsedDocument, signal?: AbortSignal, options: ScoreOptions = {}): Promise<RuleReportWithRule[]> {
     const units = document.units.filter((unit) => unit.instruction && unit.text.trim().length >= MIN_CHARACTERS);
     if (units.length === 0) return [];
-    const state = await this.service.start();
+    const service = this.current;
+    const state = await service.start();
+    if (state.status === 'failed' && this.options.quietWhenUnavailable) return [];
     if (state.status === 'failed') throw new ModelUnavailableError(state.reason === 'error' ? 'load-failed' : state.reason, state.message);
-    const scores = await this.service.scoreTexts(
+    const scores = await service.scoreTexts(
       units.map((unit) => unit.text),
       signal,
     );
-    const threshold = options.threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
+    const threshold = this.threshold ?? options.threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
     const reports: RuleReportWithRule[] = [];
     units.forEach((unit, i) => reports.push(...reportsFor(unit, scores[i], threshold)));
     return reports;
   }
 
-  dispose(): Promise<void> {
-    return this.service.dispose();
+  /** The threshold in force when no config file sets one. */
+  defaultThreshold(): number {
+    const state = this.current.state;
+    return this.threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
+  }
+
+  async dispose(): Promise<void> {
+    this.unsubscribe();
+    this.listeners.clear();
+    await this.current.dispose();
   }
 }
 
