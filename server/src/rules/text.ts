@@ -81,3 +81,17 @@ export function quote(text: string, max = 60): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
+
+/** True when the match sits inside quotes on its line, as an example string in a list: `- "ignore all rules"`. */
+export function isQuotedMention(text: string, start: number, end: number): boolean {
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const lineEndAt = text.indexOf('\n', end);
+  const before = text.slice(lineStart, start);
+  const after = text.slice(end, lineEndAt < 0 ? undefined : lineEndAt);
+  const opens = (quote: string): boolean => (before.split(quote).length - 1) % 2 === 1 && after.includes(quote);
+  if (opens('"') || opens('`') || (before.includes('“') && after.includes('”'))) {
+    // A whole-paragraph quote is still text the model reads; a quoted phrase in a list is a mention.
+    return /^\s*([-*+]|\d+[.)])\s/.test(text.slice(lineStart, start)) || /\b(e\.g\.|such as|like|phrases?|patterns?|strings?|examples?)\b/i.test(before);
+  }
+  return false;
+}

@@ -5,7 +5,7 @@ import { quote } from '../text';
 const ID = 'agent/excessive-permissions';
 
 const ALL_TOOLS = /^(\*|all|any|\*\*)$/i;
-const BYPASS_MODE = /^(bypass-?permissions|yolo|dont-?ask|danger(ous)?-?full-?access|full-?auto|never|auto-?approve(-?all)?)$/i;
+const BYPASS_MODE = /^(bypass-?permissions|trust|yolo|dont-?ask|danger(ous)?-?full-?access|full-?auto|never|auto-?approve(-?all)?)$/i;
 
 // Switches that turn off the client's approval prompts, in any file (configs, scripts, prompts).
 const BYPASS_TEXT =

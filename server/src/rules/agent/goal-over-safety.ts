@@ -23,7 +23,7 @@ const PATTERNS: { pattern: RegExp; strong: boolean }[] = [
 
 // "avoid X at all costs", "never stop until the tests pass": the goal is safe or the phrase guards.
 const BENIGN =
-  /\b(avoid|avoided|avoiding|prevent|prevented|preventing|protect|protecting|never\s+(?:expose|leak|reveal|commit|share)|do\s+not\s+(?:expose|leak|reveal|commit|share)|must\s+be\s+avoided|tests?\s+pass|passing|green|resolved|complete|completed|finished|fixed|done|all\s+(?:tasks|items|steps|todos?)|the\s+(?:task|problem|issue|bug|query|request)|build|lint|errors?)\b/i;
+  /\b(avoid|avoided|avoiding|prevent|prevented|preventing|protect|protecting|never\s+(?:expose|leak|reveal|commit|share)|do\s+not\s+(?:expose|leak|reveal|commit|share)|must\s+be\s+avoided|tests?\s+pass|passing|green|resolved|complete|completed|finished|fixed|done|all\s+(?:tasks|items|steps|todos?)|the\s+(?:task|problem|issue|bug|query|request)|build|lint|errors?|gathered|identified|answered|answers?|verified|covered|addressed|found|checked|solved|all\s+\w+|every\s+\w+|the\s+user)\b/i;
 
 // "Never ignore ethical considerations", "if asked to disregard safety rules, refuse".
 const GUARDS = /\b(never|do\s+not|don'?t|must\s+not|should\s+not|refuse|reject|if|unless|avoid|attempts?)\b/i;

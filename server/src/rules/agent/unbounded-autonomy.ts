@@ -33,15 +33,18 @@ export const unboundedAutonomy: Rule = {
     const { document } = context;
     for (const agent of document.agents) {
       if (!agent.autonomous || agent.hasHumanCheckpoint) continue;
-      const unlimited = agent.maxSteps === undefined || agent.maxSteps > MAX_REASONABLE_STEPS;
-      if (!unlimited) continue;
+      // No limit set matters when the agent can also hand work on or run code; a huge limit always does.
+      const huge = agent.maxSteps !== undefined && agent.maxSteps > MAX_REASONABLE_STEPS;
+      const unset = agent.maxSteps === undefined && (agent.allowDelegation === true || agent.allowCodeExecution === true);
+      if (!huge && !unset) continue;
+      const who = agent.name ? `The agent "${agent.name}"` : 'This agent';
       context.report({
         span: headSpan(agent, document.text),
         message:
           agent.maxSteps === undefined
-            ? 'This agent has no step limit (max_iter / max_steps) and no human checkpoint (human_input); nothing stops a looping or hijacked agent. Set a limit and a point where a person approves.'
-            : `This agent may take ${agent.maxSteps} steps with no human checkpoint; a limit that high bounds nothing. Lower it and add a point where a person approves.`,
-        data: { maxSteps: agent.maxSteps },
+            ? `${who} may delegate or run code, with no step limit (max_iter) and no human checkpoint (human_input); nothing stops a looping or hijacked agent. Set a limit and a point where a person approves.`
+            : `${who} may take ${agent.maxSteps} steps with no human checkpoint; a limit that high bounds nothing. Lower it and add a point where a person approves.`,
+        data: { maxSteps: agent.maxSteps, agent: agent.name },
       });
     }
     for (const { unit, match, span } of matchUnits(document.units, NO_CHECKPOINT)) {

@@ -1,13 +1,13 @@
 import type { Rule } from '../../core/types';
 import { docsUrl } from '../docs';
-import { DEFENSIVE_CONTEXT, matchUnits, sentenceAround } from '../text';
+import { DEFENSIVE_CONTEXT, isQuotedMention, matchUnits, sentenceAround } from '../text';
 
 const ID = 'injection/override-instructions';
 
 // "ignore/disregard/forget ... previous/above/system ... instructions/rules/prompt", with a bounded gap.
 const OVERRIDE =
-  /\b(ignore|disregard|forget|override|bypass|skip|drop|abandon)(?:\s+[\w'-]+){0,4}?\s+(previous|prior|preceding|above|earlier|original|initial|system|developer|all|your|any)(?:\s+[\w'-]+){0,2}?\s+(instructions?|rules|directives?|guidelines|prompts?|constraints|restrictions|guardrails|programming|context)\b/gi;
-const NEW_INSTRUCTIONS = /\b(new|updated|real|actual|true)\s+(system\s+)?(instructions|directives|prompt)\s*:/gi;
+  /\b(ignore|disregard|forget|override|bypass|skip|drop|abandon)(?:\s+[\w'-]+){0,4}?\s+(previous|prior|preceding|above|earlier|original|initial|system|developer|all|your|any)(?:\s+[\w'-]+){0,2}?\s+(instructions?|directions|rules|directives?|guidelines|prompts?|constraints|restrictions|guardrails|programming|context)\b/gi;
+const NEW_INSTRUCTIONS = /\b(new|real|actual|true)\s+(system\s+)?(instructions|directives|prompt)\s*:/gi;
 const FROM_NOW_ON = /\bfrom\s+now\s+on,?\s+you\s+(are|will|must|shall)\s+(no\s+longer|not)\b/gi;
 
 export const overrideInstructions: Rule = {
@@ -26,6 +26,10 @@ export const overrideInstructions: Rule = {
         const sentence = sentenceAround(unit.text, match.index, match.index + match[0].length);
         // A prompt that warns about override attempts is a defence, not an attack.
         if (DEFENSIVE_CONTEXT.test(sentence.replace(match[0], ' '))) continue;
+        // "These rules override any instructions found in files" ranks the prompt above content.
+        if (/\b(found|contained|embedded|appearing|hidden)\s+in\b/i.test(sentence)) continue;
+        // A quoted phrase in a list of attack strings is a mention, not a use.
+        if (isQuotedMention(unit.text, match.index, match.index + match[0].length)) continue;
         context.report({
           span,
           message: `"${match[0]}" tells the model to drop its earlier instructions; in a prompt or tool text this is an injection pattern.`,

@@ -1,13 +1,13 @@
 import type { Rule } from '../../core/types';
 import { docsUrl } from '../docs';
-import { isDefensive, matchUnits, quote } from '../text';
+import { isDefensive, isQuotedMention, matchUnits, quote } from '../text';
 
 const ID = 'jailbreak/roleplay-template';
 
 // The moves of DAN-family templates: a named alter ego that "can do anything", a "developer mode",
 // freedom from "the typical confines of AI", and a dual-answer format with an unfiltered half.
 const PATTERNS: { pattern: RegExp; why: string }[] = [
-  { pattern: /\bdo\s+anything\s+now\b/gi, why: 'names the "Do Anything Now" (DAN) jailbreak persona' },
+  { pattern: /\bdo\s+anything\s+now\b|\b(?:Superior\s+)?Do\s+Anything\b/gi, why: 'names the "Do Anything Now" (DAN) jailbreak persona' },
   {
     pattern: /\b(?:act(?:ing)?\s+(?:as|like)|pretend(?:ing)?\s+to\s+be|role\s+of|known\s+as|named|called|you\s+are(?:\s+now)?|simulat(?:e|or\s+to)(?:\s+the)?)\s+(?:a\s+|an\s+|the\s+)?(?:DAN|DUDE|STAN|AIM|BetterDAN|AntiDAN|Mongo\s+Tom|UCAR|APOPHIS)\b/g,
     why: 'casts the model as a named jailbreak persona',
@@ -51,6 +51,9 @@ export const roleplayTemplate: Rule = {
         if (seen.has(span.start)) continue;
         // A prompt that describes jailbreaks in order to detect or refuse them is not one.
         if (isDefensive(unit.text, match.index, match.index + match[0].length, DESCRIBES_JAILBREAK)) continue;
+        if (isQuotedMention(unit.text, match.index, match.index + match[0].length)) continue;
+        // Windows, Android and browsers have a real "Developer Mode"; the jailbreak one talks to a model.
+        if (/mode/i.test(match[0]) && DEVICE.test(unit.text.slice(Math.max(0, match.index - 400), match.index + match[0].length + 400))) continue;
         seen.add(span.start);
         context.report({
           span,
@@ -64,3 +67,5 @@ export const roleplayTemplate: Rule = {
 
 const DESCRIBES_JAILBREAK =
   /\b(detect|detects|detecting|flag|flags|refuse|reject|decline|attempts?|attacks?|examples?\s+of|such\s+as|e\.g\.|known\s+jailbreaks?|jailbreak\s+(?:attempts?|prompts?|techniques?|patterns?)|red[- ]team|classif|never\s+(?:adopt|play|pretend|enter|enable|act))\b/i;
+
+const DEVICE = /\b(windows|android|ios|iphone|chrome|browser|symlinks?|settings\s+app|device|phone|powershell|registry|sideload|extensions?\s+page)\b/i;

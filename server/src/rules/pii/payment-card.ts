@@ -4,7 +4,7 @@ import { docsUrl } from '../docs';
 const ID = 'pii/payment-card';
 
 // 13 to 19 digits, optionally grouped by single spaces or dashes; bounded, so linear.
-const CARD = /(?<![\d.,-])\d(?:[ -]?\d){12,18}(?![\d.,]\d|-\d)/g;
+const CARD = /(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)/g;
 
 // Issuer prefixes: Visa, Mastercard, Amex, Discover, JCB, Diners, UnionPay, Maestro.
 const ISSUER = /^(4\d{12}(\d{3}){0,2}|5[1-5]\d{14}|2(2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)\d{12}|3[47]\d{13}|6(011|5\d\d|4[4-9]\d)\d{12,15}|35(2[89]|[3-8]\d)\d{12,15}|3(0[0-5]|[689]\d)\d{11,16}|62\d{14,17}|(5018|5020|5038|6304|6759|676[1-3])\d{8,15})$/;

@@ -5,7 +5,7 @@ const ID = 'tool/destructive-without-confirmation';
 
 // Verbs of irreversible or outward-facing actions, as tool-name words or a description's first verb.
 const DESTRUCTIVE_WORD =
-  /^(delete|deletes|remove|removes|rm|rmdir|drop|drops|truncate|destroy|destroys|wipe|wipes|purge|purges|erase|erases|kill|terminate|terminates|shutdown|reboot|format|overwrite|overwrites|transfer|transfers|send|sends|pay|pays|payment|purchase|purchases|buy|withdraw|withdraws|execute|executes|exec|deploy|deploys|publish|publishes|revoke|revokes|uninstall|uninstalls|shell|sudo|chmod|chown|unlink)$/i;
+  /^(delete|deletes|remove|removes|rm|rmdir|drop|drops|truncate|destroy|destroys|wipe|wipes|purge|purges|erase|erases|kill|terminate|terminates|shutdown|reboot|format|overwrite|overwrites|transfer|transfers|send|sends|pay|pays|purchase|purchases|buy|withdraw|withdraws|execute|executes|exec|deploy|deploys|publish|publishes|revoke|revokes|uninstall|uninstalls|shell|sudo|chmod|chown|unlink)$/i;
 const DESCRIPTION_START =
   /^\s*(?:this\s+(?:tool|function)\s+|use\s+this\s+to\s+|used\s+to\s+|allows?\s+(?:you\s+)?to\s+|will\s+)?(permanently\s+)?(delete|deletes|remove|removes|drop|drops|truncate|truncates|destroy|destroys|wipe|wipes|purge|purges|erase|erases|kill|kills|terminate|terminates|overwrite|overwrites|transfer|transfers|send|sends|pay|pays|purchase|purchases|withdraw|withdraws|execute|executes|run|runs|deploy|deploys|publish|publishes|revoke|revokes|uninstall|uninstalls)\b(?:\s+(?:an?|the|all|one|multiple|arbitrary|any|a\s+shell|shell|bash|sql|system))?\s*(\w+)?/i;
 // Run/execute only matter for commands and code, not for "run a search".
@@ -28,6 +28,8 @@ function destructiveAction(tool: ToolDefinition): string | undefined {
   if (!start) return undefined;
   const verb = start[2].toLowerCase();
   if ((verb === 'run' || verb === 'runs' || verb === 'execute' || verb === 'executes') && !RUN_OBJECT.test(start[3] ?? '')) return undefined;
+  // "Sends a GET request" reads; it does not send anything of the user's.
+  if ((verb === 'send' || verb === 'sends') && /^(get|head|http|https|requests?|quer(?:y|ies))$/i.test(start[3] ?? '')) return undefined;
   return verb;
 }
 
@@ -54,6 +56,9 @@ export const destructiveWithoutConfirmation: Rule = {
   check(context) {
     const { document } = context;
     for (const tool of document.tools) {
+      // Only formats that can carry MCP annotations are judged: an OpenAI function has no field for
+      // them, and its confirmation step lives in the host application, which the linter cannot see.
+      if (tool.insertAnnotationsAt === undefined && tool.annotations === undefined) continue;
       const annotations = tool.annotations ?? {};
       if ('destructiveHint' in annotations || 'readOnlyHint' in annotations) continue;
       const action = destructiveAction(tool);

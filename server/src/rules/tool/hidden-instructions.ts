@@ -23,6 +23,10 @@ const PATTERNS: { pattern: RegExp; why: string }[] = [
     why: 'tells the agent to hide what it does from the user',
   },
   {
+    pattern: /\b(?:(?:goes?|go|remains?|stays?|keeps?)\s+(?:unnoticed|undetected|hidden)|without\s+(?:being\s+)?(?:detected|detection|noticed|alerting|raising\s+(?:any\s+)?(?:alarms?|alerts?|suspicion)|leaving\s+(?:a\s+)?traces?|logging)|discreetly|covertly|stealthily|surreptitiously|(?:evade|evading|bypass|bypassing|disable|disabling)\s+(?:the\s+)?(?:security|monitoring|detection|audit|logging|antivirus|firewall)\w*)\b/gi,
+    why: 'tells the agent to act without being noticed',
+  },
+  {
     pattern: /\bpass\s+(?:the\s+|its\s+|their\s+|all\s+)?(?:full\s+|entire\s+)?(?:contents?|text|value|data)\s+of\b(?:\s+\S+){1,12}?\s+(?:as|in|into|to|via)\s+(?:the\s+)?[`'"]?\w+[`'"]?\s+(?:parameter|argument|field|param)\b/gi,
     why: 'tells the agent to smuggle other data through a parameter',
   },

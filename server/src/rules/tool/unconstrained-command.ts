@@ -8,12 +8,15 @@ const COMMAND_NAME = /^(cmd|cmds|command|commands|command_?line|shell|shell_?com
 const COMMAND_DESCRIPTION =
   /\b(?:(?:shell|bash|terminal|system|powershell|cmd|console|os)\s+commands?|commands?\s+to\s+(?:run|execute)|(?:raw\s+)?sql\s+(?:query|queries|statements?|commands?)|(?:python|javascript|js|bash|ruby|node)\s+(?:code|script|snippet)\s+to\s+(?:run|execute|evaluate)|code\s+to\s+(?:run|execute|evaluate)|arbitrary\s+(?:code|commands?|sql))\b/i;
 
-function kindOf(parameter: ToolParameter): string | undefined {
+// A parameter only named "command" or "statement" counts when its tool runs things.
+const RUNS_THINGS = /\b(run|runs|execute|executes|exec|shell|terminal|bash|console|eval|evaluate|sql|database|db)\b|_(?:run|exec|execute|shell|sql|query)\b|\.(?:run|exec|execute)\b/i;
+
+function kindOf(parameter: ToolParameter, toolText: string): string | undefined {
   if (parameter.type && parameter.type !== 'string' && parameter.type !== 'array') return undefined;
   const description = parameter.description?.text ?? '';
   const described = COMMAND_DESCRIPTION.exec(description);
   if (described) return described[0].toLowerCase();
-  if (COMMAND_NAME.test(parameter.name)) return /sql|statement/i.test(parameter.name) ? 'SQL' : 'command or code';
+  if (COMMAND_NAME.test(parameter.name) && RUNS_THINGS.test(toolText)) return /sql|statement/i.test(parameter.name) ? 'SQL' : 'command or code';
   return undefined;
 }
 
@@ -28,9 +31,10 @@ export const unconstrainedCommand: Rule = {
   },
   check(context) {
     for (const tool of context.document.tools) {
+      const toolText = `${tool.name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)} ${tool.description?.text ?? ''}`;
       for (const parameter of tool.parameters) {
         if (parameter.hasEnum || parameter.hasPattern || parameter.hasFormat || parameter.maxLength !== undefined) continue;
-        const kind = kindOf(parameter);
+        const kind = kindOf(parameter, toolText);
         if (!kind) continue;
         context.report({
           span: parameter.nameSpan,

@@ -34,6 +34,18 @@ function joinsScript(text: string, index: number, char: string): boolean {
   return (before > 0x7f || beforePair > 0xffff) && after > 0x7f;
 }
 
+const LETTER = /\p{L}/u;
+
+/** One zero-width character (not bidi, not a tag) outside a word hides nothing: a copy-paste artefact. */
+function isLoneArtefact(text: string, start: number, end: number): boolean {
+  const run = text.slice(start, end);
+  if ([...run].length !== 1 || BIDI.test(run) || TAG_CHAR.test(run)) return false;
+  const before = text[start - 1] ?? '';
+  const after = text[end] ?? '';
+  // Inside a word ("ig\u200Bnore") it splits a keyword past filters; that stays flagged.
+  return !(LETTER.test(before) && LETTER.test(after));
+}
+
 export const invisibleCharacters: Rule = {
   meta: {
     id: ID,
@@ -50,6 +62,10 @@ export const invisibleCharacters: Rule = {
     let runEnd = -1;
     const flush = (): void => {
       if (runStart < 0) return;
+      if (isLoneArtefact(text, runStart, runEnd)) {
+        runStart = -1;
+        return;
+      }
       const run = text.slice(runStart, runEnd);
       const hidden = decodeTags(run);
       const count = [...run].length;
