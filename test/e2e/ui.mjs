@@ -34,8 +34,19 @@ async function openFromExplorer(page, folder, file) {
  *           packageJson: any, test: (title: string, body: () => Promise<void>) => Promise<void>,
  *           log: (message: string) => void }} options
  */
-export async function uiTests({ context, url, shots, packageJson, test, log }) {
+export async function uiTests({ context, url, shots, packageJson, test: record, log }) {
   const page = context.pages()[0] ?? (await context.newPage());
+  // A failing UI test leaves a screenshot of what the user would have seen.
+  const test = (title, body) =>
+    record(title, async () => {
+      try {
+        await body();
+      } catch (error) {
+        const name = `failed-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60)}.png`;
+        await page.screenshot({ path: path.join(shots, name) }).catch(() => undefined);
+        throw error;
+      }
+    });
   const consoleLines = [];
   page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
   fs.mkdirSync(shots, { recursive: true });
@@ -61,25 +72,37 @@ export async function uiTests({ context, url, shots, packageJson, test, log }) {
       log(`problems row: ${text.replace(/\s+/g, ' ').trim()}`);
     });
 
-    const explain = paletteTitle(packageJson, 'Explain Selection');
-    if (explain) {
-      await test('Explain Selection opens the Latent Explorer with all 30 layers', async () => {
-        const line = page.locator('.editor-instance .view-line:has-text("Ignore all previous instructions")').first();
-        await line.click();
-        await page.keyboard.press('Home');
-        await page.keyboard.press('Shift+End');
-        await runCommand(page, explain);
-        await page.locator('.tabs-container .tab:has-text("Latent Explorer")').waitFor({ timeout: 30_000 });
-        const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-        const layers = view.locator('[data-layer]');
-        await layers.nth(29).waitFor({ timeout: 60_000 });
-        const count = await layers.count();
-        if (count !== 30) throw new Error(`the explorer shows ${count} layers, not 30`);
-        await page.screenshot({ path: path.join(shots, 'explorer.png') });
-      });
-    } else {
-      log('Explain Selection is not contributed yet: the explorer UI test has nothing to drive');
-    }
+    await test('shows the Latent Lint status bar item, which opens the output', async () => {
+      const item = page.locator('.statusbar-item:has-text("Latent Lint")').first();
+      await item.waitFor({ timeout: 10_000 });
+      await item.click();
+      await page.locator('.part.panel .composite-bar .action-item.checked:has-text("Output")').waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Control+Shift+M');
+    });
+
+    await test('Explain Selection opens the Latent Explorer with all 30 layers', async () => {
+      const explain = paletteTitle(packageJson, 'Explain Selection');
+      if (!explain) throw new Error('Explain Selection is not contributed');
+      const line = page.locator('.editor-instance .view-line:has-text("Ignore all previous instructions")').first();
+      await line.click();
+      await page.keyboard.press('Home');
+      await page.keyboard.press('Shift+End');
+      await runCommand(page, explain);
+      await page.locator('.tabs-container .tab:has-text("Latent Explorer")').waitFor({ timeout: 30_000 });
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      const rows = view.locator('[data-testid="layer-row"]');
+      const error = view.locator('[data-testid="error"]');
+      // The first explanation loads the model (seconds); an error state ends the wait early with its reason.
+      await rows.nth(29).or(error).first().waitFor({ state: 'attached', timeout: 120_000 });
+      if (await error.count()) throw new Error(`the explorer shows an error: ${(await error.innerText()).replace(/\s+/g, ' ')}`);
+      await page.waitForTimeout(500); // let the charts finish their first paint before the screenshot
+      await page.screenshot({ path: path.join(shots, 'explorer.png') });
+      const count = await rows.count();
+      if (count !== 30) throw new Error(`the explorer shows ${count} layer rows, not 30`);
+      const model = await view.locator('[data-testid="model"]').innerText();
+      if (!/30 layers/.test(model)) throw new Error(`the explorer's model line says: ${model}`);
+      log(`explorer: ${model}; verdict: ${(await view.locator('[data-testid="verdict-status"]').innerText()).trim()}`);
+    });
   } finally {
     fs.writeFileSync(path.join(shots, 'ui-console.log'), consoleLines.join('\n') + '\n');
   }

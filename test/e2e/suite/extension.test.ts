@@ -115,7 +115,8 @@ describe('Latent Lint in VS Code', () => {
       assert.ok(scan, 'Scan Workspace is contributed');
       const agents = workspaceFile('AGENTS.md');
       assert.ok(!vscode.workspace.textDocuments.some((document) => document.uri.toString() === agents.toString()), 'AGENTS.md is not open');
-      await vscode.commands.executeCommand(scan.command);
+      // Not awaited: the command ends on a notification ("N findings … Show Problems") that waits for a click.
+      void vscode.commands.executeCommand(scan.command);
       const diagnostic = await waitForDiagnostic(agents, OVERRIDE, 30_000);
       assert.equal(diagnostic.range.start.line, 4);
     });
