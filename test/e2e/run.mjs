@@ -149,6 +149,8 @@ async function extensionHostTests(server, tmp) {
 }
 
 async function main() {
+  // Only this run's screenshots and logs: a stale picture would mislead whoever looks at it.
+  fs.rmSync(RESULTS, { recursive: true, force: true });
   fs.mkdirSync(RESULTS, { recursive: true });
   const paths = ensureInstalled((message) => log(message));
   log('tools ready (Chromium, Node 24, code-server)');
