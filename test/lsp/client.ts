@@ -59,6 +59,8 @@ export interface ClientOptions {
   trusted?: boolean;
   /** Answers workspace/configuration; may be slow on purpose. */
   configuration?: (item: ConfigurationItem) => unknown | Promise<unknown>;
+  /** Extra environment for the server (the tiny model for latent tests). */
+  env?: Record<string, string>;
 }
 
 export class TestClient {
@@ -76,7 +78,7 @@ export class TestClient {
   constructor(options: ClientOptions = {}) {
     assertBuilt();
     this.configuration = options.configuration ?? (() => ({}));
-    this.process = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.process = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     this.process.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
     this.connection.onRequest(ConfigurationRequest.type, async (params) => Promise.all(params.items.map((item) => this.configuration(item))));

@@ -15,6 +15,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Unit } from '../core/types';
 import { Engine } from '../engine/engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
 import { IGNORE_FILE_NAME } from '../engine/ignore';
@@ -38,6 +39,7 @@ import { codeActions } from './codeActions';
 import { toDiagnostic } from './diagnostics';
 import { hoverFor } from './hover';
 import { NO_GUARD_STATE, type LatentGuard } from './latent';
+import { createLatentGuard } from './latentGuard';
 import { scanWorkspace } from './scan';
 import { DEFAULT_SETTINGS, normalizeSettings, type LatentLintSettings } from './settings';
 import { StaleDocumentError, Validator } from './validator';
@@ -45,17 +47,32 @@ import { StaleDocumentError, Validator } from './validator';
 export const SERVER_VERSION = '0.1.0';
 
 export interface LanguageServerOptions {
-  engine?: Engine;
-  guard?: LatentGuard;
+  /** The latent guard; by default the one in server/src/latent. `null`: policy rules only. */
+  guard?: LatentGuard | null;
 }
 
 export function startLanguageServer(connection: Connection, options: LanguageServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
-  const engine = options.engine ?? new Engine({ scorer: options.guard?.scorer });
-  const guard = options.guard;
+  let trusted = true;
+  let engine: Engine | undefined;
+  const guard =
+    options.guard === null
+      ? undefined
+      : (options.guard ??
+        createLatentGuard({
+          // An untrusted folder's config may not tune the model (it could hide findings).
+          thresholdFor: (filePath) => {
+            if (!trusted || !engine) return undefined;
+            try {
+              return engine.configs.resolveForFile(filePath).latent.threshold;
+            } catch {
+              return undefined;
+            }
+          },
+        }));
+  engine = new Engine({ scorer: guard?.scorer });
   const settingsCache = new Map<string, Promise<LatentLintSettings>>();
   let folders: string[] = [];
-  let trusted = true;
   let supportsConfiguration = false;
   let supportsDynamicRegistration = false;
   let supportsDynamicWatchers = false;
@@ -279,13 +296,30 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     if (!guard?.explain) {
       throw new ResponseError(LSPErrorCodes.RequestFailed, 'Explain needs the latent guard, which is not available in this build; policy rules still run.');
     }
-    if (!modelEnabled) throw new ResponseError(LSPErrorCodes.RequestFailed, 'The latent guard is turned off (latentLint.model.enabled).');
-    const text = params.text ?? unitTextAt(params);
+    const enabled = params.uri ? (await settingsFor(params.uri)).model.enabled : modelEnabled;
+    if (!enabled) throw new ResponseError(LSPErrorCodes.RequestFailed, 'The latent guard is turned off (latentLint.model.enabled).');
+    const unit = params.text === undefined ? unitAt(params) : undefined;
+    const text = params.text ?? unit?.text;
     if (!text) throw new ResponseError(LSPErrorCodes.RequestFailed, 'Nothing to explain: select some text, or put the cursor in a paragraph, message or tool description.');
     const controller = new AbortController();
     const listener = token.onCancellationRequested(() => controller.abort());
     try {
-      return await guard.explain(text, params, controller.signal);
+      const result = await guard.explain(text, params, controller.signal);
+      const document = params.uri ? documents.get(params.uri) : undefined;
+      const start = unit?.span.start ?? (document && params.position && params.text !== undefined ? document.getText().indexOf(text) : undefined);
+      const end = start !== undefined && start >= 0 ? start + (unit ? unit.span.end - unit.span.start : text.length) : undefined;
+      const rules = document && end !== undefined
+        ? validator
+            .currentFindings(document)
+            .filter(({ finding, latent }) => !latent && finding.span.start < end && start! < finding.span.end)
+            .map(({ finding }) => ({ ruleId: finding.ruleId, message: finding.message, severity: finding.severity }))
+        : [];
+      return Object.assign(result, {
+        uri: params.uri ?? result.uri,
+        unitId: unit?.id ?? result.unitId,
+        textOffset: start !== undefined && start >= 0 ? start : undefined,
+        verdict: { ...result.verdict, rules },
+      });
     } catch (error) {
       throwIfCancelled(token);
       throw new ResponseError(LSPErrorCodes.RequestFailed, `Explain failed: ${(error as Error).message}`);
@@ -294,14 +328,13 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     }
   });
 
-  /** The text of the unit under the cursor (a paragraph, message, or tool description). */
-  function unitTextAt(params: ExplainParams): string | undefined {
+  /** The unit under the cursor (a paragraph, message, or tool description). */
+  function unitAt(params: ExplainParams): Unit | undefined {
     const document = params.uri ? documents.get(params.uri) : undefined;
     if (!document || !params.position) return undefined;
     const offset = document.offsetAt(params.position);
-    const parsed = engine.parse(URI.toFilePath(document.uri), document.getText(), true);
-    const unit = parsed?.units.find((candidate) => candidate.span.start <= offset && offset <= candidate.span.end);
-    return unit?.text;
+    const parsed = engine!.parse(URI.toFilePath(document.uri), document.getText(), true);
+    return parsed?.units.find((candidate) => candidate.span.start <= offset && offset <= candidate.span.end);
   }
 
   connection.onShutdown(async () => {

@@ -95,7 +95,9 @@ export class Validator {
     }
     const ignored = uri.startsWith('file:') && this.engine.ignores.isIgnored(filePath, config.ignorePatterns);
     const explicit = this.matchesDocumentGlobs(filePath, settings);
-    const latent = !!this.guard && settings.model.enabled && config.latent.enabled;
+    // A guard that cannot run (no model, no calibration) is not asked again on every keystroke.
+    const usable = !!this.guard && ['loading', 'ready'].includes(this.guard.state().state);
+    const latent = usable && settings.model.enabled && config.latent.enabled;
     return { filePath, config, settings, explicit, ignored, latent };
   }
 
