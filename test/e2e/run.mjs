@@ -193,6 +193,7 @@ async function main() {
         url: workspaceUrl(server, workspace, payload),
         shots: RESULTS,
         packageJson,
+        installed: Boolean(vsix),
         test: (title, body) => test(vsix ? 'UI (installed .vsix)' : 'UI', title, body),
         log,
       });

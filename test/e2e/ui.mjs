@@ -31,10 +31,10 @@ async function openFromExplorer(page, folder, file) {
 
 /**
  * @param {{ context: import('playwright-core').BrowserContext, url: string, shots: string,
- *           packageJson: any, test: (title: string, body: () => Promise<void>) => Promise<void>,
+ *           packageJson: any, installed: boolean, test: (title: string, body: () => Promise<void>) => Promise<void>,
  *           log: (message: string) => void }} options
  */
-export async function uiTests({ context, url, shots, packageJson, test: record, log }) {
+export async function uiTests({ context, url, shots, packageJson, installed, test: record, log }) {
   const page = context.pages()[0] ?? (await context.newPage());
   // A failing UI test leaves a screenshot of what the user would have seen.
   const test = (title, body) =>
@@ -56,6 +56,9 @@ export async function uiTests({ context, url, shots, packageJson, test: record, 
       await page.goto(url);
       await page.locator('.monaco-workbench').waitFor({ timeout: WORKBENCH_TIMEOUT });
       await page.locator('.explorer-folders-view .monaco-list-row:has-text("prompts")').first().waitFor({ timeout: WORKBENCH_TIMEOUT });
+      // With a .vsix the extension must come from the installed package, not from this folder.
+      const title = await page.title();
+      if (installed && /Extension Development Host/.test(title)) throw new Error(`expected a plain window, got "${title}"`);
     });
 
     await test('shows the override finding of a prompt file in the Problems panel', async () => {
@@ -78,6 +81,20 @@ export async function uiTests({ context, url, shots, packageJson, test: record, 
       await item.click();
       await page.locator('.part.panel .composite-bar .action-item.checked:has-text("Output")').waitFor({ timeout: 10_000 });
       await page.keyboard.press('Control+Shift+M');
+    });
+
+    await test('loads the latent guard (status bar: shield, "latent guard ready")', async () => {
+      const item = page.locator('.statusbar-item:has-text("Latent Lint")').first();
+      const ready = item.locator('.codicon-shield');
+      const settled = item.locator('.codicon-error, .codicon-law, .codicon-circle-slash');
+      // Loading 0.5 GB of graph takes seconds; a failed or rules-only state ends the wait with its reason.
+      await ready.or(settled).first().waitFor({ timeout: 120_000 });
+      if ((await ready.count()) === 0) {
+        await item.hover();
+        const hover = page.locator('.monaco-hover, .workbench-hover').first();
+        const reason = (await hover.isVisible().catch(() => false)) ? await hover.innerText() : await item.getAttribute('aria-label');
+        throw new Error(`the latent guard did not load: ${String(reason).replace(/\s+/g, ' ')}`);
+      }
     });
 
     await test('Explain Selection opens the Latent Explorer with all 30 layers', async () => {
