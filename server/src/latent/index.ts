@@ -1,62 +1,12 @@
 // The latent guard's public surface for the CLI and the language server.
 import type { UnitScorer } from '../core/types';
-import type { ExplainParams, ExplainResult } from '../protocol/explain';
-import type { ModelState } from '../protocol/messages';
-import { toExplainResult } from './explain';
-import type { LatentGuardOptions, LatentState } from './guard';
+import type { LatentGuardOptions } from './guard';
 import { LatentScorer } from './scorer';
 
 export { ModelUnavailableError } from './model-files';
 export { HARMFUL_REQUEST, LatentScorer, REFUSAL_SUPPRESSED } from './scorer';
+export { toExplainResult } from './explain';
 export type { LatentState } from './guard';
-
-/** The status bar's words for a guard state. */
-export function toModelState(state: LatentState): ModelState {
-  switch (state.status) {
-    case 'idle':
-    case 'loading':
-      return { state: 'loading' };
-    case 'ready':
-      return { state: 'ready', model: state.identity.modelName, graph: state.identity.graph };
-    case 'failed':
-      return { state: 'failed', reason: `${state.message}. Policy rules still run.` };
-  }
-}
-
-export type PolicyRulesFor = (text: string) => Promise<ExplainResult['verdict']['rules']>;
-
-export interface LanguageServerGuardOptions extends LatentGuardOptions {
-  /** The policy rules that fire on a text (the engine's), for the explorer's verdict. */
-  rulesFor?: PolicyRulesFor;
-}
-
-/**
- * The object server/src/lsp/latent.ts calls a LatentGuard: scorer, state, settings, warm-up, explain.
- * Runs the model in a worker thread (dist/server/latent-worker.js) unless `mode: 'in-process'`.
- */
-export function createLanguageServerGuard(options: LanguageServerGuardOptions = {}) {
-  const { rulesFor, ...guardOptions } = options;
-  const scorer = new LatentScorer(guardOptions);
-  return {
-    scorer,
-    state: (): ModelState => toModelState(scorer.state),
-    onStateChange(listener: (state: ModelState) => void): () => void {
-      return scorer.onDidChangeState((state) => listener(toModelState(state)));
-    },
-    async configure(settings: { threshold?: number; threads?: number }): Promise<void> {
-      scorer.threshold = settings.threshold;
-      await scorer.reconfigure({ threads: settings.threads });
-    },
-    async warm(): Promise<void> {
-      await scorer.start();
-    },
-    async explain(text: string, params: ExplainParams, signal?: AbortSignal): Promise<ExplainResult> {
-      const [explanation, rules] = await Promise.all([scorer.service.explain(text, signal), rulesFor ? rulesFor(text) : Promise.resolve([])]);
-      return toExplainResult(explanation, { threshold: scorer.defaultThreshold(), rules, uri: params.uri });
-    },
-    dispose: (): Promise<void> => scorer.dispose(),
-  };
-}
 
 /**
  * For the CLI: a scorer whose rule metadata the engine knows from the start (so `.latentlint.yaml`

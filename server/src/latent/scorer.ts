@@ -36,13 +36,13 @@ export interface ScoreOptions {
 
 export class LatentScorer implements UnitScorer {
   readonly metas: RuleMeta[] = [HARMFUL_REQUEST, REFUSAL_SUPPRESSED];
-  private current: LatentGuardService;
+  private readonly current: LatentGuardService;
   private readonly listeners = new Set<(state: LatentState) => void>();
-  private unsubscribe: () => void;
+  private readonly unsubscribe: () => void;
   /** A threshold set by the editor's settings; wins over the config file's and the guard file's. */
   threshold?: number;
 
-  constructor(private options: LatentGuardOptions = {}) {
+  constructor(private readonly options: LatentGuardOptions = {}) {
     this.current = new LatentGuardService(options);
     this.unsubscribe = this.current.onDidChangeState((state) => this.emit(state));
   }
@@ -74,19 +74,6 @@ export class LatentScorer implements UnitScorer {
   /** Loads the model now instead of on the first document. */
   start(): Promise<LatentState> {
     return this.current.start();
-  }
-
-  /** New session options (threads): the old session is released and a new one loads on demand. */
-  async reconfigure(options: Partial<LatentGuardOptions>): Promise<void> {
-    const next = { ...this.options, ...options };
-    if (next.threads === this.options.threads && next.graph === this.options.graph && next.modelDir === this.options.modelDir) return;
-    this.options = next;
-    const old = this.current;
-    this.unsubscribe();
-    this.current = new LatentGuardService(next);
-    this.unsubscribe = this.current.onDidChangeState((state) => this.emit(state));
-    this.emit(this.current.state);
-    await old.dispose();
   }
 
   async score(document: ParsedDocument, signal?: AbortSignal, options: ScoreOptions = {}): Promise<RuleReportWithRule[]> {

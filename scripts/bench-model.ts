@@ -1,0 +1,158 @@
+// npm run bench:model — how fast the latent guard's forward pass runs on this machine, and how close it
+// gets to the machine's own matmul rate (the floor). Prints a table; run it once, on a quiet machine.
+//
+//   npx tsx scripts/bench-model.ts [--threads 2] [--runs 7] [--model-dir DIR]
+//
+// Units are 64 user tokens each, wrapped in the chat template (so ~100 tokens per sequence).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { LatentRuntime } from '../server/src/latent/runtime';
+import type { ModelConfig } from '../server/src/latent/model-files';
+import type { Prompt } from '../server/src/latent/tokenizer';
+
+const { values } = parseArgs({
+  options: {
+    threads: { type: 'string', default: '2' },
+    runs: { type: 'string', default: '7' },
+    'model-dir': { type: 'string' },
+    'user-tokens': { type: 'string', default: '64' },
+  },
+});
+const THREADS = Number(values.threads);
+const RUNS = Number(values.runs);
+const USER_TOKENS = Number(values['user-tokens']);
+const MODEL_DIR = values['model-dir'] ?? path.resolve(__dirname, '..', 'models', 'build', 'smollm2-135m-instruct');
+
+const SAMPLE =
+  'Please review the following deployment checklist carefully and summarise every step that touches production data, ' +
+  'including database migrations, cache invalidation, feature flags and the rollback plan, then list the owners of each ' +
+  'step and any approvals that are still missing before Friday, and suggest two improvements for the next release.';
+
+// --- a minimal ONNX MatMul graph, encoded by hand (protobuf), to measure this machine's matmul rate ---
+function varint(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
+}
+const field = (number: number, wire: number): number[] => varint((number << 3) | wire);
+const int = (number: number, value: number): number[] => [...field(number, 0), ...varint(value)];
+const bytes = (number: number, payload: number[] | string): number[] => {
+  const data = typeof payload === 'string' ? [...Buffer.from(payload, 'utf8')] : payload;
+  return [...field(number, 2), ...varint(data.length), ...data];
+};
+function valueInfo(name: string, dims: number[]): number[] {
+  const shape = dims.flatMap((dim) => bytes(1, int(1, dim))); // TensorShapeProto.dim { dim_value }
+  const tensorType = [...int(1, 1 /* FLOAT */), ...bytes(2, shape)];
+  return [...bytes(1, name), ...bytes(2, bytes(1, tensorType))];
+}
+/** C[M,N] = A[M,K] · B[K,N], both inputs (no initializers), opset 17. */
+export function matmulProbeModel(m: number, k: number, n: number): Uint8Array {
+  const node = [...bytes(1, 'A'), ...bytes(1, 'B'), ...bytes(2, 'C'), ...bytes(3, 'mm'), ...bytes(4, 'MatMul')];
+  const graph = [...bytes(1, node), ...bytes(2, 'probe'), ...bytes(11, valueInfo('A', [m, k])), ...bytes(11, valueInfo('B', [k, n])), ...bytes(12, valueInfo('C', [m, n]))];
+  const opset = [...bytes(1, ''), ...int(2, 17)];
+  return Uint8Array.from([...int(1, 8), ...bytes(7, graph), ...bytes(8, opset)]);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function matmulRate(m: number, k: number, n: number): Promise<number> {
+  const session = await ort.InferenceSession.create(matmulProbeModel(m, k, n), { intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const a = new ort.Tensor('float32', Float32Array.from({ length: m * k }, (_, i) => ((i * 7) % 13) / 13 - 0.5), [m, k]);
+  const b = new ort.Tensor('float32', Float32Array.from({ length: k * n }, (_, i) => ((i * 5) % 11) / 11 - 0.5), [k, n]);
+  await session.run({ A: a, B: b });
+  const times: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    await session.run({ A: a, B: b });
+    times.push(performance.now() - t0);
+  }
+  await session.release();
+  return (2 * m * k * n) / (median(times) / 1000);
+}
+
+/** FLOPs of one forward pass over `tokens` tokens (matmuls + attention), reading `positions` outputs without logits. */
+function forwardFlops(config: ModelConfig, seq: number, batch: number): number {
+  const H = config.hidden_size;
+  const I = config.intermediate_size;
+  const qDim = config.n_heads * config.head_dim;
+  const kvDim = config.n_kv_heads * config.head_dim;
+  const perTokenPerLayer = 2 * (H * qDim + 2 * H * kvDim + qDim * H + 3 * H * I);
+  // Scores and weighted sum over the full (masked, not skipped) T×T square.
+  const attentionPerLayer = 2 * 2 * seq * seq * qDim;
+  return batch * config.n_layers * (seq * perTokenPerLayer + attentionPerLayer);
+}
+
+function unitPrompts(runtime: LatentRuntime, count: number): Prompt[] {
+  const tokenizer = runtime.tokenizer;
+  const ids = tokenizer.encode(SAMPLE.repeat(4));
+  const prompts: Prompt[] = [];
+  for (let i = 0; i < count; i++) {
+    // Different text per unit (a rotating window), all exactly USER_TOKENS long.
+    const user = ids.slice(i % 8, (i % 8) + USER_TOKENS);
+    const base = tokenizer.build('x');
+    const prefix = base.ids.slice(0, base.userStart);
+    const suffix = base.ids.slice(base.userEnd);
+    const all = [...prefix, ...user, ...suffix];
+    prompts.push({ ...base, ids: all, userEnd: prefix.length + user.length, tInst: prefix.length + user.length - 1, tPostInst: all.length - 1, userTokens: user.length });
+  }
+  return prompts;
+}
+
+async function main(): Promise<void> {
+  const configPath = path.join(MODEL_DIR, 'model_config.json');
+  if (!fs.existsSync(configPath)) throw new Error(`${configPath} is missing: run \`npm run build:model\``);
+  const config = JSON.parse(fs.readFileSync(configPath, 'utf8')) as ModelConfig;
+  console.log(`# bench:model — ${config.name}, ${config.n_layers} layers, hidden ${config.hidden_size}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), intra-op threads ${THREADS}, ${RUNS} runs, load avg ${os.loadavg()[0].toFixed(2)}`);
+
+  const probe = Math.max(await matmulRate(1024, 576, 1536), await matmulRate(1024, 1536, 576));
+  console.log(`matmul probe (onnxruntime MatMul 1024×576×1536, ${THREADS} threads): ${(probe / 1e9).toFixed(1)} GFLOP/s`);
+  console.log('');
+  console.log('graph | file MB | load ms | batch | seq | ms/batch p50 | ms/unit | tokens/s | GFLOP/s | util vs probe');
+  console.log('---|---|---|---|---|---|---|---|---|---');
+  for (const [graph, entry] of Object.entries(config.graphs)) {
+    const t0 = performance.now();
+    const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, graph, withoutGuard: true, threads: THREADS, batchSize: 16, verify: false });
+    await runtime.load();
+    const loadMs = performance.now() - t0;
+    for (const batch of [1, 16]) {
+      const prompts = unitPrompts(runtime, batch);
+      const seq = prompts[0].ids.length;
+      await runtime.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid']);
+      const times: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const start = performance.now();
+        await runtime.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid']);
+        times.push(performance.now() - start);
+      }
+      const ms = median(times);
+      const flops = forwardFlops(config, seq, batch);
+      const rate = flops / (ms / 1000);
+      console.log(
+        `${graph} | ${(entry.bytes / 1e6).toFixed(0)} | ${loadMs.toFixed(0)} | ${batch} | ${seq} | ${ms.toFixed(1)} | ${(ms / batch).toFixed(1)} | ${((batch * seq) / (ms / 1000)).toFixed(0)} | ${(rate / 1e9).toFixed(1)} | ${((100 * rate) / probe).toFixed(0)}%`,
+      );
+    }
+    await runtime.release();
+  }
+  console.log('');
+  console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  console.log(`FLOPs per 64-token unit (~${unitPromptsLength(config)} tokens with the template): ${(forwardFlops(config, unitPromptsLength(config), 1) / 1e9).toFixed(2)} GFLOP`);
+  console.log('target (issue 5): p50 ≤ 60 ms per unit at batch 16; utilisation ≥ 50% of the probe rate.');
+}
+
+function unitPromptsLength(_config: ModelConfig): number {
+  // Template tokens around the user's text: system turn + user header + assistant header.
+  return USER_TOKENS + 35;
+}
+
+main().catch((error: Error) => {
+  console.error(`bench:model failed: ${error.message}`);
+  process.exitCode = 1;
+});
