@@ -72,7 +72,9 @@ export function stringOf(node: JsonNode | undefined): string | undefined {
 export function valueOf(node: JsonNode | undefined): unknown {
   if (!node) return undefined;
   try {
-    return getNodeValue(node);
+    const value: unknown = getNodeValue(node);
+    // jsonc-parser builds objects without a prototype; hand rules ordinary ones.
+    return typeof value === 'object' && value !== null ? JSON.parse(JSON.stringify(value)) : value;
   } catch {
     return undefined;
   }

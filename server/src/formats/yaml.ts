@@ -17,9 +17,11 @@ export interface ParsedYaml {
 /** Parses YAML that starts at `base` in the file; the first error becomes the one problem. */
 export function parseYaml(source: string, base = 0, what = 'YAML'): ParsedYaml {
   const doc = parseDocument(source, { uniqueKeys: false });
+  // An error at the very end (an unclosed bracket) still points at a character of the YAML.
+  const clamp = (offset: number): number => base + Math.max(0, Math.min(offset, source.length - 1));
   const problems: ParseProblem[] = doc.errors.slice(0, 1).map((error) => ({
     message: `${what} is not valid YAML: ${error.message.split('\n')[0]}`,
-    span: { start: base + error.pos[0], end: base + Math.max(error.pos[1], error.pos[0] + 1) },
+    span: { start: clamp(error.pos[0]), end: clamp(error.pos[0]) + 1 },
   }));
   return { doc, problems };
 }
