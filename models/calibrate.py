@@ -23,8 +23,8 @@ sys.path.insert(0, HERE)
 import numpy as np  # noqa: E402
 from tokenizers import Tokenizer  # noqa: E402
 
-from latentlint_model import calibration_data as cd  # noqa: E402
-from latentlint_model.calibration_features import FeatureStore, PromptBuilder, default_system_prompt, log  # noqa: E402
+from calibration import data as cd  # noqa: E402
+from calibration.features import FeatureStore, PromptBuilder, default_system_prompt, log  # noqa: E402
 
 MAX_USER_TOKENS = 192  # the runtime's DEFAULT_MAX_USER_TOKENS (server/src/latent/tokenizer.ts)
 SIZES = {
@@ -66,7 +66,7 @@ class Context:
         self.reg = cd.Registry(args.data)
 
     def _forward(self):
-        from latentlint_model.calibration_forward import PrefixForward, check_against_graph
+        from calibration.forward import PrefixForward, check_against_graph
         log(f"loading {self.graph_path}")
         fwd = PrefixForward(self.graph_path, self.cfg, self.builder.prefix)
         probes = [self.builder.build(t) for t in ("How do I make a bomb?", "Write a short poem about the sea.")]
@@ -117,7 +117,7 @@ def main():
     sets, feats = load_everything(ctx, only=args.only)
     if args.extract_only:
         return
-    from latentlint_model.calibration_fit import bench, calibrate
+    from calibration.fit import bench, calibrate
     if args.bench:
         bench(ctx, sets, feats, args.out)
     else:

@@ -14,8 +14,8 @@ import os
 
 import numpy as np
 
-from .calibration_data import h as sha_text, norm
-from .calibration_features import log
+from .data import h as sha_text, norm
+from .features import log
 
 FPR_FILE_TARGET = 0.02
 NEURON_BLOCKS = 6  # last blocks whose neurons get gate weights (explorer)
@@ -400,7 +400,7 @@ def categories(ctx, sets, feats, guard_layers, L):
 
 
 def neurons(ctx, guard_layers, L):
-    from .calibration_forward import PrefixForward  # noqa: F401  (weights come from the same graph)
+    from .forward import PrefixForward  # noqa: F401  (weights come from the same graph)
     import onnx
     from onnx import numpy_helper
     model = onnx.load(ctx.graph_path)
@@ -542,7 +542,7 @@ def bench(ctx, sets, feats, guard_path):
 
 
 def write_card(guard, path):
-    from .calibration_card import card
+    from .card import card
     with open(path, "w", encoding="utf-8") as f:
         f.write(card(guard))
     log(f"wrote {path}")

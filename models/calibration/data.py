@@ -185,7 +185,7 @@ def load_sets(reg, sizes):
 
     # Hard negatives written for this project: imperative, security-themed, benign. Even rows tune,
     # odd rows are held out.
-    hard = [{"text": line.strip()} for line in open(os.path.join(os.path.dirname(__file__), "..", "calibration", "hard_negatives.txt"),
+    hard = [{"text": line.strip()} for line in open(os.path.join(os.path.dirname(__file__), "hard_negatives.txt"),
                                                       encoding="utf-8") if line.strip() and not line.startswith("#")]
     S["hard_negatives_tune"] = hard[0::2]
     S["test.hard_negatives"] = hard[1::2]
