@@ -129,6 +129,24 @@ describe('language server with the latent guard (tiny model)', function () {
     assert.ok(result.verdict.rules.some((rule) => rule.ruleId === 'injection/override-instructions'));
   });
 
+  it('lets .latentlint.yaml turn a latent rule off', async () => {
+    const uri = await client.open(path.join(workspace, 'prompts/support.prompt.md'));
+    await pullLatent(uri);
+    const config = path.join(workspace, '.latentlint.yaml');
+    fs.writeFileSync(config, `root: true\nrules:\n  ${HARMFUL}: off\n`);
+    let refreshed = client.nextRefresh();
+    await client.watchedFileChanged(config);
+    await refreshed;
+    const rulesFirst = await client.pull(uri);
+    assert.ok(!rulesFirst.some((d) => /paused/.test(d.message)), rulesFirst.map((d) => d.message).join('; '));
+    assert.equal(rulesFirst.filter((d) => d.code === HARMFUL).length, 0, 'no stale latent findings carried over');
+    refreshed = client.nextRefresh();
+    await refreshed; // the background latent run for the new configuration
+    const after = await client.pull(uri);
+    assert.equal(after.filter((d) => d.code === HARMFUL).length, 0);
+    assert.ok(after.some((d) => d.code === 'injection/override-instructions'));
+  });
+
   it('stops running the model when latentLint.model.enabled is turned off', async () => {
     const uri = await client.open(path.join(workspace, 'prompts/support.prompt.md'));
     await pullLatent(uri);

@@ -54,15 +54,14 @@ export interface LanguageServerOptions {
 export function startLanguageServer(connection: Connection, options: LanguageServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
   let trusted = true;
-  let engine: Engine | undefined;
-  const guard =
+  const guard: LatentGuard | undefined =
     options.guard === null
       ? undefined
       : (options.guard ??
         createLatentGuard({
           // An untrusted folder's config may not tune the model (it could hide findings).
-          thresholdFor: (filePath) => {
-            if (!trusted || !engine) return undefined;
+          thresholdFor: (filePath): number | undefined => {
+            if (!trusted) return undefined;
             try {
               return engine.configs.resolveForFile(filePath).latent.threshold;
             } catch {
@@ -70,7 +69,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
             }
           },
         }));
-  engine = new Engine({ scorer: guard?.scorer });
+  // Built with the scorer so that config files may name the latent rules.
+  const engine: Engine = new Engine({ scorer: guard?.scorer });
   const settingsCache = new Map<string, Promise<LatentLintSettings>>();
   let folders: string[] = [];
   let supportsConfiguration = false;
@@ -333,7 +333,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     const document = params.uri ? documents.get(params.uri) : undefined;
     if (!document || !params.position) return undefined;
     const offset = document.offsetAt(params.position);
-    const parsed = engine!.parse(URI.toFilePath(document.uri), document.getText(), true);
+    const parsed = engine.parse(URI.toFilePath(document.uri), document.getText(), true);
     return parsed?.units.find((candidate) => candidate.span.start <= offset && offset <= candidate.span.end);
   }
 

@@ -39,11 +39,11 @@ class ScorerGuard implements LatentGuard {
   constructor(private readonly options: ScorerGuardOptions) {
     this.latent = this.create(undefined);
     this.stopListening = this.listen();
-    const guard = this;
+    const metas = (): RuleMeta[] => this.latent.metas;
     this.scorer = {
       id: 'latent-guard',
       get metas() {
-        return guard.latent.metas;
+        return metas();
       },
       score: (document: ParsedDocument, signal?: AbortSignal) =>
         this.latent.score(document, signal, { threshold: this.threshold ?? this.options.thresholdFor?.(document.uri) }),

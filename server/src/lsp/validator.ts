@@ -191,7 +191,11 @@ export class Validator {
 
   /** Settings or config files changed: forget every result and ask the client to pull again. */
   invalidateAll(): void {
-    for (const state of this.states.values()) this.reset(state, state.version);
+    for (const state of this.states.values()) {
+      this.reset(state, state.version);
+      // Old latent findings may carry severities the new configuration changed.
+      state.previous = undefined;
+    }
     this.host.refresh();
   }
 
