@@ -121,6 +121,15 @@ describe('Latent Lint in VS Code', () => {
       assert.equal(diagnostic.range.start.line, 4);
     });
 
+    it('Open Rule Documentation shows the rule page that ships with the extension', async () => {
+      const open = contributedCommand('Open Rule Documentation');
+      assert.ok(open, 'Open Rule Documentation is contributed');
+      await vscode.commands.executeCommand(open.command, OVERRIDE);
+      const labels = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs.map((tab) => tab.label));
+      await waitFor(`a preview of override-instructions.md among the tabs (${labels().join(', ')})`, () =>
+        labels().some((label) => /override-instructions\.md/.test(label) && /preview/i.test(label)) ? true : undefined, 10_000);
+    });
+
     it('Create Configuration File writes a starter .latentlint.yaml at the workspace root', async () => {
       const create = contributedCommand('Create Configuration File');
       assert.ok(create, 'Create Configuration File is contributed');
