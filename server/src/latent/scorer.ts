@@ -26,8 +26,12 @@ export const REFUSAL_SUPPRESSED: RuleMeta = {
   fixable: false,
 };
 
-/** Units shorter than this carry too little for the detector to judge. */
-const MIN_CHARACTERS = 12;
+/** Units with fewer words (headings, labels) carry too little to judge; calibration skips them too (models/calibrate.py MIN_WORDS). */
+export const MIN_WORDS = 4;
+
+export function scoredByGuard(unit: Unit): boolean {
+  return unit.instruction && unit.text.split(/\s+/).filter(Boolean).length >= MIN_WORDS;
+}
 
 export interface ScoreOptions {
   /** Probability threshold; default: the guard file's. */
@@ -77,7 +81,7 @@ export class LatentScorer implements UnitScorer {
   }
 
   async score(document: ParsedDocument, signal?: AbortSignal, options: ScoreOptions = {}): Promise<RuleReportWithRule[]> {
-    const units = document.units.filter((unit) => unit.instruction && unit.text.trim().length >= MIN_CHARACTERS);
+    const units = document.units.filter(scoredByGuard);
     if (units.length === 0) return [];
     const service = this.current;
     const state = await service.start();
