@@ -133,14 +133,12 @@ async function extensionHostTests(server, tmp) {
     log('extension-host tests started');
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, EXTENSION_TESTS_TIMEOUT))]);
     log(`extension-host tests exited with ${exitCode ?? 'nothing (timed out)'}`);
-    if (fs.existsSync(resultsFile)) {
-      for (const result of JSON.parse(fs.readFileSync(resultsFile, 'utf8'))) results.push({ ...result, suite: `${suite} › ${result.suite}` });
-    }
-    // The exit code can disagree with the per-test results (a broken bundle, a hook, a hang): say so as a failure.
-    const anyFailed = results.some((result) => result.suite.startsWith(suite) && !result.passed);
-    if (exitCode !== 0 && !anyFailed) {
+    const hostResults = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : [];
+    for (const result of hostResults) results.push({ ...result, suite: `${suite} › ${result.suite}` });
+    // The exit code can disagree with the per-test results (a broken bundle, a hook, a hang, no tests): a failure.
+    if (hostResults.length === 0 || (exitCode !== 0 && hostResults.every((result) => result.passed))) {
       results.push({ suite, title: 'the extension-host run', passed: false, durationMs: 0,
-        error: `exit code ${exitCode ?? `none within ${EXTENSION_TESTS_TIMEOUT / 1000} s`}; see test-results/e2e/extension-host-console.log` });
+        error: `exit code ${exitCode ?? `none within ${EXTENSION_TESTS_TIMEOUT / 1000} s`}, ${hostResults.length} test results; see test-results/e2e/extension-host-console.log` });
     }
   } finally {
     fs.writeFileSync(path.join(RESULTS, 'extension-host-console.log'), consoleLines.join('\n') + '\n');
