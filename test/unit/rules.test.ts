@@ -1,6 +1,8 @@
 // Every rule runs on its fixtures: files named trigger* must fire it, files named clean* must not.
 // In a trigger file, a line holding `ruleid: <id>` marks the next line as one that must fire
-// (Semgrep's habit); without such marks, any finding of the rule in the file will do.
+// (Semgrep's habit); without such marks, any finding of the rule in the file will do. A folder named
+// trigger*/clean* holds files whose names matter to their format (agents.yaml, .claude/settings.json):
+// every file under it is a fixture of that kind.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +12,21 @@ import { defaultConfig } from '../../server/src/engine/config';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'rules');
 const DOCS = path.join(__dirname, '..', '..', 'docs', 'rules');
+
+// Fixture files of a rule folder, as paths relative to it; folders named trigger* or clean* are walked.
+function fixtureFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  const walk = (relative: string): void => {
+    for (const entry of fs.readdirSync(path.join(dir, relative), { withFileTypes: true })) {
+      const child = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else out.push(child);
+    }
+  };
+  walk('');
+  return out.sort();
+}
 
 function expectedLines(text: string, ruleId: string): number[] {
   const lines = text.split('\n');
@@ -32,7 +49,7 @@ describe('rules', () => {
     const id = rule.meta.id;
     describe(id, () => {
       const dir = path.join(FIXTURES, id);
-      const files = fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+      const files = fixtureFiles(dir);
       const config = defaultConfig();
 
       it('has a doc page, metadata and fixtures of both kinds', () => {

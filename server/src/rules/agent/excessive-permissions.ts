@@ -4,7 +4,7 @@ import { quote } from '../text';
 
 const ID = 'agent/excessive-permissions';
 
-const ALL_TOOLS = /^(\*|all|any|\*\*)$/i;
+const ALL_TOOLS = /^(\*|all|any|\*\*|Bash\(\*\)|Bash\(:\*\))$/i;
 const BYPASS_MODE = /^(bypass-?permissions|trust|yolo|dont-?ask|danger(ous)?-?full-?access|full-?auto|never|auto-?approve(-?all)?)$/i;
 
 // Switches that turn off the client's approval prompts, in any file (configs, scripts, prompts).

@@ -17,7 +17,7 @@ const UNTRUSTED_WORD =
 
 // The document tells the model to treat the interpolated text as data.
 const DATA_CLAUSE =
-  /\b(treat|consider|handle|regard)\b[^.\n]{0,80}\bas\s+(plain\s+|untrusted\s+|raw\s+)?(data|content|text|input|information)\b|\b(do\s+not|don'?t|never)\s+(follow|obey|execute|act\s+on)\b[^.\n]{0,60}\binstructions?\b|\bnot\s+(as\s+)?(an?\s+)?instructions?\b|\buntrusted\b/i;
+  /\b(treat|consider|handle|regard)\b[^.\n]{0,80}\bas\s+(plain\s+|untrusted\s+|raw\s+)?(data|content|text|input|information)\b|\b(do\s+not|don'?t|never)\s+(follow|obey|execute|act\s+on)\b[^.\n]{0,60}\binstructions?\b|\bnot\s+(as\s+)?(an?\s+)?instructions?\b|\b(?:is|are|as)\s+untrusted\b|\buntrusted\s+(?:data|content|input|text)\b/i;
 
 const OPEN_TAG = /<([A-Za-z][\w-]{0,40})(\s[^<>\n]{0,200})?>\s*$/;
 const FENCE_LINE = /^\s*(```|~~~|"""|'''|-{3,}|={3,}|#{3,})/;
