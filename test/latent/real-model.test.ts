@@ -76,6 +76,17 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
       }
       const guarded = LatentRuntime.open({ modelDir: REAL_DIR, guardPath });
       try {
+        // The runtime reproduces calibration's own probes: same positions, same probabilities.
+        const probes = guarded.guard?.selfTest ?? [];
+        assert.ok(probes.length > 0, 'latent-guard.json carries selfTest probes');
+        const scores = await guarded.score(probes.map((probe) => probe.text));
+        probes.forEach((probe, i) => {
+          const prompt = guarded.tokenizer.build(probe.text);
+          assert.deepEqual([prompt.ids.length, prompt.tInst, prompt.tPostInst], [probe.tokens, probe.tInst, probe.tPostInst], probe.text);
+          assert.ok(Math.abs(scores[i].probability - probe.probability) < 2e-3, `${probe.text}: ${scores[i].probability} vs calibration ${probe.probability}`);
+          assert.ok(Math.abs(scores[i].baseline - probe.baseline) < 2e-3, `${probe.text}: baseline ${scores[i].baseline} vs ${probe.baseline}`);
+          if (probe.category) assert.equal(scores[i].category, probe.category, probe.text);
+        });
         const [harmful, benign] = await guarded.score([HARMFUL, BENIGN]);
         const threshold = guarded.guard?.threshold ?? 0.5;
         assert.ok(harmful.probability >= threshold, `harmful scored ${harmful.probability} (threshold ${threshold})`);

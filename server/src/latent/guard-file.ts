@@ -73,6 +73,8 @@ export interface LatentGuardFileJson {
     systemPrompt: string | null;
     /** User tokens kept; longer units are truncated (keeping the start) and the result says so. */
     maxUserTokens: number;
+    /** Units with fewer whitespace-separated words are not scored (calibration never saw them); default 4. */
+    minWords?: number;
   };
   layers: GuardLayerJson[];
   detector: {
@@ -108,6 +110,24 @@ export interface LatentGuardFileJson {
   /** The data the file came from: name, sha256 of the rows used, count, role. */
   data?: { name: string; sha256: string; rows: number; role: string }[];
   createdAt?: string;
+  /**
+   * Probes scored by calibration with the ONNX graph itself: the runtime must reproduce them
+   * (positions exactly, probabilities within float tolerance). Checked by test/latent/real-model.test.ts.
+   */
+  selfTest?: SelfTestEntry[];
+}
+
+export interface SelfTestEntry {
+  text: string;
+  /** Prompt length in tokens, and the read positions. */
+  tokens: number;
+  tInst: number;
+  tPostInst: number;
+  probability: number;
+  baseline: number;
+  refusalZ: number;
+  flagged: boolean;
+  category?: string;
 }
 
 /** The decoded, validated guard, vectors as Float32Array. */
@@ -225,6 +245,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     template: 'chatml-user-turn',
     systemPrompt: promptRaw.systemPrompt as string | null,
     maxUserTokens: int(promptRaw.maxUserTokens, 'prompt.maxUserTokens', 1),
+    minWords: promptRaw.minWords === undefined ? undefined : int(promptRaw.minWords, 'prompt.minWords', 0),
   };
 
   const layers = arr(root.layers, 'layers').map((value, i): GuardLayer => {
@@ -328,6 +349,24 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     metrics: root.metrics === undefined ? undefined : obj(root.metrics, 'metrics'),
     data: root.data === undefined ? undefined : (arr(root.data, 'data') as LatentGuardFileJson['data']),
     createdAt: root.createdAt === undefined ? undefined : str(root.createdAt, 'createdAt'),
+    selfTest:
+      root.selfTest === undefined
+        ? undefined
+        : arr(root.selfTest, 'selfTest').map((value, i): SelfTestEntry => {
+            const entry = obj(value, `selfTest[${i}]`);
+            const at = (key: string): string => `selfTest[${i}].${key}`;
+            return {
+              text: str(entry.text, at('text')),
+              tokens: int(entry.tokens, at('tokens')),
+              tInst: int(entry.tInst, at('tInst')),
+              tPostInst: int(entry.tPostInst, at('tPostInst')),
+              probability: num(entry.probability, at('probability')),
+              baseline: num(entry.baseline, at('baseline')),
+              refusalZ: num(entry.refusalZ, at('refusalZ')),
+              flagged: entry.flagged === true,
+              category: entry.category === undefined ? undefined : str(entry.category, at('category')),
+            };
+          }),
   };
 }
 

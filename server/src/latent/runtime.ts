@@ -28,10 +28,15 @@ export interface RuntimeIdentity {
   layers: number;
   /** The guard file's default probability threshold (0.5 without a guard). */
   threshold: number;
+  /** Units with fewer words are not scored (the guard file's prompt.minWords, default 4). */
+  minWords: number;
 }
 
 /** Explanation without the policy-rule part, which the caller (engine side) fills in. */
 export type LatentExplanation = Omit<ExplainResult, 'verdict'> & { verdict: Omit<ExplainResult['verdict'], 'rules' | 'threshold' | 'flagged'> & { score: UnitScore } };
+
+/** Calibration skips units shorter than this many words (headings, labels). */
+export const DEFAULT_MIN_WORDS = 4;
 
 export class LatentRuntime {
   readonly model: LatentModel;
@@ -50,7 +55,7 @@ export class LatentRuntime {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.model = new LatentModel(files, { threads: options.threads });
     this.tokenizer = PromptTokenizer.load(files, guard?.prompt.maxUserTokens ?? DEFAULT_MAX_USER_TOKENS);
-    this.identity = { modelName: guard?.model.name ?? files.config.name, graph: files.graph, graphSha256: files.graphSha256, guardSha256, layers: files.config.n_layers, threshold: guard?.threshold ?? 0.5 };
+    this.identity = { modelName: guard?.model.name ?? files.config.name, graph: files.graph, graphSha256: files.graphSha256, guardSha256, layers: files.config.n_layers, threshold: guard?.threshold ?? 0.5, minWords: guard?.prompt.minWords ?? DEFAULT_MIN_WORDS };
     if (guard) this.checkGuard(guard);
   }
 

@@ -3,6 +3,7 @@
 import type { ParsedDocument, RuleMeta, RuleReportWithRule, Unit, UnitScorer } from '../core/types';
 import { LatentGuardService, type LatentGuardOptions, type LatentState } from './guard';
 import { ModelUnavailableError } from './model-files';
+import { DEFAULT_MIN_WORDS } from './runtime';
 import { describeLayers, type UnitScore } from './signals';
 
 // Same base as server/src/rules/docs.ts (latent imports core only, so the constant is repeated).
@@ -26,11 +27,13 @@ export const REFUSAL_SUPPRESSED: RuleMeta = {
   fixable: false,
 };
 
-/** Units with fewer words (headings, labels) carry too little to judge; calibration skips them too (models/calibrate.py MIN_WORDS). */
-export const MIN_WORDS = 4;
+export function wordCount(text: string): number {
+  return text.split(/\s+/).filter(Boolean).length;
+}
 
-export function scoredByGuard(unit: Unit): boolean {
-  return unit.instruction && unit.text.split(/\s+/).filter(Boolean).length >= MIN_WORDS;
+/** Units with fewer words (headings, labels) carry too little to judge; calibration skipped them too. */
+export function scoredByGuard(unit: Unit, minWords = DEFAULT_MIN_WORDS): boolean {
+  return unit.instruction && wordCount(unit.text) >= minWords;
 }
 
 export interface ScoreOptions {
@@ -81,12 +84,13 @@ export class LatentScorer implements UnitScorer {
   }
 
   async score(document: ParsedDocument, signal?: AbortSignal, options: ScoreOptions = {}): Promise<RuleReportWithRule[]> {
-    const units = document.units.filter(scoredByGuard);
-    if (units.length === 0) return [];
+    if (!document.units.some((unit) => unit.instruction)) return [];
     const service = this.current;
     const state = await service.start();
     if (state.status === 'failed' && this.options.quietWhenUnavailable) return [];
     if (state.status === 'failed') throw new ModelUnavailableError(state.reason === 'error' ? 'load-failed' : state.reason, state.message);
+    const units = document.units.filter((unit) => scoredByGuard(unit, state.status === 'ready' ? state.identity.minWords : DEFAULT_MIN_WORDS));
+    if (units.length === 0) return [];
     const scores = await service.scoreTexts(
       units.map((unit) => unit.text),
       signal,
@@ -119,6 +123,8 @@ export function findingData(score: UnitScore, threshold: number): Record<string,
     harm: score.harm,
     refusal: score.refusal,
     refusalZ: round(score.refusalZ),
+    refusalSuppressed: score.refusalSuppressed,
+    categoryScores: score.categoryScores,
     topLayers: score.topLayers,
     truncated: score.truncated,
   };
