@@ -39,6 +39,8 @@ export interface ExplainResult {
   text: string;
   unitId?: string;
   uri?: string;
+  /** Offset in the document `uri` where `text` starts, so the explorer can reveal a token there. */
+  textOffset?: number;
   verdict: {
     /** Calibrated probability that the text is a harmful request, 0..1. */
     probability: number;

@@ -1,0 +1,51 @@
+// The top neurons by contribution to the harmfulness signal; last-layer gates are marked.
+import { countBadge, cssVars, h, tag } from '../dom';
+import { fixed, signed } from '../format';
+import { listbox } from '../listbox';
+import type { Selection, View, ViewContext } from '../state';
+
+export function neuronsView({ result, select, copy }: ViewContext): View {
+  const extent = Math.max(...result.neurons.map((n) => Math.abs(n.contribution)), 1e-9);
+  const items = result.neurons.map((neuron, index) => {
+    const bar = h('span', { class: `diverging-fill ${neuron.contribution < 0 ? 'negative' : 'positive'}` });
+    cssVars(bar, { '--value': Math.abs(neuron.contribution) / extent });
+    return h(
+      'div',
+      {
+        class: `neuron${neuron.gate ? ' gate' : ''}`,
+        'data-testid': 'neuron',
+        'data-index': index,
+        'aria-label': `Layer ${neuron.layer} neuron ${neuron.index}${neuron.gate ? ', last-layer gate' : ''}, activation ${fixed(neuron.activation, 2)}, contribution ${signed(neuron.contribution, 4)}`,
+      },
+      h('span', { class: 'neuron-id' }, `L${neuron.layer} · #${neuron.index}`),
+      h('span', { class: 'neuron-gate' }, neuron.gate ? tag('gate') : ''),
+      h('span', { class: 'num' }, fixed(neuron.activation, 2)),
+      h('span', { class: 'diverging', 'aria-hidden': 'true' }, bar),
+      h('span', { class: 'num' }, signed(neuron.contribution, 4)),
+    );
+  });
+  const list = h('div', { class: 'neuron-list', 'aria-label': 'Top neurons by contribution', 'data-testid': 'neuron-list' }, ...items);
+  const box = listbox(list, items, (index) => select({ kind: 'neuron', index }));
+
+  const copyButton = h('vscode-button', { appearance: 'secondary', 'aria-label': 'Copy the top neurons as JSON', 'data-testid': 'copy-neurons' }, 'Copy JSON');
+  copyButton.addEventListener('click', () => copy('neurons', result.neurons));
+  const gates = result.neurons.filter((n) => n.gate).length;
+
+  const element = h(
+    'section',
+    { class: 'card neurons', 'aria-labelledby': 'neurons-title' },
+    h('header', { class: 'section-header' }, h('h2', { id: 'neurons-title' }, 'Top neurons ', countBadge(result.neurons.length)), copyButton),
+    h('p', { class: 'muted' }, `Contribution = activation × how far the neuron's output points along the harmfulness direction. ${gates} of them are last-layer gates.`),
+    h(
+      'div',
+      { class: 'neuron neuron-head', 'aria-hidden': 'true' },
+      h('span', {}, 'Neuron'),
+      h('span', {}, ''),
+      h('span', { class: 'num' }, 'Activation'),
+      h('span', {}, ''),
+      h('span', { class: 'num' }, 'Contribution'),
+    ),
+    result.neurons.length ? list : h('p', { class: 'muted' }, 'The engine reported no neurons for this text.'),
+  );
+  return { element, update: (selection: Selection | undefined) => box.setSelected(selection?.kind === 'neuron' ? selection.index : undefined) };
+}
