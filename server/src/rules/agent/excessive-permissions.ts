@@ -25,10 +25,11 @@ export const excessivePermissions: Rule = {
   },
   check(context) {
     const { document } = context;
-    const seen = new Set<number>();
+    const seen: { start: number; end: number }[] = [];
     const report = (start: number, end: number, message: string, data: Record<string, unknown>): void => {
-      if (seen.has(start)) return;
-      seen.add(start);
+      // The setting read from the agent config and the same words found in the text are one finding.
+      if (seen.some((span) => span.start < end && start < span.end)) return;
+      seen.push({ start, end });
       context.report({ span: { start, end }, message, data });
     };
     for (const agent of document.agents) {
