@@ -89,7 +89,10 @@ export class TestClient {
       for (const waiter of this.refreshWaiters.splice(0)) waiter();
       return null;
     });
-    this.connection.onRequest('window/showMessageRequest', () => null);
+    this.connection.onRequest('window/showMessageRequest', (params: unknown) => {
+      this.notifications.push({ method: 'window/showMessageRequest', params });
+      return null;
+    });
     this.connection.onNotification(LogMessageNotification.type, (params) => this.logs.push(params.message));
     this.connection.onNotification('$/progress', (params: TestClient['progress'][number]) => this.progress.push(params));
     for (const method of ['latentLint/modelState', 'window/showMessage']) {
