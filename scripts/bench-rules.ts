@@ -1,6 +1,6 @@
 // Benchmarks the policy rules: hit rates on attack sets, false positives on benign corpora, and the
 // worst-case time per rule on adversarial 1 MB inputs (linear-time proof). Prints tables.
-// Usage: npm run bench:rules [-- --data DIR] [--skip-latency] [--only attacks|benign] [--list-fp RULE_ID,...]
+// Usage: npm run bench:rules [-- --data DIR] [--skip-latency] [--only attacks|benign|latency] [--list-fp RULE_ID,...]
 // The data sets stay in ../shared/data; nothing from them is written into the repository.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,7 +17,7 @@ const flag = (name: string): string | undefined => {
 const DATA = path.resolve(flag('--data') ?? process.env.LATENT_LINT_DATA ?? path.join(__dirname, '..', '..', 'shared', 'data'));
 const SKIP_LATENCY = args.includes('--skip-latency');
 const LIST_FP = new Set((flag('--list-fp') ?? '').split(',').filter(Boolean));
-const ONLY = flag('--only'); // 'attacks' or 'benign'
+const ONLY = flag('--only'); // 'attacks', 'benign' or 'latency'
 
 interface Item {
   name: string; // a file name whose extension picks the format
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
   console.log(`latent-lint rules bench — ${RULES.length} rules, data from ${DATA}\n`);
 
   // Attack sets: an item is caught when any rule reports it (any severity).
-  const attacks = ONLY === 'benign' ? {} : attackSets();
+  const attacks = ONLY === 'benign' || ONLY === 'latency' ? {} : attackSets();
   const attackRows: (string | number)[][] = [];
   const attackHitsByRule = new Map<string, number>(ruleIds.map((id) => [id, 0]));
   let attackTotal = 0;
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
   console.log(table(['set', 'items', 'caught', 'rate', 'top rules'], attackRows));
 
   // Benign corpora: a false positive is a file with any warning or error.
-  const benign = ONLY === 'attacks' ? {} : benignSets();
+  const benign = ONLY === 'attacks' || ONLY === 'latency' ? {} : benignSets();
   const fpByRule = new Map<string, string[]>(ruleIds.map((id) => [id, []]));
   const infoByRule = new Map<string, number>(ruleIds.map((id) => [id, 0]));
   const benignRows: (string | number)[][] = [];

@@ -95,3 +95,6 @@ export function isQuotedMention(text: string, start: number, end: number): boole
   }
   return false;
 }
+
+/** Past this many findings in one file a rule stops: the file is flagged, and more adds only noise and time. */
+export const MAX_REPORTS_PER_FILE = 100;

@@ -1,6 +1,6 @@
 import type { Rule } from '../../core/types';
 import { docsUrl } from '../docs';
-import { matchUnits, quote, sentenceAround } from '../text';
+import { MAX_REPORTS_PER_FILE, matchUnits, quote, sentenceAround } from '../text';
 
 const ID = 'jailbreak/refusal-suppression';
 
@@ -37,6 +37,7 @@ export const refusalSuppression: Rule = {
     for (const pattern of PATTERNS) {
       for (const { unit, match, span } of matchUnits(context.document.units, pattern)) {
         if (!unit.instruction || seen.has(span.start)) continue;
+        if (seen.size >= MAX_REPORTS_PER_FILE) return;
         const sentence = sentenceAround(unit.text, match.index, match.index + match[0].length);
         if (NOT_REFUSAL.test(sentence.replace(match[0], ' '))) continue;
         seen.add(span.start);

@@ -7,7 +7,7 @@ const ID = 'jailbreak/roleplay-template';
 // The moves of DAN-family templates: a named alter ego that "can do anything", a "developer mode",
 // freedom from "the typical confines of AI", and a dual-answer format with an unfiltered half.
 const PATTERNS: { pattern: RegExp; why: string }[] = [
-  { pattern: /\bdo\s+anything\s+now\b|\b(?:Superior\s+)?Do\s+Anything\b/gi, why: 'names the "Do Anything Now" (DAN) jailbreak persona' },
+  { pattern: /\bdo\s+anything\s+now\b|\bsuperior\s+do\s+anything\b/gi, why: 'names the "Do Anything Now" (DAN) jailbreak persona' },
   {
     pattern: /\b(?:act(?:ing)?\s+(?:as|like)|pretend(?:ing)?\s+to\s+be|role\s+of|known\s+as|named|called|you\s+are(?:\s+now)?|simulat(?:e|or\s+to)(?:\s+the)?)\s+(?:a\s+|an\s+|the\s+)?(?:DAN|DUDE|STAN|AIM|BetterDAN|AntiDAN|Mongo\s+Tom|UCAR|APOPHIS)\b/g,
     why: 'casts the model as a named jailbreak persona',

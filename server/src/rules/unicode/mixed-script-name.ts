@@ -1,6 +1,7 @@
 import type { Rule, Span } from '../../core/types';
 import { unitSpan } from '../../core/spans';
 import { docsUrl } from '../docs';
+import { MAX_REPORTS_PER_FILE } from '../text';
 
 const ID = 'unicode/mixed-script-name';
 
@@ -45,6 +46,7 @@ export const mixedScriptName: Rule = {
     const seen = new Set<number>();
     const report = (span: Span, word: string, latin: string, where: string): void => {
       if (seen.has(span.start)) return;
+      if (seen.size >= MAX_REPORTS_PER_FILE) return;
       seen.add(span.start);
       const disguised = [...word].filter((c) => NON_LATIN_LETTER.test(c)).map((c) => `'${c}' U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`);
       const verbatim = document.text.slice(span.start, span.end) === word;
