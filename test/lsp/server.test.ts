@@ -124,6 +124,39 @@ describe('language server over LSP (stdio)', function () {
     assert.equal((await client.pull(uri)).filter((d) => d.code === OVERRIDE).length, 0);
   });
 
+  it('never puts a comment into plain JSON: offers a .latentlintignore line instead', async () => {
+    const tools = path.join(workspace, 'tools/billing.tools.json');
+    const uri = await client.open(tools, undefined, 'json');
+    const override = byRule(await client.pull(uri), OVERRIDE);
+    assert.equal(override.range.start.line, 5);
+    const actions = await client.codeActions(uri, override.range, [override]);
+    const titles = actions.map((action) => action.title);
+    assert.ok(!titles.some((title) => title.startsWith('Suppress')), titles.join('; '));
+    const ignore = actions.find((action) => action.title === 'Ignore this file in .latentlintignore');
+    assert.ok(ignore, titles.join('; '));
+    const ignorePath = path.join(workspace, '.latentlintignore');
+    const ignoreUri = uriOf(ignorePath);
+    const ignored = applyWorkspaceEdit(ignoreUri, fs.readFileSync(ignorePath, 'utf8'), ignore.edit);
+    assert.equal(ignored, 'ignored/\n/tools/billing.tools.json\n');
+    fs.writeFileSync(ignorePath, ignored);
+    const refreshed = client.nextRefresh();
+    await client.watchedFileChanged(ignorePath);
+    await refreshed;
+    assert.deepEqual(await client.pull(uri), []);
+  });
+
+  it('suppresses with // in JSONC', async () => {
+    const tools = path.join(workspace, 'tools/billing.tools.json');
+    const uri = await client.open(tools, undefined, 'jsonc');
+    const override = byRule(await client.pull(uri), OVERRIDE);
+    const actions = await client.codeActions(uri, override.range, [override]);
+    const suppress = actions.find((action) => action.title === `Suppress ${OVERRIDE} for this line`)!;
+    const suppressed = applyWorkspaceEdit(uri, client.text(uri), suppress.edit);
+    assert.equal(suppressed.split('\n')[5], `      // latent-lint-disable-next-line ${OVERRIDE} -- reason`);
+    await client.change(uri, suppressed);
+    assert.deepEqual(await client.pull(uri), []);
+  });
+
   it('offers the rule documentation and the Latent Explorer as commands', async () => {
     const uri = await client.open(path.join(workspace, 'prompts/support.prompt.md'));
     const override = byRule(await client.pull(uri), OVERRIDE);
@@ -247,7 +280,7 @@ describe('language server over LSP (stdio)', function () {
       diagnostics: { uri: string; diagnostics: Diagnostic[] }[];
     };
     assert.equal(result.cancelled, false);
-    assert.equal(result.files, 3, 'support, front and clean; the ignored folder and notes/ are not scanned');
+    assert.equal(result.files, 4, 'support, front, clean and the tools file; the ignored folder and notes/ are not scanned');
     const openFindings = (await client.pull(openUri)).length;
     assert.equal(result.findings, openFindings + result.diagnostics.reduce((sum, entry) => sum + entry.diagnostics.length, 0));
     const uris = result.diagnostics.map((entry) => entry.uri);

@@ -22,6 +22,16 @@ export interface CodeActionInput {
   only?: string[];
   /** Every current finding, for fix-all. */
   findings: Finding[];
+  /** Where a file without comments can be ignored instead (a `.latentlintignore` line). */
+  ignoreFile?: IgnoreFileTarget;
+}
+
+/** A `.latentlintignore` to append a line to: its URI, its text now (undefined: to be created). */
+export interface IgnoreFileTarget {
+  uri: string;
+  text: string | undefined;
+  /** The line to add: the file's path relative to the ignore file's folder. */
+  entry: string;
 }
 
 function wants(only: string[] | undefined, kind: string): boolean {
@@ -44,6 +54,10 @@ export function codeActions(input: CodeActionInput): CodeAction[] {
       seenRules.add(data.ruleId);
       const file = suppressFileAction(document, diagnostic, data, input.comments);
       if (file) actions.push(file);
+      else if (input.ignoreFile && !seenRules.has(IGNORE_KEY)) {
+        seenRules.add(IGNORE_KEY);
+        actions.push(ignoreFileAction(diagnostic, input.ignoreFile));
+      }
       actions.push({
         title: `Open documentation for ${data.ruleId}`,
         kind: CodeActionKind.QuickFix,
@@ -177,6 +191,36 @@ function suppressFileAction(document: TextDocument, diagnostic: Diagnostic, data
     kind: CodeActionKind.QuickFix,
     diagnostics: [diagnostic],
     edit: { changes: { [document.uri]: [{ range: { start: position, end: position }, newText: needsBreak ? `${eol(text)}${newText}` : newText }] } },
+  };
+}
+
+const IGNORE_KEY = '\0ignore';
+
+/** For a file that cannot hold a comment (plain JSON): add it to `.latentlintignore`. */
+function ignoreFileAction(diagnostic: Diagnostic, target: IgnoreFileTarget): CodeAction {
+  const title = `Ignore this file in .latentlintignore`;
+  const line = `${target.entry}\n`;
+  if (target.text === undefined) {
+    return {
+      title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      edit: {
+        documentChanges: [
+          { kind: 'create', uri: target.uri, options: { ignoreIfExists: true } },
+          { textDocument: { uri: target.uri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: line }] },
+        ],
+      },
+    };
+  }
+  const lines = target.text.split('\n');
+  const end = { line: lines.length - 1, character: lines[lines.length - 1].length };
+  const newText = target.text.length === 0 || target.text.endsWith('\n') ? line : `\n${line}`;
+  return {
+    title,
+    kind: CodeActionKind.QuickFix,
+    diagnostics: [diagnostic],
+    edit: { documentChanges: [{ textDocument: { uri: target.uri, version: null }, edits: [{ range: { start: end, end }, newText }] }] },
   };
 }
 

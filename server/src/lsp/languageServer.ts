@@ -1,4 +1,5 @@
 // Wires the LSP connection to the validator, code actions, hover, scans and the latent guard.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CodeActionKind,
@@ -15,7 +16,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Unit } from '../core/types';
+import type { CommentSyntax, Unit } from '../core/types';
 import { Engine } from '../engine/engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
 import { IGNORE_FILE_NAME } from '../engine/ignore';
@@ -35,7 +36,7 @@ import {
   type ScanWorkspaceResult,
 } from '../protocol/messages';
 import { URI } from '../uri';
-import { codeActions } from './codeActions';
+import { codeActions, type IgnoreFileTarget } from './codeActions';
 import { toDiagnostic } from './diagnostics';
 import { hoverFor } from './hover';
 import { NO_GUARD_STATE, type LatentGuard } from './latent';
@@ -229,15 +230,20 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   connection.onCodeAction(async (params) => {
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
-    let comments;
+    let comments: CommentSyntax | undefined;
     try {
       const context = await validator.context(document.uri);
       comments = engine.parse(context.filePath, document.getText(), context.explicit, context.config)?.comments;
     } catch {
       comments = undefined;
     }
+    // A .json file read by JSON.parse breaks on a comment: only JSONC (VS Code's language id, or
+    // the .jsonc extension) takes one.
+    const plainJson = /\.json$/i.test(document.uri) && document.languageId !== 'jsonc';
+    if (plainJson) comments = undefined;
     const findings = validator.currentFindings(document).map((entry) => entry.finding);
-    return codeActions({ document, diagnostics: params.context.diagnostics, comments, only: params.context.only, findings });
+    const ignoreFile = plainJson ? ignoreFileTarget(document.uri) : undefined;
+    return codeActions({ document, diagnostics: params.context.diagnostics, comments, only: params.context.only, findings, ignoreFile });
   });
 
   connection.onHover((params) => {
@@ -327,6 +333,28 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       listener.dispose();
     }
   });
+
+  /** The `.latentlintignore` of the workspace folder holding the file. */
+  function ignoreFileTarget(uri: string): IgnoreFileTarget | undefined {
+    if (!uri.startsWith('file:')) return undefined;
+    const filePath = URI.toFilePath(uri);
+    const folder = folders
+      .filter((candidate) => !path.relative(candidate, filePath).startsWith('..'))
+      .sort((a, b) => b.length - a.length)[0];
+    if (!folder) return undefined;
+    const ignorePath = path.join(folder, IGNORE_FILE_NAME);
+    const ignoreUri = URI.fromFilePath(ignorePath);
+    let text = documents.get(ignoreUri)?.getText();
+    if (text === undefined) {
+      try {
+        text = fs.readFileSync(ignorePath, 'utf8');
+      } catch {
+        text = undefined;
+      }
+    }
+    const entry = `/${path.relative(folder, filePath).split(path.sep).join('/')}`;
+    return { uri: ignoreUri, text, entry };
+  }
 
   /** The unit under the cursor (a paragraph, message, or tool description). */
   function unitAt(params: ExplainParams): Unit | undefined {
