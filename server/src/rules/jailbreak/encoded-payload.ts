@@ -68,6 +68,8 @@ export const encodedPayload: Rule = {
         data: { encoding, decoded: decoded.slice(0, 500) },
       });
     };
+    // Once per document: the mention that makes ROT13 candidates worth decoding.
+    const mentionsRot13 = ROT13_MENTION.test(context.document.text);
     for (const unit of context.document.units) {
       const text = unit.text;
       BASE64.lastIndex = 0;
@@ -83,7 +85,7 @@ export const encodedPayload: Rule = {
         const decoded = decodeHex(match[0].trimEnd());
         if (isReadable(decoded) && instructionWordCount(decoded) >= 2) report(unit, match.index, match.index + match[0].trimEnd().length, 'hex', decoded);
       }
-      if (!ROT13_MENTION.test(context.document.text)) continue;
+      if (!mentionsRot13) continue;
       WORD_RUN.lastIndex = 0;
       for (let match = WORD_RUN.exec(text); match; match = WORD_RUN.exec(text)) {
         const decoded = rot13(match[0]);
