@@ -136,7 +136,14 @@ function readTarget(engine: Engine, target: Target): { text: string } | { skip: 
   return { text: bytes.toString('utf8') };
 }
 
-async function lintTarget(engine: Engine, target: Target, options: CheckOptions, cache: ResultCache | undefined, version: string): Promise<FileResult | undefined> {
+async function lintTarget(
+  engine: Engine,
+  target: Target,
+  options: CheckOptions,
+  cache: ResultCache | undefined,
+  version: string,
+  latentLoaded: boolean,
+): Promise<FileResult | undefined> {
   const read = readTarget(engine, target);
   if ('skip' in read) return read.skip;
   const config = engine.configs.resolveForFile(target.filePath);
@@ -145,7 +152,8 @@ async function lintTarget(engine: Engine, target: Target, options: CheckOptions,
     if (engine.ignores.isIgnored(target.filePath, config.ignorePatterns)) return undefined;
     if (!engine.formatFor(target.filePath, read.text, false, config)) return undefined;
   }
-  const latent = options.latent && engine.scorer !== undefined && config.latent.enabled;
+  // Whether the guard really ran is part of the key: rules-only results must not stand in for full ones.
+  const latent = options.latent && latentLoaded && engine.scorer !== undefined && config.latent.enabled;
   const key = cache
     ? cacheKey({ text: read.text, config: { config, overrides: engine.severityOverrides, explicit: target.explicit }, engineVersion: `${version}/${engine.scorer?.id ?? 'none'}`, latent })
     : '';
@@ -162,13 +170,14 @@ async function check(args: string[]): Promise<number> {
   const targets = options.staged ? stagedTargets(options) : diskTargets(engine, options);
   const latentNote = options.latent && targets.length > 0 ? await startCliScorer(engine.scorer) : undefined;
   if (latentNote) process.stderr.write(`latent-lint: ${latentNote}\n`);
+  const latentLoaded = latentNote === undefined || !/unavailable/.test(latentNote);
   const cache = options.cacheLocation ? new ResultCache(options.cacheLocation) : undefined;
   const version = engineVersion(VERSION);
   const results: FileResult[] = [];
   for (const target of targets) {
     let result: FileResult | undefined;
     try {
-      result = await lintTarget(engine, target, options, cache, version);
+      result = await lintTarget(engine, target, options, cache, version, latentLoaded);
     } catch (error) {
       if (error instanceof ConfigError || error instanceof ExitError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
@@ -192,7 +201,7 @@ async function check(args: string[]): Promise<number> {
     options.format === 'json'
       ? formatJson(results)
       : options.format === 'sarif'
-        ? formatSarif(results, { rules: engine.ruleMetas(), toolVersion: VERSION, informationUri: INFORMATION_URI })
+        ? formatSarif(results, { rules: engine.ruleMetas(), toolVersion: VERSION, informationUri: INFORMATION_URI, notes: latentNote ? [latentNote] : [] })
         : formatStylish(results);
   if (output) process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
 

@@ -17,6 +17,8 @@ export interface SarifOptions {
   cwd?: string;
   /** False when the run failed part-way (an internal error), so consumers do not read it as clean. */
   executionSuccessful?: boolean;
+  /** Run-wide notes (the latent guard could not load), reported as tool notifications. */
+  notes?: string[];
 }
 
 interface SarifRule {
@@ -57,7 +59,7 @@ export function formatSarif(results: FileResult[], options: SarifOptions): strin
 
   const artifacts: { location: { uri: string; uriBaseId?: string } }[] = [];
   const sarifResults: Record<string, unknown>[] = [];
-  const notifications: Record<string, unknown>[] = [];
+  const notifications: Record<string, unknown>[] = (options.notes ?? []).map((note) => ({ level: 'warning', message: { text: note } }));
   for (const result of results) {
     const location = artifactLocation(result.filePath, cwd);
     const findings = [...result.findings, ...result.unusedDirectives];
