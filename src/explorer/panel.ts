@@ -115,7 +115,7 @@ class ExplorerPanel implements vscode.Disposable {
 function panelFor(context: vscode.ExtensionContext): ExplorerPanel {
   const current = ExplorerPanel.current;
   if (current) {
-    current.panel.reveal(vscode.ViewColumn.Beside, true);
+    current.panel.reveal(undefined, true);
     return current;
   }
   const panel = vscode.window.createWebviewPanel(

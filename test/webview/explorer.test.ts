@@ -39,6 +39,9 @@ describe('Latent Explorer webview (headless Chromium)', function () {
     const explorer = await explorerWith();
     const { page } = explorer;
     assert.equal((await explorer.posted())[0].type, 'ready');
+    const csp = (await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')) ?? '';
+    assert.match(csp, /default-src 'none'; .*script-src 'nonce-[\w-]+'/);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     assert.equal(await page.getByTestId('layer-row').count(), 30);
     assert.equal(await page.getByTestId('layer-count').textContent(), '30');
     const verdict = page.getByTestId('verdict');
@@ -198,11 +201,11 @@ describe('Latent Explorer webview (headless Chromium)', function () {
   }
 
   it('fits a narrow editor column (screenshot of the benign result)', async () => {
-    const explorer = await explorerWith(benign, { theme: 'vscode-dark', width: 620, height: 900 });
+    const explorer = await explorerWith(benign, { theme: 'vscode-dark', width: 520, height: 900 });
     const { page } = explorer;
     await page.locator('[data-testid="layer-row"][data-layer="9"] vscode-data-grid-cell').first().click();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 0, `no horizontal scrolling at 620 px (overflow ${overflow} px)`);
+    assert.ok(overflow <= 0, `no horizontal scrolling at 520 px (overflow ${overflow} px)`);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'explorer-benign-narrow-dark.png'), fullPage: true });
     await expectClean(explorer);
   });

@@ -55,13 +55,12 @@ function save(): void {
   vscodeApi.setState(state);
 }
 
-function select(selection: Selection, options: { focus?: boolean } = {}): void {
+function select(selection: Selection): void {
   if (!sameSelection(state.selection, selection)) {
     state = { ...state, selection };
     save();
   }
   for (const view of views) view.update(state.selection);
-  if (options.focus) root.querySelector<HTMLElement>('[aria-selected="true"]')?.focus();
 }
 
 function renderResult(result: ExplainResult): void {

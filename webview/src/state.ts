@@ -12,7 +12,7 @@ export interface ExplorerState {
 /** What every view gets: the result to draw and the ways to act on it. */
 export interface ViewContext {
   result: ExplainResult;
-  select(selection: Selection, options?: { focus?: boolean }): void;
+  select(selection: Selection): void;
   copy(what: string, value: unknown): void;
   reveal(start: number, end: number): void;
 }

@@ -34,6 +34,12 @@ function axisLabel(x: number, y: number, text: string, anchor = 'end', extra = '
   return s('text', { x, y, 'text-anchor': anchor, class: `axis-label ${extra}`.trim() }, text);
 }
 
+/** Tick labels for the top, zero and bottom of a lane; an end label too close to zero is left out. */
+function yTicks(values: number[], y: (value: number) => number, digits: number): SVGElement[] {
+  const zero = y(0);
+  return values.filter((value) => value === 0 || Math.abs(y(value) - zero) >= 12).map((value) => axisLabel(LEFT - 6, y(value) + 3, fixed(value, digits)));
+}
+
 function xAxis(layers: ExplainLayer[], y: number, cols: ReturnType<typeof columns>): SVGElement {
   const group = s('g', { class: 'x-axis', 'aria-hidden': 'true' });
   layers.forEach((layer, i) => {
@@ -101,20 +107,8 @@ export function signalsChart(result: ExplainResult, description: string): SVGSVG
   // Lane titles and y ticks.
   svg.append(s('text', { x: LEFT, y: harmTop - 8, class: 'lane-title harm-text' }, 'Harmfulness at t_inst'));
   svg.append(s('text', { x: LEFT, y: refusalTop - 8, class: 'lane-title refusal-text' }, 'Refusal at t_post-inst (z)'));
-  for (const [value, y] of [
-    [harmMax, harmY(harmMax)],
-    [0, harmY(0)],
-    [harmMin, harmY(harmMin)],
-  ] as const) {
-    svg.append(axisLabel(LEFT - 6, y + 3, fixed(value, 2)));
-  }
-  for (const [value, y] of [
-    [refusalMax, refusalY(refusalMax)],
-    [0, refusalY(0)],
-    [refusalMin, refusalY(refusalMin)],
-  ] as const) {
-    svg.append(axisLabel(LEFT - 6, y + 3, fixed(value, 1)));
-  }
+  for (const label of yTicks([harmMax, 0, harmMin], harmY, 2)) svg.append(label);
+  for (const label of yTicks([refusalMax, 0, refusalMin], refusalY, 1)) svg.append(label);
   svg.append(s('line', { x1: LEFT, x2: WIDTH - RIGHT, y1: harmY(0), y2: harmY(0), class: 'zero-line' }));
   svg.append(s('line', { x1: LEFT, x2: WIDTH - RIGHT, y1: refusalY(0), y2: refusalY(0), class: 'zero-line' }));
   svg.append(s('line', { x1: LEFT, x2: WIDTH - RIGHT, y1: harmY(result.layerThreshold), y2: harmY(result.layerThreshold), class: 'threshold-line', 'data-testid': 'threshold-line' }));

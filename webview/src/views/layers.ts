@@ -20,12 +20,24 @@ function describeModules(result: ExplainResult): string {
   return `Per-layer movement of the harmfulness signal. ${rows.join('; ')}.`;
 }
 
-const COLUMNS = ['Layer', 'Harm (t_inst)', 'Refusal (t_post-inst)', 'Attention Δ', 'MLP Δ', 'Detector weight'];
+// Short headers so six columns fit a side-by-side editor column; the full names are their titles.
+const COLUMNS: [string, string][] = [
+  ['Layer', 'Layer'],
+  ['Harm', 'Harmfulness at t_inst'],
+  ['Refusal', 'Refusal at t_post-inst (z)'],
+  ['Attn Δ', 'How much the attention block moved the harmfulness signal'],
+  ['MLP Δ', 'How much the MLP block moved the harmfulness signal'],
+  ['Weight', 'The detector’s weight for this layer'],
+];
 
 function layerTable(result: ExplainResult, select: ViewContext['select']): { grid: HTMLElement; rows: HTMLElement[] } {
-  const grid = h('vscode-data-grid', { 'grid-template-columns': '70px 1fr 1fr 1fr 1fr 1fr', 'aria-label': 'Figures for every layer', 'data-testid': 'layer-table' });
+  const grid = h('vscode-data-grid', { 'grid-template-columns': '60px minmax(0, 1.25fr) repeat(4, minmax(0, 1fr))', 'aria-label': 'Figures for every layer', 'data-testid': 'layer-table' });
   grid.append(
-    h('vscode-data-grid-row', { 'row-type': 'header' }, ...COLUMNS.map((title, i) => h('vscode-data-grid-cell', { 'cell-type': 'columnheader', 'grid-column': i + 1 }, title))),
+    h(
+      'vscode-data-grid-row',
+      { 'row-type': 'header' },
+      ...COLUMNS.map(([label, title], i) => h('vscode-data-grid-cell', { 'cell-type': 'columnheader', 'grid-column': i + 1, title, 'aria-label': title }, label)),
+    ),
   );
   const rows = result.layers.map((layer) => {
     const above = layer.harm >= result.layerThreshold;
