@@ -225,7 +225,8 @@ export interface FileResult {
  */
 export interface UnitScorer {
   readonly id: string;
-  score(document: ParsedDocument, signal?: AbortSignal): Promise<RuleReportWithRule[]>;
+  /** `options.threshold`: the probability threshold from the file's config (undefined: the scorer's own). */
+  score(document: ParsedDocument, signal?: AbortSignal, options?: { threshold?: number }): Promise<RuleReportWithRule[]>;
 }
 
 export interface RuleReportWithRule extends RuleReport {

@@ -157,7 +157,7 @@ export class Engine {
 
     if (options.latent && this.scorer && config.latent.enabled && !options.signal?.aborted) {
       try {
-        const reports = await this.scorer.score(document, options.signal);
+        const reports = await this.scorer.score(document, options.signal, { threshold: config.latent.threshold });
         for (const report of reports) add({ id: report.ruleId, defaultSeverity: report.severity, docsUrl: report.docsUrl }, report);
       } catch (error) {
         result.notes.push(`Latent guard unavailable: ${(error as Error).message}`);
