@@ -13,7 +13,8 @@ export interface Directive {
   used: boolean;
 }
 
-// The directive and its argument run to the end of the line; a closing `-->` or `*/` is cut off.
+// The directive and its argument run to the end of the line; a comment closer (`-->`, `*/`, Prompty's
+// `#}`, Handlebars' `}}`) is cut off.
 const DIRECTIVE = /latent-lint-(disable-next-line|disable-line|disable|enable)(?![\w-])([^\n]*)/g;
 const RULE_ID = /^[a-z0-9][a-z0-9-]*(\/[a-z0-9][a-z0-9-]*)?$/;
 
@@ -21,7 +22,7 @@ export function parseDirectives(text: string, lines: LineIndex): Directive[] {
   const directives: Directive[] = [];
   for (const match of text.matchAll(DIRECTIVE)) {
     const start = match.index;
-    let rest = match[2].replace(/\s*(-->|\*\/)\s*$/, '');
+    let rest = match[2].replace(/\s*(-->|\*\/|#\}|--\}\}|\}\})\s*$/, '');
     let reason: string | undefined;
     const reasonAt = rest.indexOf('--');
     if (reasonAt >= 0) {
