@@ -10,8 +10,18 @@ export function fixed(value: number, digits = 3): string {
   return value.toFixed(digits).replace('-', '−');
 }
 
-export function percent(probability: number): string {
-  return `${Math.round(probability * 100)}%`;
+/**
+ * A probability as a percentage. One decimal when whole percents would hide which side of the
+ * threshold it is on (49.6% against 50% must not read "50%" and "below threshold").
+ */
+export function percent(probability: number, threshold?: number): string {
+  const whole = Math.round(probability * 100);
+  const close = threshold !== undefined && whole === Math.round(threshold * 100) && probability !== threshold;
+  return close ? `${(probability * 100).toFixed(1)}%` : `${whole}%`;
+}
+
+export function milliseconds(ms: number): string {
+  return `${Math.round(ms)} ms`;
 }
 
 /** Shows a token's whitespace so a lone space or newline can be seen and selected. */

@@ -14,6 +14,7 @@ import {
 } from '@vscode/webview-ui-toolkit';
 import type { ExplainResult, ExplorerToWebview, WebviewToExplorer } from '@protocol/explain';
 import { h } from './dom';
+import { milliseconds } from './format';
 import { sameSelection, type ExplorerState, type Selection, type View, type ViewContext } from './state';
 import { detailsView } from './views/details';
 import { layersView } from './views/layers';
@@ -85,7 +86,7 @@ function renderResult(result: ExplainResult): void {
     h(
       'header',
       { class: 'page-header' },
-      h('div', {}, h('h1', {}, 'Latent Explorer'), h('p', { class: 'muted', 'data-testid': 'model' }, `${result.model.name} · ${result.model.layers} layers · ${result.model.graph} · ${result.ms} ms${where ? ' · ' + where : ''}`)),
+      h('div', {}, h('h1', {}, 'Latent Explorer'), h('p', { class: 'muted', 'data-testid': 'model' }, `${result.model.name} · ${result.model.layers} layers · ${result.model.graph} · ${milliseconds(result.ms)}${where ? ' · ' + where : ''}`)),
       copyAll,
     ),
     h('vscode-divider', { role: 'separator' }),

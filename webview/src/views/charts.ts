@@ -37,7 +37,7 @@ function axisLabel(x: number, y: number, text: string, anchor = 'end', extra = '
 /** Tick labels for the top, zero and bottom of a lane; an end label too close to zero is left out. */
 function yTicks(values: number[], y: (value: number) => number, digits: number): SVGElement[] {
   const zero = y(0);
-  return values.filter((value) => value === 0 || Math.abs(y(value) - zero) >= 12).map((value) => axisLabel(LEFT - 6, y(value) + 3, fixed(value, digits)));
+  return values.filter((value) => value === 0 || Math.abs(y(value) - zero) >= 15).map((value) => axisLabel(LEFT - 6, y(value) + 3, fixed(value, digits)));
 }
 
 function xAxis(layers: ExplainLayer[], y: number, cols: ReturnType<typeof columns>): SVGElement {

@@ -40,8 +40,8 @@ export function verdictView({ result, copy }: ViewContext): View {
       { class: 'verdict-main' },
       h(
         'div',
-        { class: 'probability', 'aria-label': `Probability harmful ${percent(verdict.probability)}, threshold ${percent(verdict.threshold)}` },
-        h('span', { class: 'probability-value', 'data-testid': 'probability' }, percent(verdict.probability)),
+        { class: 'probability', 'aria-label': `Probability harmful ${percent(verdict.probability, verdict.threshold)}, threshold ${percent(verdict.threshold)}` },
+        h('span', { class: 'probability-value', 'data-testid': 'probability' }, percent(verdict.probability, verdict.threshold)),
         h('span', { class: 'probability-caption' }, `harmful · threshold ${percent(verdict.threshold)}`),
       ),
       h(
