@@ -304,6 +304,19 @@ describe('latent guard service, cache and cancellation', () => {
     await assert.rejects(service.scoreTexts(['anything at all here']), ModelUnavailableError);
   });
 
+  it('tries again after a failed load, so building the model needs no restart', async () => {
+    const dir = tempDir();
+    const service = new LatentGuardService({ mode: 'in-process', modelDir: dir, guardPath: writeTinyGuard(), threads: 1, cache: { dir: null }, retryMs: 0 });
+    try {
+      assert.equal((await service.start()).status, 'failed');
+      for (const file of fs.readdirSync(TINY_DIR)) fs.copyFileSync(path.join(TINY_DIR, file), path.join(dir, file));
+      assert.equal((await service.start()).status, 'ready');
+      assert.equal((await service.scoreTexts(['Write a short poem about the sea.'])).length, 1);
+    } finally {
+      await service.dispose();
+    }
+  });
+
   it('round-trips through the worker thread', async () => {
     const worker = new WorkerBackend({ modelDir: TINY_DIR, guardPath, threads: 1 });
     try {

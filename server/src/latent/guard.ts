@@ -22,7 +22,11 @@ export interface LatentGuardOptions extends RuntimeOptions {
   workerPath?: string;
   /** Score nothing (instead of throwing) when the model is unavailable: the caller told the user once. */
   quietWhenUnavailable?: boolean;
+  /** How long a failed load is remembered before the next request tries again (default 30 s). */
+  retryMs?: number;
 }
+
+const RETRY_MS = 30_000;
 
 export class LatentGuardService {
   private currentState: LatentState = { status: 'idle' };
@@ -30,6 +34,7 @@ export class LatentGuardService {
   private readonly backend: LatentBackend;
   private starting?: Promise<LatentState>;
   private cache?: ScoreCache;
+  private failedAt = 0;
 
   constructor(private readonly options: LatentGuardOptions = {}) {
     this.backend =
@@ -51,8 +56,13 @@ export class LatentGuardService {
     for (const listener of this.listeners) listener(state);
   }
 
-  /** Loads the model once; resolves to 'ready' or 'failed' (never throws). */
+  /**
+   * Loads the model once; resolves to 'ready' or 'failed' (never throws). After a failure (model not
+   * built yet, say) a later call tries again once RETRY_MS have passed, so building the model does
+   * not need an editor restart.
+   */
   start(): Promise<LatentState> {
+    if (this.currentState.status === 'failed' && Date.now() - this.failedAt >= (this.options.retryMs ?? RETRY_MS)) this.starting = undefined;
     this.starting ??= (async (): Promise<LatentState> => {
       this.setState({ status: 'loading' });
       try {
@@ -61,6 +71,7 @@ export class LatentGuardService {
         this.setState({ status: 'ready', identity: info.identity, warnings: info.warnings });
       } catch (error) {
         const reason = error instanceof ModelUnavailableError ? error.reason : 'error';
+        this.failedAt = Date.now();
         this.setState({ status: 'failed', reason, message: (error as Error).message });
       }
       return this.currentState;
