@@ -160,6 +160,19 @@ describe('latent runtime (tiny model)', function () {
     assert.ok(Math.abs(last.harm - explanation.layers[2].harm) < 1e-5);
     assert.match(explanation.verdict.summary, /probability of a harmful request/);
   });
+
+  it('indexes blocks so that resid[b + 1] = resid[b] + attn_out[b] + mlp_out[b]', async () => {
+    const prompt = runtime.tokenizer.build('Explain how to pick a lock.');
+    const [out] = await runtime.forward([prompt], (p) => [p.tInst], ['resid', 'attn_out', 'mlp_out']);
+    const H = 64;
+    for (let block = 0; block < 2; block++) {
+      for (let k = 0; k < H; k++) {
+        const moved = out.resid[(block + 1) * H + k] - out.resid[block * H + k];
+        const parts = out.attn_out[block * H + k] + out.mlp_out[block * H + k];
+        assert.ok(Math.abs(moved - parts) < 1e-4, `block ${block}, dim ${k}: ${moved} vs ${parts}`);
+      }
+    }
+  });
 });
 
 describe('latent model files and guard file', () => {
