@@ -257,10 +257,11 @@ describe('latent guard service, cache and cancellation', () => {
     // A new process: the disk cache answers, the model is never asked.
     let asked = 0;
     const inner = new InProcessBackend({ modelDir: TINY_DIR, guardPath, threads: 1 });
-    const counting = { open: () => inner.open(), explain: inner.explain.bind(inner), close: () => inner.close(), score: (texts: string[], signal?: AbortSignal) => ((asked += texts.length), inner.score(texts, signal)) };
-    const second = new LatentGuardService({ backend: counting, cache: { dir: cacheDir } });
+    const counting = { open: (load?: boolean) => inner.open(load), explain: inner.explain.bind(inner), close: () => inner.close(), score: (texts: string[], signal?: AbortSignal) => ((asked += texts.length), inner.score(texts, signal)) };
+    const second = new LatentGuardService({ backend: counting, cache: { dir: cacheDir }, lazySession: true });
     const warm = await second.scoreTexts(TEXTS);
     assert.equal(asked, 0);
+    assert.equal(inner.sessionLoaded, false, 'a warm run never creates the ONNX session');
     assert.deepEqual(warm, cold);
     await second.scoreTexts([...TEXTS, 'A new sentence that was never scored before.']);
     assert.equal(asked, 1);

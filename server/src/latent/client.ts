@@ -10,7 +10,8 @@ import type { UnitScore } from './signals';
 import type { OpenInfo, WorkerRequest, WorkerResponse } from './worker-protocol';
 
 export interface LatentBackend {
-  open(): Promise<OpenInfo>;
+  /** Verifies the files and reads the guard; with `load`, also creates the ONNX session now. */
+  open(load?: boolean): Promise<OpenInfo>;
   score(texts: string[], signal?: AbortSignal): Promise<UnitScore[]>;
   explain(text: string, signal?: AbortSignal): Promise<LatentExplanation>;
   close(): Promise<void>;
@@ -58,22 +59,27 @@ export class InProcessBackend implements LatentBackend {
 
   constructor(private readonly options: RuntimeOptions = {}) {}
 
-  async open(): Promise<OpenInfo> {
+  /** Whether the ONNX session was created (a warm, all-cached run never creates it). */
+  get sessionLoaded(): boolean {
+    return this.runtime?.model.loaded ?? false;
+  }
+
+  async open(load = true): Promise<OpenInfo> {
     this.runtime ??= LatentRuntime.open(this.options);
-    await this.runtime.load();
+    if (load) await this.runtime.load();
     return { identity: this.runtime.identity, warnings: this.runtime.warnings };
   }
 
   score(texts: string[], signal?: AbortSignal): Promise<UnitScore[]> {
     return this.queue.run(async () => {
-      await this.open();
+      await this.open(false);
       return (this.runtime as LatentRuntime).score(texts, () => signal?.aborted ?? false);
     }, signal);
   }
 
   explain(text: string, signal?: AbortSignal): Promise<LatentExplanation> {
     return this.queue.run(async () => {
-      await this.open();
+      await this.open(false);
       return (this.runtime as LatentRuntime).explain(text);
     }, signal);
   }
@@ -146,8 +152,8 @@ export class WorkerBackend implements LatentBackend {
     }).finally(() => signal?.removeEventListener('abort', onAbort));
   }
 
-  open(): Promise<OpenInfo> {
-    this.opened ??= this.send<OpenInfo>({ type: 'open' }).catch((error: Error) => {
+  open(load = true): Promise<OpenInfo> {
+    this.opened ??= this.send<OpenInfo>({ type: 'open', load } as WorkerRequest).catch((error: Error) => {
       this.opened = undefined;
       throw error;
     });

@@ -22,6 +22,11 @@ export interface LatentGuardOptions extends RuntimeOptions {
   workerPath?: string;
   /** Score nothing (instead of throwing) when the model is unavailable: the caller told the user once. */
   quietWhenUnavailable?: boolean;
+  /**
+   * Verify files and read the guard at start, but create the ONNX session only when a text misses
+   * the cache (the CLI: a warm re-run never loads the model). Default false: load at start.
+   */
+  lazySession?: boolean;
   /** How long a failed load is remembered before the next request tries again (default 30 s). */
   retryMs?: number;
 }
@@ -66,7 +71,7 @@ export class LatentGuardService {
     this.starting ??= (async (): Promise<LatentState> => {
       this.setState({ status: 'loading' });
       try {
-        const info = await this.backend.open();
+        const info = await this.backend.open(!this.options.lazySession);
         this.cache = new ScoreCache(`${info.identity.graphSha256}\n${info.identity.guardSha256}`, this.options.cache);
         this.setState({ status: 'ready', identity: info.identity, warnings: info.warnings });
       } catch (error) {

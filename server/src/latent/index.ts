@@ -14,7 +14,7 @@ export type { LatentState } from './guard';
  * When the model cannot load, it scores nothing instead of adding the same note to every file.
  */
 export function createCliScorer(options: LatentGuardOptions = {}): LatentScorer {
-  return new LatentScorer({ mode: 'in-process', quietWhenUnavailable: true, ...options });
+  return new LatentScorer({ mode: 'in-process', quietWhenUnavailable: true, lazySession: true, ...options });
 }
 
 /** Loads the model; returns one line for stderr when the guard is unavailable or degraded. */

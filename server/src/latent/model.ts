@@ -33,6 +33,11 @@ export class LatentModel {
     private readonly options: SessionOptions = {},
   ) {}
 
+  /** True once the session has been asked to load. */
+  get loaded(): boolean {
+    return this.session !== undefined;
+  }
+
   get layers(): number {
     return this.files.config.n_layers;
   }

@@ -4,7 +4,7 @@ import type { LatentExplanation, RuntimeIdentity, RuntimeOptions } from './runti
 import type { UnitScore } from './signals';
 
 export type WorkerRequest =
-  | { id: number; type: 'open' }
+  | { id: number; type: 'open'; load: boolean }
   | { id: number; type: 'score'; texts: string[] }
   | { id: number; type: 'explain'; text: string }
   | { id: number; type: 'cancel'; target: number }

@@ -24,7 +24,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     switch (request.type) {
       case 'open': {
         runtime ??= LatentRuntime.open(options);
-        await runtime.load();
+        if (request.load) await runtime.load();
         return { id: request.id, ok: true, result: { identity: runtime.identity, warnings: runtime.warnings } };
       }
       case 'score': {
