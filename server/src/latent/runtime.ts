@@ -2,7 +2,7 @@
 // the worker (or in process for the CLI and tests); nothing here knows about LSP or the engine.
 import * as fs from 'node:fs';
 import type { ExplainResult } from '../protocol/explain';
-import { DEFAULT_BATCH_SIZE, packBatch, planBatches } from './batcher';
+import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches } from './batcher';
 import { buildExplanation } from './explain';
 import { GuardFileError, parseGuardFile, type LatentGuard } from './guard-file';
 import { LatentModel, type OutputName } from './model';
@@ -14,6 +14,8 @@ export interface RuntimeOptions extends LocateOptions {
   /** onnxruntime intra-op threads (default 2). */
   threads?: number;
   batchSize?: number;
+  /** Padded tokens per batch (bounds activation memory); default DEFAULT_BATCH_TOKENS. */
+  batchTokens?: number;
   /** latent-guard.json; default: $LATENT_LINT_GUARD, else models/latent-guard.json. */
   guardPath?: string;
   /** Open without a guard file (benchmarks, next-token checks): score() is then unavailable. */
@@ -45,6 +47,7 @@ export class LatentRuntime {
   /** Things worth telling the user that do not stop the guard (a graph it was not calibrated on). */
   readonly warnings: string[] = [];
   private readonly batchSize: number;
+  private readonly batchTokens: number;
 
   private constructor(
     readonly files: ModelFiles,
@@ -53,6 +56,7 @@ export class LatentRuntime {
     options: RuntimeOptions,
   ) {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.batchTokens = options.batchTokens ?? DEFAULT_BATCH_TOKENS;
     this.model = new LatentModel(files, { threads: options.threads });
     this.tokenizer = PromptTokenizer.load(files, guard?.prompt.maxUserTokens ?? DEFAULT_MAX_USER_TOKENS);
     this.identity = { modelName: guard?.model.name ?? files.config.name, graph: files.graph, graphSha256: files.graphSha256, guardSha256, layers: files.config.n_layers, threshold: guard?.threshold ?? 0.5, minWords: guard?.prompt.minWords ?? DEFAULT_MIN_WORDS };
@@ -110,6 +114,7 @@ export class LatentRuntime {
     const batches = planBatches(
       prompts.map((p) => p.ids.length),
       this.batchSize,
+      this.batchTokens,
     );
     for (const batch of batches) {
       if (shouldStop?.()) throw new CancelledError();
