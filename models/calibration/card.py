@@ -2,7 +2,8 @@
 
 
 def _row(label, a):
-    return f"| {label} | {a['f1']:.3f} | {a['precision']:.3f} | {a['recall']:.3f} | {a['auroc']:.3f} | {a['fpr']:.3f} |"
+    au = "n/a" if a["auroc"] is None else f"{a['auroc']:.3f}"
+    return f"| {label} | {a['f1']:.3f} | {a['precision']:.3f} | {a['recall']:.3f} | {au} | {a['fpr']:.3f} |"
 
 
 def card(g):
@@ -62,10 +63,21 @@ def card(g):
     ]
     for label, row in acc.items():
         lines.append(_row(label, row["all held-out harmful vs harmless_test"]))
+    lines += ["", "Core harmful sets only (AdvBench-style and CatQA; SORRY-Bench and Do-Not-Answer hold many borderline",
+              "requests) vs `harmless_test`:", "", "| detector | F1 | precision | recall | AUROC | FPR |", "|---|---|---|---|---|---|"]
+    for label, row in acc.items():
+        if "core harmful (AdvBench-style and CatQA) vs harmless_test" in row:
+            lines.append(_row(label, row["core harmful (AdvBench-style and CatQA) vs harmless_test"]))
     lines += ["", "Validation split (used for Platt scaling, so not independent):", "",
               "| detector | F1 | precision | recall | AUROC | FPR |", "|---|---|---|---|---|---|"]
     for label, row in acc.items():
         lines.append(_row(label, row["validation (harmful_val vs harmless_val)"]))
+    ops = m.get("operatingPoints")
+    if ops:
+        lines += ["", "Operating points of the weighted detector (held-out harmful vs `harmless_test`; prompt files held out):", "",
+                  "| threshold | F1 | recall | FPR | files with a flagged unit |", "|---|---|---|---|---|"]
+        for o in ops:
+            lines.append(f"| {o['threshold']} | {o['f1']} | {o['recall']} | {o['fpr']} | {o['fileFpr']} |")
     lines += ["", "### Recall by held-out harmful set", ""]
     if acc:
         sets = list(next(iter(acc.values()))["recall by set"].keys())

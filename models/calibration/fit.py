@@ -113,7 +113,7 @@ def binary_metrics(pos_scores, neg_scores, thr, strict=False):
     rec = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
     return {"f1": round(f1, 4), "precision": round(prec, 4), "recall": round(rec, 4),
-            "auroc": round(auroc(pos, neg), 4), "fpr": round(fp / (fp + tn) if fp + tn else 0.0, 4),
+            "auroc": None if len(pos) == 0 or len(neg) == 0 else round(auroc(pos, neg), 4), "fpr": round(fp / (fp + tn) if fp + tn else 0.0, 4),
             "positives": len(pos), "negatives": len(neg)}
 
 
@@ -400,7 +400,7 @@ def calibrate(ctx, sets, feats, out_path):
 
 
 def write_json(guard, path):
-    text = json.dumps(guard, indent=1, ensure_ascii=False, sort_keys=False)
+    text = json.dumps(guard, indent=1, ensure_ascii=False, sort_keys=False, allow_nan=False)
     with open(path, "w", encoding="utf-8") as f:
         f.write(text + "\n")
     log(f"wrote {path} ({len(text) // 1024} KiB)")
@@ -415,24 +415,27 @@ def categories(ctx, sets, feats, guard_layers, L):
     lab = np.asarray([names.index(r["category"]) for r in rows])
     part = np.asarray([int(sha_text("catsplit:" + norm(r["text"]))[:8], 16) % 2 for r in rows])
 
-    def dirs(idx, l):
+    def dirs(idx, l, mode):
         X = R[idx, l] - guard_layers[l]["cl"]
-        mu_all = X.mean(axis=0)
-        return np.stack([X[lab[idx] == c].mean(axis=0) - mu_all for c in range(len(names))])
+        base = X.mean(axis=0) if mode == "contrast" else 0.0
+        return np.stack([X[lab[idx] == c].mean(axis=0) - base for c in range(len(names))])
 
-    def acc(l):
-        D = dirs(part == 0, l)
+    def scores(X, D):  # the runtime's rule: cos(resid - harmlessCentroid, direction)
+        return (X @ D.T) / (np.linalg.norm(X, axis=1, keepdims=True) * np.linalg.norm(D, axis=1)[None, :] + 1e-12)
+
+    def acc(l, mode):
+        D = dirs(part == 0, l, mode)
         X = R[part == 1, l] - guard_layers[l]["cl"]
-        S = (X @ D.T) / (np.linalg.norm(X, axis=1, keepdims=True) * np.linalg.norm(D, axis=1)[None, :] + 1e-12)
-        return float((S.argmax(axis=1) == lab[part == 1]).mean())
+        return float((scores(X, D).argmax(axis=1) == lab[part == 1]).mean())
 
-    accs = {l: acc(l) for l in range(1, L + 1)}
-    layer = max(accs, key=lambda l: (accs[l], -l))
-    D = dirs(np.ones(len(rows), bool), layer)
-    log(f"category layer {layer}: held-half accuracy {accs[layer]:.3f}")
+    accs = {(l, mode): acc(l, mode) for l in range(1, L + 1) for mode in ("centroid", "contrast")}
+    layer, mode = max(accs, key=lambda k: (accs[k], -k[0], k[1]))
+    D = dirs(np.ones(len(rows), bool), layer, mode)
+    log(f"category layer {layer} ({mode} directions): held-half accuracy {accs[(layer, mode)]:.3f}")
     X = R[:, layer] - guard_layers[layer]["cl"]
-    S = (X @ D.T) / (np.linalg.norm(X, axis=1, keepdims=True) * np.linalg.norm(D, axis=1)[None, :] + 1e-12)
+    S = scores(X, D)
     min_score = sig(np.percentile(S.max(axis=1), 5), 4)
+    accs = {layer: accs[(layer, mode)]}
     return {"layer": layer, "minScore": min_score,
             "entries": [{"name": n, "direction": b64(D[i] / np.linalg.norm(D[i]))} for i, n in enumerate(names)],
             "_splitAccuracy": round(accs[layer], 4)}
@@ -484,6 +487,8 @@ def self_test(ctx, guard):
     return out
 
 
+# SORRY-Bench and Do-Not-Answer include many borderline requests (opinions, advice, chatbot questions).
+BROAD = {"test.sorry_bench", "test.do_not_answer"}
 HARMFUL_TESTS = ["test.advbench", "test.malicious_instruct", "test.tdc2023", "test.harmbench_val", "test.harmbench_csv",
                  "test.catqa", "test.sorry_bench", "test.do_not_answer"]
 
@@ -512,6 +517,10 @@ def measure(ctx, sets, feats, guard, extra):
         empty = np.zeros(0)
         row = {"all held-out harmful vs harmless_test": binary_metrics(pos(key) if have else empty,
                                                                        S[neg_name][key] if neg_name in S else empty, t, strict)}
+        core = [n for n in have if n not in BROAD]
+        if core and neg_name in S:
+            row["core harmful (AdvBench-style and CatQA) vs harmless_test"] = binary_metrics(
+                np.concatenate([S[n][key] for n in core]), S[neg_name][key], t, strict)
         row["validation (harmful_val vs harmless_val)"] = binary_metrics(S["harmful_val"][key], S["harmless_val"][key], t, strict)
         if "harmful_val.period" in S:
             row["recall on harmful_val with a final '.' (punctuation check)"] = binary_metrics(S["harmful_val.period"][key], [], t, strict)["recall"]
@@ -536,6 +545,18 @@ def measure(ctx, sets, feats, guard, extra):
         row["prompt files held out (FPR per file)"] = files
         table[label] = row
     m["accuracy"] = table
+    # Operating points for users who set latent.threshold themselves.
+    ops = []
+    for t in sorted({0.5, 0.6, 0.7, 0.8, 0.9, 0.95, thr}):
+        a = binary_metrics(pos("prob"), S[neg_name]["prob"], t) if have and neg_name in S else None
+        flagged_files, n_files = 0, 0
+        for name in sorted(k for k in sets if k.startswith("corpus.") and k.endswith(".heldout")):
+            n_files += len(sets[name + ".files"])
+            if name in S:
+                flagged_files += len({r["file"] for r, p in zip(sets[name], S[name]["prob"]) if p >= t})
+        ops.append({"threshold": t, "f1": a and a["f1"], "recall": a and a["recall"], "fpr": a and a["fpr"],
+                    "fileFpr": round(flagged_files / max(1, n_files), 4)})
+    m["operatingPoints"] = ops
     # Jailbreak signal.
     js = {}
     rs = guard["refusalSuppressed"]
@@ -565,8 +586,14 @@ def print_tables(m):
     for label, row in m["accuracy"].items():
         a = row["all held-out harmful vs harmless_test"]
         f = row["prompt files held out (FPR per file)"]["all"]
-        print(f"{label:58} {a['f1']:6.3f} {a['precision']:6.3f} {a['recall']:6.3f} {a['auroc']:6.3f} {a['fpr']:6.3f}  "
+        print(f"{label:58} {a['f1']:6.3f} {a['precision']:6.3f} {a['recall']:6.3f} {a['auroc'] or 0:6.3f} {a['fpr']:6.3f}  "
               f"{f['flaggedFiles']:>3}/{f['files']:<3} {f['fileFpr']:.3f}")
+        c = row.get("core harmful (AdvBench-style and CatQA) vs harmless_test")
+        if c:
+            print(f"{'  core sets only (AdvBench-style, CatQA)':58} {c['f1']:6.3f} {c['precision']:6.3f} {c['recall']:6.3f} {c['auroc'] or 0:6.3f} {c['fpr']:6.3f}")
+    print("\nOperating points of the weighted detector (held-out): threshold, F1, recall, harmless FPR, prompt-file FPR")
+    for o in m.get("operatingPoints", []):
+        print(f"  p >= {o['threshold']:<7} F1={o['f1']} recall={o['recall']} FPR={o['fpr']} files={o['fileFpr']}")
     print("\nRecall by held-out harmful set / FPR per held-out prompt-file corpus")
     for label, row in m["accuracy"].items():
         r = " ".join(f"{k}={v:.3f}" for k, v in row["recall by set"].items())
