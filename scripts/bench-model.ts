@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   let unitSeq = 0;
   for (const [graph, entry] of Object.entries(config.graphs)) {
     const t0 = performance.now();
-    const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, graph, withoutGuard: true, threads: THREADS, batchSize: 16, verify: false });
+    const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, graph, withoutGuard: true, threads: THREADS, batchSize: 16, batchTokens: 16 * 256, verify: false });
     await runtime.load();
     const loadMs = performance.now() - t0;
     for (const batch of [1, 16]) {
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
         times.push(performance.now() - start);
       }
       const ms = median(times);
-      const flops = forwardFlops(config, seq, batch);
+      const flops = forwardFlops({ ...config, n_layers: entry.layers }, seq, batch);
       const rate = flops / (ms / 1000);
       unitFlops = flops / batch;
       unitSeq = seq;

@@ -202,6 +202,35 @@ describe('latent model files and guard file', () => {
     await assert.rejects(runtime.load(), (error: ModelUnavailableError) => error.reason === 'load-failed');
   });
 
+  it('scores on the config\'s scoring graph when it covers the guard\'s layers, else on the full graph', async () => {
+    const dir = copyTiny();
+    const configPath = path.join(dir, 'model_config.json');
+    const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+    config.graphs.guard = { ...config.graphs.fp32, layers: 1, weights: 'fp32, first 1 layers (scoring)' };
+    config.scoring_graph = 'guard';
+    fs.writeFileSync(configPath, JSON.stringify(config));
+    const shallow = writeTinyGuard(7, { detector: { layers: [1], harmWeights: [3], bias: 0 }, baseline: { layers: [0, 1], threshold: 0 }, refusalSuppressed: { layers: [1], minProbability: 0.5, maxRefusalZ: 0 }, categories: undefined });
+    const onScoring = LatentRuntime.open({ modelDir: dir, guardPath: shallow, threads: 1 });
+    const onFull = LatentRuntime.open({ modelDir: TINY_DIR, guardPath: shallow, threads: 1 });
+    try {
+      assert.equal(onScoring.identity.graph, 'guard (1 layers)');
+      assert.notEqual(onScoring.scoringModel, onScoring.model);
+      assert.deepEqual(onScoring.warnings, []);
+      const [a] = await onScoring.score([TEXTS[1]]);
+      const [b] = await onFull.score([TEXTS[1]]);
+      assert.ok(Math.abs(a.probability - b.probability) < 1e-6);
+      // Explain always runs the full graph.
+      assert.equal((await onScoring.explain(TEXTS[1])).model.graph, 'fp32');
+    } finally {
+      await onScoring.release();
+      await onFull.release();
+    }
+    const deep = LatentRuntime.open({ modelDir: dir, guardPath: writeTinyGuard(), threads: 1 });
+    assert.equal(deep.scoringModel, deep.model);
+    assert.match(deep.warnings.join(), /guard scoring graph stops at layer 1 but latent-guard\.json reads layer 2/);
+    await deep.release();
+  });
+
   it('refuses a guard file for another tokenizer, and one that is missing', () => {
     const guardPath = writeTinyGuard(7, {});
     const json = JSON.parse(fs.readFileSync(guardPath, 'utf8'));

@@ -37,7 +37,18 @@ export interface ModelConfig {
   chat_template: string;
   graphs: Record<string, { file: string; sha256: string; bytes: number; layers: number; weights: string }>;
   default_graph: string;
+  /** A graph for scoring only (fp32, truncated after fewer layers); explain uses the full graph. */
+  scoring_graph?: string;
   tokenizer: string;
+}
+
+export interface GraphFile {
+  /** Variant name, a key of model_config.json `graphs`. */
+  graph: string;
+  path: string;
+  sha256: string;
+  /** Transformer layers in the graph (resid has layers + 1 entries). */
+  layers: number;
 }
 
 export interface ModelFiles {
@@ -50,6 +61,8 @@ export interface ModelFiles {
   tokenizerPath: string;
   tokenizerSha256: string;
   tokenizerConfigPath?: string;
+  /** The truncated scoring graph, when the config names one and no graph was forced. */
+  scoring?: GraphFile;
 }
 
 export interface LocateOptions {
@@ -159,6 +172,17 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   if (options.verify !== false && !verifiedSha256(graphPath, entry.sha256)) {
     throw new ModelUnavailableError('corrupt', `${graphPath} does not match its sha256 in model_config.json (corrupt or partly written); ${BUILD_HINT}`);
   }
+  let scoring: GraphFile | undefined;
+  const forced = options.graph ?? process.env.LATENT_LINT_GRAPH;
+  const scoringName = forced ? undefined : config.scoring_graph;
+  const scoringEntry = scoringName && scoringName !== graph ? config.graphs[scoringName] : undefined;
+  if (scoringName && scoringEntry) {
+    const scoringPath = path.join(dir, scoringEntry.file);
+    // A missing or corrupt scoring graph is not fatal: the full graph scores too.
+    if (fs.existsSync(scoringPath) && (options.verify === false || verifiedSha256(scoringPath, scoringEntry.sha256))) {
+      scoring = { graph: scoringName, path: scoringPath, sha256: scoringEntry.sha256, layers: scoringEntry.layers };
+    }
+  }
   const tokenizerSha256 = sha256File(tokenizerPath);
   const tokenizerConfigPath = path.join(dir, 'tokenizer_config.json');
   return {
@@ -170,5 +194,6 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     tokenizerPath,
     tokenizerSha256,
     tokenizerConfigPath: fs.existsSync(tokenizerConfigPath) ? tokenizerConfigPath : undefined,
+    scoring,
   };
 }

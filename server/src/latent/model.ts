@@ -1,6 +1,6 @@
 // The ONNX session: loaded lazily, a small fixed thread pool, released on shutdown.
 import * as ort from 'onnxruntime-node';
-import { ModelUnavailableError, type ModelFiles } from './model-files';
+import { ModelUnavailableError } from './model-files';
 
 export type OutputName = 'resid' | 'attn_out' | 'mlp_out' | 'mlp_act' | 'logits';
 
@@ -29,7 +29,8 @@ export class LatentModel {
   private session?: Promise<ort.InferenceSession>;
 
   constructor(
-    readonly files: ModelFiles,
+    /** The .onnx file. */
+    readonly graphPath: string,
     private readonly options: SessionOptions = {},
   ) {}
 
@@ -38,13 +39,9 @@ export class LatentModel {
     return this.session !== undefined;
   }
 
-  get layers(): number {
-    return this.files.config.n_layers;
-  }
-
   /** Loads the graph once; later calls share the same promise. */
   load(): Promise<ort.InferenceSession> {
-    this.session ??= ort.InferenceSession.create(this.files.graphPath, {
+    this.session ??= ort.InferenceSession.create(this.graphPath, {
       intraOpNumThreads: this.options.threads ?? 2,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -52,7 +49,7 @@ export class LatentModel {
       logSeverityLevel: 3,
     }).catch((error: Error) => {
       this.session = undefined;
-      throw new ModelUnavailableError('load-failed', `onnxruntime could not load ${this.files.graphPath}: ${error.message}`);
+      throw new ModelUnavailableError('load-failed', `onnxruntime could not load ${this.graphPath}: ${error.message}`);
     });
     return this.session;
   }

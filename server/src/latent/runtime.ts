@@ -41,7 +41,11 @@ export type LatentExplanation = Omit<ExplainResult, 'verdict'> & { verdict: Omit
 export const DEFAULT_MIN_WORDS = 4;
 
 export class LatentRuntime {
+  /** The full graph (explain, and scoring when no truncated graph covers the guard's layers). */
   readonly model: LatentModel;
+  /** The graph scoring runs on: the truncated scoring graph when it covers every layer the guard reads. */
+  readonly scoringModel: LatentModel;
+  readonly scoringLayers: number;
   readonly tokenizer: PromptTokenizer;
   readonly identity: RuntimeIdentity;
   /** Things worth telling the user that do not stop the guard (a graph it was not calibrated on). */
@@ -57,10 +61,24 @@ export class LatentRuntime {
   ) {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.batchTokens = options.batchTokens ?? DEFAULT_BATCH_TOKENS;
-    this.model = new LatentModel(files, { threads: options.threads });
+    this.model = new LatentModel(files.graphPath, { threads: options.threads });
     this.tokenizer = PromptTokenizer.load(files, guard?.prompt.maxUserTokens ?? DEFAULT_MAX_USER_TOKENS);
-    this.identity = { modelName: guard?.model.name ?? files.config.name, graph: files.graph, graphSha256: files.graphSha256, guardSha256, layers: files.config.n_layers, threshold: guard?.threshold ?? 0.5, minWords: guard?.prompt.minWords ?? DEFAULT_MIN_WORDS };
+    const scoring = files.scoring && guard && layersRead(guard) <= files.scoring.layers ? files.scoring : undefined;
+    this.scoringModel = scoring ? new LatentModel(scoring.path, { threads: options.threads }) : this.model;
+    this.scoringLayers = scoring ? scoring.layers : files.config.n_layers;
+    this.identity = {
+      modelName: guard?.model.name ?? files.config.name,
+      graph: scoring ? `${scoring.graph} (${scoring.layers} layers)` : files.graph,
+      graphSha256: scoring ? scoring.sha256 : files.graphSha256,
+      guardSha256,
+      layers: files.config.n_layers,
+      threshold: guard?.threshold ?? 0.5,
+      minWords: guard?.prompt.minWords ?? DEFAULT_MIN_WORDS,
+    };
     if (guard) this.checkGuard(guard);
+    if (guard && files.scoring && !scoring) {
+      this.warnings.push(`the ${files.scoring.graph} scoring graph stops at layer ${files.scoring.layers} but latent-guard.json reads layer ${layersRead(guard)}; scoring with the full graph (slower)`);
+    }
   }
 
   /** Locates and verifies the files (synchronous, no model load: the session loads on first use). */
@@ -98,9 +116,9 @@ export class LatentRuntime {
     }
   }
 
-  /** Loads the ONNX session now (it otherwise loads on the first request). */
+  /** Loads the scoring session now (it otherwise loads on the first request; explain loads the full graph). */
   async load(): Promise<void> {
-    await this.model.load();
+    await this.scoringModel.load();
   }
 
   /** Runs prompts in length-sorted batches, reading `positionsOf(prompt)` in each; returns outputs per prompt. */
@@ -109,6 +127,7 @@ export class LatentRuntime {
     positionsOf: (prompt: Prompt) => number[],
     outputs: readonly Name[],
     shouldStop?: () => boolean,
+    model: LatentModel = this.model,
   ): Promise<Record<Name, Float32Array>[]> {
     const results = new Array<Record<Name, Float32Array>>(prompts.length);
     const batches = planBatches(
@@ -123,7 +142,7 @@ export class LatentRuntime {
         batch.map((i) => positionsOf(prompts[i])),
         this.files.config.pad_token_id,
       );
-      const out = await this.model.run(inputs, outputs);
+      const out = await model.run(inputs, outputs);
       batch.forEach((index, row) => {
         const record = {} as Record<Name, Float32Array>;
         for (const name of outputs) {
@@ -141,9 +160,14 @@ export class LatentRuntime {
   async score(texts: readonly string[], shouldStop?: () => boolean): Promise<UnitScore[]> {
     const guard = this.requireGuard();
     const prompts = texts.map((text) => this.tokenizer.build(text));
-    const outputs = await this.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid'], shouldStop);
-    const stride = (this.files.config.n_layers + 1) * this.files.config.hidden_size;
-    return outputs.map((out, i) => scoreResiduals(guard, out.resid, 0, out.resid, stride, { tokens: prompts[i].userTokens, truncated: prompts[i].truncated }));
+    const outputs = await this.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid'], shouldStop, this.scoringModel);
+    const H = this.files.config.hidden_size;
+    return outputs.map((out, i) => {
+      // Two positions per row; the layer count comes from the output itself (a scoring graph may be truncated).
+      const stride = out.resid.length / 2;
+      const maxLayer = stride / H - 1;
+      return scoreResiduals(guard, out.resid, 0, out.resid, stride, { tokens: prompts[i].userTokens, truncated: prompts[i].truncated }, maxLayer);
+    });
   }
 
   /** Everything the explorer shows for one text: per layer, per block, per neuron, per token. */
@@ -156,7 +180,7 @@ export class LatentRuntime {
     return buildExplanation({
       guard,
       config: this.files.config,
-      identity: this.identity,
+      identity: { ...this.identity, graph: this.files.graph },
       prompt,
       spans: this.tokenizer.userTokenSpans(prompt, text),
       originalText: text,
@@ -167,12 +191,18 @@ export class LatentRuntime {
 
   async release(): Promise<void> {
     await this.model.release();
+    if (this.scoringModel !== this.model) await this.scoringModel.release();
   }
 
   private requireGuard(): LatentGuard {
     if (!this.guard) throw new ModelUnavailableError('guard-missing', 'this runtime was opened without a guard file');
     return this.guard;
   }
+}
+
+/** The deepest resid layer the guard's score reads (detector, baseline, refusal rule, categories). */
+export function layersRead(guard: LatentGuard): number {
+  return Math.max(...guard.detector.layers, ...guard.baseline.layers, ...guard.refusalSuppressed.layers, guard.categories?.layer ?? 0);
 }
 
 export class CancelledError extends Error {

@@ -74,11 +74,14 @@ export function scoreResiduals(
   post: Float32Array,
   postOffset: number,
   meta: { tokens: number; truncated: boolean },
+  /** The last resid layer present (a truncated scoring graph has fewer); default: all. */
+  maxLayer = guard.model.nLayers,
 ): UnitScore {
   const H = guard.model.hiddenSize;
   const harmBy = new Map<number, number>();
   const refusalBy = new Map<number, number>();
-  for (const layer of guard.layers) {
+  const present = guard.layers.filter((layer) => layer.layer <= maxLayer);
+  for (const layer of present) {
     harmBy.set(layer.layer, harmAt(layer, inst, instOffset + layer.layer * H));
     refusalBy.set(layer.layer, refusalAt(layer, post, postOffset + layer.layer * H));
   }
@@ -112,7 +115,7 @@ export function scoreResiduals(
     .sort((a, b) => b.value - a.value)
     .slice(0, 4)
     .map((c) => c.layer);
-  const layers = guard.layers.map((layer) => layer.layer);
+  const layers = present.map((layer) => layer.layer);
   return {
     probability,
     logit,
