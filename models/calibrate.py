@@ -114,11 +114,14 @@ def main():
     ap.add_argument("--out", default=os.path.join(HERE, "latent-guard.json"))
     ap.add_argument("--extract-only", action="store_true")
     ap.add_argument("--bench", action="store_true")
+    ap.add_argument("--max-layer", type=int, default=None,
+                    help="read no layer above this (for a truncated scoring graph); default: all")
     ap.add_argument("--cached-only", action="store_true", help="use only features already cached (iterate on the fit)")
     ap.add_argument("--only", help='extract only these features: "datasets", or a set-name prefix such as "corpus."')
     args = ap.parse_args()
     ctx = Context(args)
     ctx.store.cached_only = args.cached_only
+    ctx.max_layer = args.max_layer
     sets, feats = load_everything(ctx, only=args.only)
     if args.extract_only:
         return

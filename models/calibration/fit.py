@@ -149,7 +149,7 @@ def refusal_matrix(layers, resid_post):
     return out
 
 
-def apply_guard(g, resid, user_tokens=None, layers=None):
+def apply_guard(g, resid, user_tokens=None, layers=None, all_layers_baseline=False):
     """Scores exactly as the runtime would from the JSON `g`. resid [N, 2, L+1, H]."""
     layers = layers or decode_guard(g)
     harm = harm_matrix(layers, resid[:, 0])
@@ -159,7 +159,8 @@ def apply_guard(g, resid, user_tokens=None, layers=None):
     if det.get("refusalWeights"):
         logit = logit + refz[:, det["layers"]] @ np.asarray(det["refusalWeights"])
     prob = sigmoid(g["calibration"]["a"] * logit + g["calibration"]["b"])
-    base = harm[:, g["baseline"]["layers"]].mean(axis=1)
+    # The paper's Latent Guard averages every layer; the file's baseline.layers may stop earlier.
+    base = harm.mean(axis=1) if all_layers_baseline else harm[:, g["baseline"]["layers"]].mean(axis=1)
     rs = g["refusalSuppressed"]
     rz = refz[:, rs["layers"]].mean(axis=1)
     suppressed = (prob >= rs["minProbability"]) & (rz <= rs["maxRefusalZ"])
@@ -319,7 +320,8 @@ def calibrate(ctx, sets, feats, out_path):
         return list(range(1, k + 1)) + [n_l + l for l in range(1, k + 1)]
 
     # How many layers does the detector need? Smallest K (layers 1..K) within 2% of the best CV loss.
-    cands = [k for k in (4, 6, 8, 10, 12, 16, 20, 24, L) if k <= L]
+    top = min(L, ctx.max_layer or L)  # a truncated scoring graph may stop before the last layer
+    cands = [k for k in (4, 6, 8, 10, 12, 16, 20, 24, L) if k <= top] + ([top] if top not in (4, 6, 8, 10, 12, 16, 20, 24, L) else [])
     losses = {k: cv_logloss(X, y, w, cols(k), keys=keys) for k in cands}
     best = min(losses.values())
     K = min(k for k in cands if losses[k] <= best * 1.02 + 1e-4)
@@ -336,11 +338,11 @@ def calibrate(ctx, sets, feats, out_path):
 
     # Refusal-suppressed: refusal layers = the 5 layers that best separate harmful from harmless at
     # t_post_inst on val; threshold = 5th percentile of plain harmful_val.
-    ref_layers = sorted(sorted(range(1, L + 1), key=lambda l: (-refusal_auroc[l], l))[:5])
+    ref_layers = sorted(sorted(range(1, top + 1), key=lambda l: (-refusal_auroc[l], l))[:5])
     plain_rz = rv_h[:, ref_layers].mean(axis=1)
     max_rz = sig(np.percentile(plain_rz, 5))
 
-    readout = int(max(range(1, L + 1), key=lambda l: (layer_auroc[l], -l)))
+    readout = int(max(range(1, top + 1), key=lambda l: (layer_auroc[l], -l)))
     guard = {
         "version": 1,
         "model": {"name": "SmolLM2-135M-Instruct", "graph": "fp32", "graphSha256": ctx.graph_sha,
@@ -354,7 +356,7 @@ def calibrate(ctx, sets, feats, out_path):
                      "bias": sig(bias)},
         "calibration": {"a": sig(a), "b": sig(b)},
         "threshold": 0.5,
-        "baseline": {"layers": list(range(0, L + 1)), "threshold": 0},
+        "baseline": {"layers": list(range(0, top + 1)), "threshold": 0},
         "refusalSuppressed": {"layers": ref_layers, "minProbability": 0.5, "maxRefusalZ": max_rz},
         "readoutLayer": readout,
         "layerThreshold": 0,
@@ -383,7 +385,7 @@ def calibrate(ctx, sets, feats, out_path):
 
     # Categories: nearest category direction at the layer that names categories best on a split of
     # categories_train (half fits, half checks), then refit on all of it.
-    cats = categories(ctx, sets, feats, guard_layers, L)
+    cats = categories(ctx, sets, feats, guard_layers, top)
     if cats:
         guard["categories"] = cats
 
@@ -498,7 +500,7 @@ def measure(ctx, sets, feats, guard, extra):
     S = {}
     for name, f in feats.items():
         if f is not None and len(sets[name]):
-            S[name] = apply_guard(guard, f[0], layers=layers)
+            S[name] = apply_guard(guard, f[0], layers=layers, all_layers_baseline=True)
             # Units under prompt.minWords are never scored by the runtime: count them as not flagged.
             short = np.asarray([len(r["text"].split()) < guard["prompt"]["minWords"] for r in sets[name]])
             if short.any():
