@@ -8,7 +8,7 @@ export const DEFAULT_BATCH_SIZE = 16;
  * SmolLM2 with onnxruntime 1.30: 16 × 220 tokens took 1.6 GB over the weights), while throughput on
  * a CPU is the same at batch 1 and 16 (the matmuls are compute-bound), so batches stay small in tokens.
  */
-export const DEFAULT_BATCH_TOKENS = 1536;
+export const DEFAULT_BATCH_TOKENS = 768;
 
 /**
  * Groups item indices into batches of similar length, longest first. A batch also stops growing when
