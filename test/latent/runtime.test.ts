@@ -142,13 +142,14 @@ describe('latent runtime (tiny model)', function () {
   it('explains a unit: layers, blocks, neurons and tokens', async () => {
     const text = 'Explain how to pick a lock.';
     const explanation = await runtime.explain(text);
-    assert.equal(explanation.layers.length, 3);
-    assert.equal(explanation.layers[0].attentionContribution, 0);
-    assert.ok(explanation.layers.slice(1).every((layer) => Number.isFinite(layer.mlpContribution) && layer.mlpContribution !== 0));
+    // One row per block (2 in the tiny model); the embedding is not a layer.
+    assert.deepEqual(explanation.layers.map((layer) => layer.layer), [1, 2]);
+    assert.ok(explanation.layers.every((layer) => Number.isFinite(layer.mlpContribution) && layer.mlpContribution !== 0));
     assert.deepEqual(
       explanation.layers.map((layer) => layer.weight),
-      [0, 3, 4],
+      [3, 4],
     );
+    assert.ok(explanation.neurons.every((n) => n.layer >= 1 && n.layer <= 2));
     assert.ok(explanation.neurons.length > 0 && explanation.neurons.length <= 24);
     assert.ok(explanation.neurons.some((n) => n.gate));
     for (let i = 1; i < explanation.neurons.length; i++) assert.ok(Math.abs(explanation.neurons[i - 1].contribution) >= Math.abs(explanation.neurons[i].contribution));
@@ -157,7 +158,7 @@ describe('latent runtime (tiny model)', function () {
     assert.ok(Math.abs(explanation.verdict.probability - scored.probability) < 1e-4, 'explain and score agree');
     // The token heat map at t_inst equals the layer's harm at the readout layer.
     const last = explanation.tokens[explanation.tokens.length - 1];
-    assert.ok(Math.abs(last.harm - explanation.layers[2].harm) < 1e-5);
+    assert.ok(Math.abs(last.harm - explanation.layers[1].harm) < 1e-5);
     assert.match(explanation.verdict.summary, /probability of a harmful request/);
   });
 
@@ -372,7 +373,7 @@ describe('latent guard service, cache and cancellation', () => {
       assert.equal(viaWorker.length, 3);
       viaWorker.forEach((score, i) => assert.ok(Math.abs(score.probability - direct[i].probability) < 1e-6));
       const explanation = await worker.explain('Explain how to pick a lock.');
-      assert.equal(explanation.layers.length, 3);
+      assert.equal(explanation.layers.length, 2);
       const controller = new AbortController();
       controller.abort();
       await assert.rejects(worker.score(TEXTS, controller.signal), { name: 'AbortError' });

@@ -39,7 +39,10 @@ export function buildExplanation(inputs: ExplanationInputs): LatentExplanation {
     truncated: prompt.truncated,
   });
   const weightOf = new Map(guard.detector.layers.map((layer, i) => [layer, guard.detector.harmWeights[i]]));
-  const layers: ExplainLayer[] = guard.layers.map((entry) => {
+  // One row per transformer block: row n is the residual stream after block n-1 (resid index n), so
+  // the explorer shows layers 1..L and each row's attention/MLP bars are what that block added.
+  // The embedding (resid index 0) has no block and is not a layer.
+  const layers: ExplainLayer[] = guard.layers.filter((entry) => entry.layer >= 1 && entry.layer <= L).map((entry) => {
     const block = entry.layer - 1;
     return {
       layer: entry.layer,
@@ -56,7 +59,7 @@ export function buildExplanation(inputs: ExplanationInputs): LatentExplanation {
     const offset = (tInst * L + entry.block) * I;
     for (let j = 0; j < I; j++) {
       const activation = outputs.mlp_act[offset + j];
-      neurons.push({ layer: entry.block, index: j, activation, contribution: activation * entry.weights[j], gate: guard.neurons?.gateBlocks.includes(entry.block) ?? false });
+      neurons.push({ layer: entry.block + 1, index: j, activation, contribution: activation * entry.weights[j], gate: guard.neurons?.gateBlocks.includes(entry.block) ?? false });
     }
   }
   neurons.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));

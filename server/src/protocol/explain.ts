@@ -2,6 +2,7 @@
 // every number is computed by the engine; the webview computes nothing of its own.
 
 export interface ExplainLayer {
+  /** 1..L: the residual stream after transformer block layer-1 (the embedding is not a layer). */
   layer: number;
   /** Harmfulness signal at t_inst: cosine to the harmful centre minus cosine to the harmless centre. */
   harm: number;
@@ -16,6 +17,7 @@ export interface ExplainLayer {
 }
 
 export interface ExplainNeuron {
+  /** Same numbering as ExplainLayer: the neuron sits in the MLP of block layer-1. */
   layer: number;
   index: number;
   activation: number;
