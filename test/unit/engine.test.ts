@@ -160,3 +160,19 @@ describe('suppression comments in other hosts', () => {
     );
   });
 });
+
+describe('broken files in a folder scan', () => {
+  it('reports a malformed agents.yaml at the error and still lints the rest', async () => {
+    const root = tempTree({
+      'crew/agents.yaml': 'researcher:\n  role: "Senior researcher\n  goal: [\n',
+      'a.prompt.md': ATTACK,
+    });
+    const engine = new Engine();
+    const { files } = engine.collectFiles([root]);
+    assert.deepEqual(files.map((f) => path.relative(root, f)).sort(), ['a.prompt.md', path.join('crew', 'agents.yaml')]);
+    const broken = await engine.lintFile(path.join(root, 'crew/agents.yaml'));
+    assert.deepEqual(broken.findings.map((f) => f.ruleId), ['parse/invalid-file']);
+    const attack = await engine.lintFile(path.join(root, 'a.prompt.md'));
+    assert.ok(attack.findings.some((f) => f.ruleId === 'injection/override-instructions'));
+  });
+});

@@ -62,7 +62,9 @@ export const crewAiFormat: Format = {
   matches(fileName, text, explicit) {
     if (!CREW_FILE.test(baseName(fileName))) return false;
     if (text.length === 0) return explicit;
-    return looksLikeCrew(parseYaml(text).doc.contents) || explicit;
+    // A broken agents.yaml is still ours to report: the parse error is the finding.
+    const parsed = parseYaml(text);
+    return explicit || parsed.problems.length > 0 || looksLikeCrew(parsed.doc.contents);
   },
   parse(uri, text): ParsedDocument {
     const { doc, problems } = parseYaml(text, 0, 'The file');
