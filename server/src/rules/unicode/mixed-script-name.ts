@@ -62,6 +62,8 @@ export const mixedScriptName: Rule = {
       if (latin) report(tool.nameSpan, tool.name, latin, 'The tool name');
     }
     for (const unit of document.units) {
+      // Most prompts hold no Greek or Cyrillic at all: one scan rules the unit out.
+      if (!NON_LATIN_LETTER.test(unit.text)) continue;
       WORD.lastIndex = 0;
       for (let match = WORD.exec(unit.text); match; match = WORD.exec(unit.text)) {
         const latin = latinLookalike(match[0]);
