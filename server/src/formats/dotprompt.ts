@@ -1,9 +1,9 @@
 // Dotprompt (`*.prompt`, Firebase Genkit): YAML front matter (model, config, input, output, tools)
 // and a Handlebars body whose `{{role "system"}}` markers start messages.
 import { isMap } from 'yaml';
-import type { AgentSettings, Format, ParsedDocument, ParseProblem, Unit } from '../core/types';
+import type { AgentSettings, Format, ParsedDocument, Unit } from '../core/types';
 import { messageUnits, type RoleMarker } from './messages';
-import { FRONT_MATTER, parseYaml, scalarUnit, yamlEntries, yamlItems, yamlProp, yamlSpan, yamlString } from './yaml';
+import { readFrontMatterBlock, scalarUnit, yamlEntries, yamlItems, yamlProp, yamlSpan, yamlString } from './yaml';
 
 const ROLE_MARKER = /\{\{\s*role\s+(?:"([^"]+)"|'([^']+)')\s*\}\}/g;
 
@@ -53,16 +53,9 @@ export const dotpromptFormat: Format = {
     return /\.prompt$/i.test(fileName);
   },
   parse(uri, text): ParsedDocument {
-    const match = FRONT_MATTER.exec(text);
-    let front: FrontMatterRead = { units: [], agents: [] };
-    const problems: ParseProblem[] = [];
-    const bodyStart = match ? match[0].length : 0;
-    if (match) {
-      const yamlStart = match[0].indexOf('\n') + 1;
-      const parsed = parseYaml(match[1] ?? '', yamlStart, 'Front matter');
-      problems.push(...parsed.problems);
-      front = readDotpromptFrontMatter(text, yamlStart, parsed.doc.contents);
-    }
+    const block = readFrontMatterBlock(text);
+    const { bodyStart, problems } = block;
+    const front: FrontMatterRead = bodyStart > 0 ? readDotpromptFrontMatter(text, block.yamlStart, block.contents) : { units: [], agents: [] };
     const markers: RoleMarker[] = [];
     const body = text.slice(bodyStart);
     for (const marker of body.matchAll(ROLE_MARKER)) {

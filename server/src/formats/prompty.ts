@@ -1,9 +1,9 @@
 // Prompty (`*.prompty`): YAML front matter (model, inputs, tools, sample) and a body of
 // `system:` / `user:` / `assistant:` messages in a Jinja2 / Mustache template.
 import { isMap, isSeq } from 'yaml';
-import type { Format, ParsedDocument, ParseProblem, ToolDefinition, ToolParameter, Unit } from '../core/types';
+import type { Format, ParsedDocument, ToolDefinition, ToolParameter, Unit } from '../core/types';
 import { messageUnits, type RoleMarker } from './messages';
-import { FRONT_MATTER, parseYaml, scalarUnit, yamlEntries, yamlItems, yamlProp, yamlSpan, yamlString, type YamlNode } from './yaml';
+import { readFrontMatterBlock, scalarUnit, yamlEntries, yamlItems, yamlProp, yamlSpan, yamlString, type YamlNode } from './yaml';
 
 // The role line as Prompty's own parser reads it: `system:`, `# user:`, `assistant[name="x"]:`.
 const ROLE_LINE = /^[ \t]*#?[ \t]*(system|user|assistant|function|tool|developer)(\[[^\]\n]*\])?[ \t]*:[ \t]*$/gim;
@@ -136,16 +136,9 @@ export const promptyFormat: Format = {
     return /\.prompty$/i.test(fileName);
   },
   parse(uri, text): ParsedDocument {
-    const match = FRONT_MATTER.exec(text);
-    let front: FrontMatterRead = { units: [], tools: [] };
-    const problems: ParseProblem[] = [];
-    const bodyStart = match ? match[0].length : 0;
-    if (match) {
-      const yamlStart = match[0].indexOf('\n') + 1;
-      const parsed = parseYaml(match[1] ?? '', yamlStart, 'Front matter');
-      problems.push(...parsed.problems);
-      front = readPromptyFrontMatter(text, yamlStart, parsed.doc.contents);
-    }
+    const block = readFrontMatterBlock(text);
+    const { bodyStart, problems } = block;
+    const front: FrontMatterRead = bodyStart > 0 ? readPromptyFrontMatter(text, block.yamlStart, block.contents) : { units: [], tools: [] };
     const markers: RoleMarker[] = [];
     const body = text.slice(bodyStart);
     for (const role of body.matchAll(ROLE_LINE)) {

@@ -14,6 +14,25 @@ export interface ParsedYaml {
   problems: ParseProblem[];
 }
 
+export interface FrontMatterBlock {
+  /** Where the body after the closing `---` starts (0 when there is no front matter). */
+  bodyStart: number;
+  /** Where the YAML starts in the file. */
+  yamlStart: number;
+  /** The parsed YAML's top node, if any. */
+  contents: unknown;
+  problems: ParseProblem[];
+}
+
+/** Splits `---` front matter off a template file and parses it; no front matter gives an empty block. */
+export function readFrontMatterBlock(text: string): FrontMatterBlock {
+  const match = FRONT_MATTER.exec(text);
+  if (!match) return { bodyStart: 0, yamlStart: 0, contents: undefined, problems: [] };
+  const yamlStart = match[0].indexOf('\n') + 1;
+  const parsed = parseYaml(match[1] ?? '', yamlStart, 'Front matter');
+  return { bodyStart: match[0].length, yamlStart, contents: parsed.doc.contents, problems: parsed.problems };
+}
+
 /** Parses YAML that starts at `base` in the file; the first error becomes the one problem. */
 export function parseYaml(source: string, base = 0, what = 'YAML'): ParsedYaml {
   const doc = parseDocument(source, { uniqueKeys: false });
