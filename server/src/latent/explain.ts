@@ -76,7 +76,8 @@ export function buildExplanation(inputs: ExplanationInputs): LatentExplanation {
   const share = mlpShare(layers);
   const summary = [
     `${Math.round(score.probability * 100)}% probability of a harmful request` + (score.category && score.category !== 'Other' ? ` (closest category: ${score.category})` : '') + '.',
-    score.topLayers.length ? `The signal is strongest at layers ${describeLayers(score.topLayers)}.` : 'No layer pushes toward harmful.',
+    // Worded so it holds below the threshold too: these layers lean toward harmful, they need not flag.
+    score.topLayers.length ? `The layers leaning most toward harmful are ${describeLayers(score.topLayers)}.` : 'No layer pushes toward harmful.',
     share === undefined ? '' : `MLP blocks carry ${Math.round(share * 100)}% of the movement toward harmful, attention ${Math.round((1 - share) * 100)}%.`,
     score.refusalSuppressed ? 'Refusal is pushed down while harmfulness stays high: a jailbreak-like pattern.' : '',
     prompt.truncated ? `Only the first ${prompt.userEnd - prompt.userStart} of ${prompt.userTokens} tokens were read.` : '',
