@@ -142,7 +142,9 @@ async function main(): Promise<void> {
   // 2. Latent findings for one changed paragraph, model warm; cold start → first latent findings.
   {
     const started = performance.now();
-    const client = new TestClient({ configuration: () => ({}) });
+    // A fresh score cache, so the changed paragraph is really scored and not read from an earlier run.
+    const scoreCache = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-bench-cache-'));
+    const client = new TestClient({ configuration: () => ({}), env: { LATENT_LINT_CACHE: scoreCache } });
     await client.initialize(dir);
     const state = await modelState(client);
     if (state.state !== 'ready') {
