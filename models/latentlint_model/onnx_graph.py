@@ -42,7 +42,13 @@ class G:
         return out
 
 
-def build_model(cfg, W, n_layers=None):
+def build_model(cfg, W, n_layers=None, prefix=False):
+    """prefix=True builds the KV-prefix variant (model.prefix.onnx): extra inputs past_key/past_value
+    float32 [L, batch, n_kv, past_len, hd] (past_len may be 0) holding the RoPE'd keys and the values
+    of earlier tokens; input_ids/attention_mask/read_positions then cover the NEW tokens only (right
+    padding), their RoPE positions start at past_len, each attends to every past key plus causally to
+    the new ones; extra outputs present_key/present_value [L, batch, n_kv, past_len+T, hd].  With
+    prefix=False no node differs from the plain graph (model.onnx stays byte-identical)."""
     L = cfg["n_layers"] if n_layers is None else n_layers
     assert 1 <= L <= cfg["n_layers"]
     H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
@@ -62,7 +68,13 @@ def build_model(cfg, W, n_layers=None):
     ids_shape = g.op("Shape", ["input_ids"])
     B = g.op("Gather", [ids_shape, g.const(0)], axis=0)
     T = g.op("Gather", [ids_shape, g.const(1)], axis=0)
-    pos = g.op("Range", [g.const(0), T, g.const(1)])                      # [T]
+    if prefix:
+        P = g.op("Gather", [g.op("Shape", ["past_key"]), g.const(3)], axis=0)
+        PT = g.op("Add", [P, T])
+        pos = g.op("Range", [P, PT, g.const(1)])                          # [T] absolute positions
+        kpos = g.op("Range", [g.const(0), PT, g.const(1)])                # [P+T]
+    else:
+        pos = g.op("Range", [g.const(0), T, g.const(1)])                  # [T]
     inv_freq = (1.0 / cfg["rope_theta"] ** (np.arange(0, hd, 2, dtype=np.float64) / hd)).astype(np.float32)
     freqs = g.op("Mul", [g.op("Unsqueeze", [g.op("Cast", [pos], to=TP.FLOAT), g.const([1])]),
                          g.const(inv_freq[None, :], np.float32)])         # [T, hd/2]
@@ -71,9 +83,15 @@ def build_model(cfg, W, n_layers=None):
 
     # --- additive attention bias: causal AND key-not-padding, shape [B,1,1,T,T] ----------------
     q_idx = g.op("Unsqueeze", [pos, g.const([1])])
-    k_idx = g.op("Unsqueeze", [pos, g.const([0])])
-    causal = g.op("LessOrEqual", [k_idx, q_idx])                          # [T, T]
-    key_ok = g.op("Unsqueeze", [g.op("Cast", ["attention_mask"], to=TP.BOOL), g.const([1, 2, 3])])
+    k_idx = g.op("Unsqueeze", [kpos if prefix else pos, g.const([0])])
+    causal = g.op("LessOrEqual", [k_idx, q_idx])                          # [T, T] ([T, P+T] with prefix)
+    if prefix:  # past keys are always real tokens: mask = [ones(B, P), attention_mask]
+        # (B, T, P are 1-element 1-D tensors: G.init stores constants at least 1-D)
+        ones = g.op("Expand", [g.const([[True]], np.bool_), g.op("Concat", [B, P], axis=0)])
+        kmask = g.op("Concat", [ones, g.op("Cast", ["attention_mask"], to=TP.BOOL)], axis=1)
+        key_ok = g.op("Unsqueeze", [kmask, g.const([1, 2, 3])])
+    else:
+        key_ok = g.op("Unsqueeze", [g.op("Cast", ["attention_mask"], to=TP.BOOL), g.const([1, 2, 3])])
     allowed = g.op("And", [causal, key_ok])                               # [B,1,1,T,T]
     bias = g.op("Where", [allowed, g.const([0.0], np.float32), g.const([NEG], np.float32)])
 
@@ -110,6 +128,7 @@ def build_model(cfg, W, n_layers=None):
 
     x = g.op("Gather", [embed, "input_ids"], axis=0)                       # [B,T,H]
     resid, attn_outs, mlp_outs, acts = [], [], [], []
+    presents_k, presents_v = [], []
     scale = g.const([1.0 / np.sqrt(hd)], np.float32)
     for i in range(L):
         Lw = W["layers"][i]
@@ -120,6 +139,13 @@ def build_model(cfg, W, n_layers=None):
         v = linear(h, Lw["v"], f"l{i}.v_proj.T")
         heads = lambda t, n: g.op("Transpose", [g.op("Reshape", [t, g.const([0, 0, n, hd])])], perm=[0, 2, 1, 3])  # noqa: E731
         q, k, v = rope(heads(q, nh)), rope(heads(k, nkv)), heads(v, nkv)  # [B, n, T, hd]
+        if prefix:  # [B, n, P+T, hd]
+            li, ax0 = g.const([i]), g.const([0])  # Gather with [i] keeps the layer axis: [1, B, n, P, hd]
+            k5 = g.op("Concat", [g.op("Gather", ["past_key", li], axis=0), g.op("Unsqueeze", [k, ax0])], axis=3)
+            v5 = g.op("Concat", [g.op("Gather", ["past_value", li], axis=0), g.op("Unsqueeze", [v, ax0])], axis=3)
+            presents_k.append(k5)
+            presents_v.append(v5)
+            k, v = g.op("Squeeze", [k5, ax0]), g.op("Squeeze", [v5, ax0])
         # Grouped-query attention without copying K/V: q heads grouped [B, kv, rep, T, hd]
         # (q head j uses kv head j // rep, as HF's repeat_kv), K/V broadcast over `rep`.
         q5 = g.op("Reshape", [g.op("Mul", [q, scale]), g.const([0, nkv, rep, -1, hd])])
@@ -157,13 +183,22 @@ def build_model(cfg, W, n_layers=None):
     f = TP.FLOAT
     inputs = [helper.make_tensor_value_info(n, TP.INT64, ["batch", d])
               for n, d in (("input_ids", "seq"), ("attention_mask", "seq"), ("read_positions", "npos"))]
+    extra_outputs = []
+    if prefix:
+        for name, parts in (("present_key", presents_k), ("present_value", presents_v)):
+            g.nodes.append(helper.make_node("Concat", parts, [name], name=name, axis=0)
+                           if len(parts) > 1 else helper.make_node("Identity", parts, [name], name=name))
+        inputs += [helper.make_tensor_value_info(n, f, [L, "batch", nkv, "past_len", hd])
+                   for n in ("past_key", "past_value")]
+        extra_outputs = [helper.make_tensor_value_info(n, f, [L, "batch", nkv, "present_len", hd])
+                         for n in ("present_key", "present_value")]
     outputs = [
         helper.make_tensor_value_info("resid", f, ["batch", "npos", L + 1, H]),
         helper.make_tensor_value_info("attn_out", f, ["batch", "npos", L, H]),
         helper.make_tensor_value_info("mlp_out", f, ["batch", "npos", L, H]),
         helper.make_tensor_value_info("mlp_act", f, ["batch", "npos", L, I]),
         helper.make_tensor_value_info("logits", f, ["batch", "npos", V]),
-    ]
+    ] + extra_outputs
     graph = helper.make_graph(g.nodes, "latent_lint_llama", inputs, outputs, g.inits)
     opsets = [helper.make_opsetid("", OPSET)]
     if any(n.domain == "com.microsoft" for n in g.nodes):

@@ -69,6 +69,28 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
       assert.ok(worst / scale < 1e-4, `max difference ${worst} (scale ${scale})`);
     });
 
+    it('reads the same residuals through the KV-prefix graph (prefix computed once) as through the full graph', async () => {
+      assert.ok(runtime.prefixModel, 'model_config.json names a prefix graph (npm run build:model)');
+      const past = await runtime.prefixKeyValues();
+      const texts = [BENIGN, HARMFUL, 'Hi.', 'x', 'Numbers 12345 and émojis 🙂, tabs\tand\nnew lines.', 'Résume el texto en tres frases y tradúcelo al inglés.', 'def f(n):\n    return n * 2\n\nWhat does this code do?'];
+      const prompts = texts.map((text) => runtime.tokenizer.build(text));
+      const read = (p: { tInst: number; tPostInst: number }): number[] => [p.tInst, p.tPostInst];
+      const full = await runtime.forward(prompts, read, ['resid']);
+      const batched = await runtime.forward(prompts, read, ['resid'], undefined, runtime.prefixModel, past);
+      const alone = await runtime.forward([prompts[2]], read, ['resid'], undefined, runtime.prefixModel, past);
+      const rel = (a: Float32Array, b: Float32Array): number => {
+        let worst = 0;
+        let scale = 0;
+        for (let k = 0; k < a.length; k++) {
+          worst = Math.max(worst, Math.abs(a[k] - b[k]));
+          scale = Math.max(scale, Math.abs(b[k]));
+        }
+        return worst / scale;
+      };
+      texts.forEach((text, i) => assert.ok(rel(batched[i].resid, full[i].resid) <= 1e-4, `${text}: ${rel(batched[i].resid, full[i].resid)}`));
+      assert.ok(rel(alone[0].resid, full[2].resid) <= 1e-4);
+    });
+
     it('flags a clearly harmful request and passes a benign one (calibrated guard)', async () => {
       const guardPath = defaultGuardPath();
       if (!guardPath || !fs.existsSync(guardPath)) {

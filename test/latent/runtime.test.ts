@@ -63,7 +63,8 @@ describe('latent runtime (tiny model)', function () {
   it('loads the tiny model and reports its identity', async () => {
     await runtime.load();
     assert.equal(runtime.identity.layers, 2);
-    assert.equal(runtime.identity.graph, 'fp32');
+    assert.equal(runtime.identity.graph, 'fp32 + prefix cache');
+    assert.ok(runtime.prefixModel, 'the tiny model has a prefix graph');
     assert.match(runtime.identity.graphSha256, /^[0-9a-f]{64}$/);
     assert.deepEqual(runtime.warnings, []);
   });
@@ -116,6 +117,51 @@ describe('latent runtime (tiny model)', function () {
     assert.deepEqual([...packed.attentionMask], [1n, 1n, 1n, 1n, 0n, 0n]);
     assert.deepEqual([...packed.readPositions], [2n, 0n]);
     assert.throws(() => packBatch([[1]], [[3]], 2), /outside the row/);
+  });
+
+  it('scores through the KV-prefix graph exactly as through the full graph, and falls back without it', async () => {
+    const past = await runtime.prefixKeyValues();
+    const config = requireTinyModel();
+    assert.deepEqual(past.dims, [config.n_layers, 1, config.n_kv_heads, runtime.tokenizer.prefixIds.length, config.head_dim]);
+    const prompts = TEXTS.map((text) => runtime.tokenizer.build(text));
+    const read = (p: { tInst: number; tPostInst: number }): number[] => [p.tInst, p.tPostInst];
+    const full = await runtime.forward(prompts, read, ['resid', 'logits']);
+    const cached = await runtime.forward(prompts, read, ['resid', 'logits'], undefined, runtime.prefixModel, past);
+    for (let i = 0; i < prompts.length; i++) {
+      for (const name of ['resid', 'logits'] as const) {
+        let worst = 0;
+        let scale = 0;
+        for (let k = 0; k < full[i][name].length; k++) {
+          worst = Math.max(worst, Math.abs(full[i][name][k] - cached[i][name][k]));
+          scale = Math.max(scale, Math.abs(full[i][name][k]));
+        }
+        assert.ok(worst / scale <= 1e-4, `${name} of "${TEXTS[i]}": relative difference ${worst / scale}`);
+      }
+    }
+    // score(): prefix path vs the plain graph, an empty unit (t_inst inside the prefix) included.
+    const plain = LatentRuntime.open({ modelDir: TINY_DIR, guardPath, threads: 1, prefixCache: false });
+    const dir = copyTiny();
+    const configPath = path.join(dir, 'model_config.json');
+    const noPrefix = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+    delete noPrefix.prefix_graph;
+    fs.writeFileSync(configPath, JSON.stringify(noPrefix));
+    const absent = LatentRuntime.open({ modelDir: dir, guardPath, threads: 1 });
+    try {
+      assert.equal(plain.prefixModel, undefined);
+      assert.equal(plain.identity.graph, 'fp32');
+      assert.equal(absent.prefixModel, undefined);
+      assert.equal(absent.identity.graph, 'fp32');
+      const texts = [...TEXTS, ''];
+      const [a, b, c] = await Promise.all([runtime.score(texts), plain.score(texts), absent.score(texts)]);
+      texts.forEach((text, i) => {
+        assert.ok(Math.abs(a[i].probability - b[i].probability) < 1e-6, `"${text}": ${a[i].probability} vs ${b[i].probability}`);
+        assert.ok(Math.abs(a[i].baseline - b[i].baseline) < 1e-6, text);
+        assert.equal(b[i].probability, c[i].probability);
+      });
+    } finally {
+      await plain.release();
+      await absent.release();
+    }
   });
 
   it('scores a unit alone exactly as inside a padded batch', async () => {
@@ -199,8 +245,22 @@ describe('latent model files and guard file', () => {
     );
     // Skipping verification, onnxruntime itself fails on garbage: still a typed error.
     fs.writeFileSync(graph, 'not an onnx graph');
+    fs.writeFileSync(path.join(dir, 'model.prefix.onnx'), 'not an onnx graph');
     const runtime = LatentRuntime.open({ modelDir: dir, verify: false, withoutGuard: true });
     await assert.rejects(runtime.load(), (error: ModelUnavailableError) => error.reason === 'load-failed');
+  });
+
+  it('skips a corrupt prefix graph (sha256 mismatch) and scores on the full graph', async () => {
+    const dir = copyTiny();
+    fs.writeFileSync(path.join(dir, 'model.prefix.onnx'), 'not an onnx graph');
+    assert.equal(locateModelFiles({ modelDir: dir }).prefix, undefined);
+    const runtime = LatentRuntime.open({ modelDir: dir, guardPath: writeTinyGuard(), threads: 1 });
+    try {
+      assert.equal(runtime.prefixModel, undefined);
+      assert.equal((await runtime.score(['Write a short poem about the sea.'])).length, 1);
+    } finally {
+      await runtime.release();
+    }
   });
 
   it('scores on the config\'s scoring graph when it covers the guard\'s layers, else on the full graph', async () => {

@@ -39,6 +39,8 @@ export interface ModelConfig {
   default_graph: string;
   /** A graph for scoring only (fp32, truncated after fewer layers); explain uses the full graph. */
   scoring_graph?: string;
+  /** The fp32 graph with past_key/past_value inputs (scoring skips the chat template's fixed prefix). */
+  prefix_graph?: string;
   tokenizer: string;
 }
 
@@ -63,6 +65,8 @@ export interface ModelFiles {
   tokenizerConfigPath?: string;
   /** The truncated scoring graph, when the config names one and no graph was forced. */
   scoring?: GraphFile;
+  /** The KV-prefix graph, when the config names one, it is intact and no graph was forced. */
+  prefix?: GraphFile;
 }
 
 export interface LocateOptions {
@@ -183,6 +187,16 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
       scoring = { graph: scoringName, path: scoringPath, sha256: scoringEntry.sha256, layers: scoringEntry.layers };
     }
   }
+  // The prefix graph has the default graph's fp32 weights: used only with that graph, never a forced one.
+  let prefix: GraphFile | undefined;
+  const prefixEntry = !forced && config.prefix_graph ? config.graphs[config.prefix_graph] : undefined;
+  if (config.prefix_graph && prefixEntry) {
+    const prefixPath = path.join(dir, prefixEntry.file);
+    // Missing or corrupt: not fatal, scoring runs the whole prompt through the plain graph.
+    if (fs.existsSync(prefixPath) && (options.verify === false || verifiedSha256(prefixPath, prefixEntry.sha256))) {
+      prefix = { graph: config.prefix_graph, path: prefixPath, sha256: prefixEntry.sha256, layers: prefixEntry.layers };
+    }
+  }
   const tokenizerSha256 = sha256File(tokenizerPath);
   const tokenizerConfigPath = path.join(dir, 'tokenizer_config.json');
   return {
@@ -195,5 +209,6 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     tokenizerSha256,
     tokenizerConfigPath: fs.existsSync(tokenizerConfigPath) ? tokenizerConfigPath : undefined,
     scoring,
+    prefix,
   };
 }

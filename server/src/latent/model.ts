@@ -2,7 +2,14 @@
 import * as ort from 'onnxruntime-node';
 import { ModelUnavailableError } from './model-files';
 
-export type OutputName = 'resid' | 'attn_out' | 'mlp_out' | 'mlp_act' | 'logits';
+export type OutputName = 'resid' | 'attn_out' | 'mlp_out' | 'mlp_act' | 'logits' | 'present_key' | 'present_value';
+
+/** Keys (after RoPE) and values of earlier tokens, for the prefix graph: [layers, batch, kv heads, length, head dim]. */
+export interface PastKV {
+  dims: readonly [number, number, number, number, number];
+  key: Float32Array;
+  value: Float32Array;
+}
 
 export interface ModelInputs {
   batch: number;
@@ -13,6 +20,8 @@ export interface ModelInputs {
   positions: number;
   /** Row-major [batch, positions]. */
   readPositions: BigInt64Array;
+  /** Only for a prefix graph: the tokens above come after these (their positions start at its length). */
+  past?: PastKV;
 }
 
 export interface ModelOutput {
@@ -57,11 +66,15 @@ export class LatentModel {
   /** Runs one padded batch and returns only the requested outputs. */
   async run<Name extends OutputName>(inputs: ModelInputs, outputs: readonly Name[]): Promise<Record<Name, ModelOutput>> {
     const session = await this.load();
-    const feeds = {
+    const feeds: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor('int64', inputs.inputIds, [inputs.batch, inputs.seq]),
       attention_mask: new ort.Tensor('int64', inputs.attentionMask, [inputs.batch, inputs.seq]),
       read_positions: new ort.Tensor('int64', inputs.readPositions, [inputs.batch, inputs.positions]),
     };
+    if (inputs.past) {
+      feeds.past_key = new ort.Tensor('float32', inputs.past.key, [...inputs.past.dims]);
+      feeds.past_value = new ort.Tensor('float32', inputs.past.value, [...inputs.past.dims]);
+    }
     const result = await session.run(feeds, outputs as Name[]);
     const out = {} as Record<Name, ModelOutput>;
     for (const name of outputs) {

@@ -5,7 +5,7 @@ import type { ExplainResult } from '../protocol/explain';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches } from './batcher';
 import { buildExplanation } from './explain';
 import { GuardFileError, parseGuardFile, type LatentGuard } from './guard-file';
-import { LatentModel, type OutputName } from './model';
+import { LatentModel, type OutputName, type PastKV } from './model';
 import { defaultGuardPath, locateModelFiles, ModelUnavailableError, sha256Text, type LocateOptions, type ModelFiles } from './model-files';
 import { scoreResiduals, type UnitScore } from './signals';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
@@ -20,6 +20,8 @@ export interface RuntimeOptions extends LocateOptions {
   guardPath?: string;
   /** Open without a guard file (benchmarks, next-token checks): score() is then unavailable. */
   withoutGuard?: boolean;
+  /** Score through the KV-prefix graph when model_config.json has one (default true; false: benchmarks). */
+  prefixCache?: boolean;
 }
 
 export interface RuntimeIdentity {
@@ -46,6 +48,12 @@ export class LatentRuntime {
   /** The graph scoring runs on: the truncated scoring graph when it covers every layer the guard reads. */
   readonly scoringModel: LatentModel;
   readonly scoringLayers: number;
+  /**
+   * The KV-prefix graph scoring runs on (when built, and no truncated scoring graph is used): the chat
+   * template's fixed prefix goes through it once, and each unit then only runs its own tokens.
+   */
+  readonly prefixModel?: LatentModel;
+  private prefixKV?: Promise<PrefixCache>;
   readonly tokenizer: PromptTokenizer;
   readonly identity: RuntimeIdentity;
   /** Things worth telling the user that do not stop the guard (a graph it was not calibrated on). */
@@ -66,10 +74,12 @@ export class LatentRuntime {
     const scoring = files.scoring && guard && layersRead(guard) <= files.scoring.layers ? files.scoring : undefined;
     this.scoringModel = scoring ? new LatentModel(scoring.path, { threads: options.threads }) : this.model;
     this.scoringLayers = scoring ? scoring.layers : files.config.n_layers;
+    const prefix = !scoring && options.prefixCache !== false && files.prefix && this.tokenizer.prefixIds.length > 0 ? files.prefix : undefined;
+    if (prefix) this.prefixModel = new LatentModel(prefix.path, { threads: options.threads });
     this.identity = {
       modelName: guard?.model.name ?? files.config.name,
-      graph: scoring ? `${scoring.graph} (${scoring.layers} layers)` : files.graph,
-      graphSha256: scoring ? scoring.sha256 : files.graphSha256,
+      graph: scoring ? `${scoring.graph} (${scoring.layers} layers)` : prefix ? `${files.graph} + ${prefix.graph} cache` : files.graph,
+      graphSha256: scoring ? scoring.sha256 : prefix ? prefix.sha256 : files.graphSha256,
       guardSha256,
       layers: files.config.n_layers,
       threshold: guard?.threshold ?? 0.5,
@@ -118,7 +128,30 @@ export class LatentRuntime {
 
   /** Loads the scoring session now (it otherwise loads on the first request; explain loads the full graph). */
   async load(): Promise<void> {
-    await this.scoringModel.load();
+    if (this.prefixModel) await this.prefixKeyValues();
+    else await this.scoringModel.load();
+  }
+
+  /** The chat template prefix's keys and values (batch 1), computed once through the prefix graph. */
+  prefixKeyValues(): Promise<PrefixCache> {
+    const model = this.prefixModel;
+    if (!model) throw new Error('no prefix graph');
+    this.prefixKV ??= (async () => {
+      const ids = this.tokenizer.prefixIds;
+      const { n_kv_heads: kv, head_dim: hd } = this.files.config;
+      const layers = this.files.prefix?.layers ?? this.files.config.n_layers;
+      const empty = new Float32Array(0);
+      const inputs = { ...packBatch([ids], [[ids.length - 1]], this.files.config.pad_token_id), past: { dims: [layers, 1, kv, 0, hd] as const, key: empty, value: empty } };
+      const out = await model.run(inputs, ['present_key', 'present_value', 'resid']);
+      const dims = out.present_key.dims;
+      if (dims.length !== 5 || dims[1] !== 1 || dims[3] !== ids.length) throw new Error(`prefix graph returned present_key [${dims.join(', ')}]`);
+      const past: PrefixCache = { dims: [dims[0], dims[1], dims[2], dims[3], dims[4]], key: out.present_key.data, value: out.present_value.data, resid: out.resid.data };
+      return past;
+    })().catch((error: unknown) => {
+      this.prefixKV = undefined;
+      throw error;
+    });
+    return this.prefixKV;
   }
 
   /** Runs prompts in length-sorted batches, reading `positionsOf(prompt)` in each; returns outputs per prompt. */
@@ -128,20 +161,24 @@ export class LatentRuntime {
     outputs: readonly Name[],
     shouldStop?: () => boolean,
     model: LatentModel = this.model,
+    past?: PastKV,
   ): Promise<Record<Name, Float32Array>[]> {
+    // With `past` (batch 1, a prefix graph): every prompt starts with its tokens; run only the rest.
+    const skip = past ? past.dims[3] : 0;
     const results = new Array<Record<Name, Float32Array>>(prompts.length);
     const batches = planBatches(
-      prompts.map((p) => p.ids.length),
+      prompts.map((p) => p.ids.length - skip),
       this.batchSize,
       this.batchTokens,
     );
     for (const batch of batches) {
       if (shouldStop?.()) throw new CancelledError();
       const inputs = packBatch(
-        batch.map((i) => prompts[i].ids),
-        batch.map((i) => positionsOf(prompts[i])),
+        batch.map((i) => (skip ? prompts[i].ids.slice(skip) : prompts[i].ids)),
+        batch.map((i) => (skip ? positionsOf(prompts[i]).map((t) => t - skip) : positionsOf(prompts[i]))),
         this.files.config.pad_token_id,
       );
+      if (past) inputs.past = tilePast(past, inputs.batch);
       const out = await model.run(inputs, outputs);
       batch.forEach((index, row) => {
         const record = {} as Record<Name, Float32Array>;
@@ -160,7 +197,22 @@ export class LatentRuntime {
   async score(texts: readonly string[], shouldStop?: () => boolean): Promise<UnitScore[]> {
     const guard = this.requireGuard();
     const prompts = texts.map((text) => this.tokenizer.build(text));
-    const outputs = await this.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid'], shouldStop, this.scoringModel);
+    const positions = (p: Prompt): number[] => [p.tInst, p.tPostInst];
+    let outputs: Record<'resid', Float32Array>[];
+    if (this.prefixModel) {
+      const past = await this.prefixKeyValues();
+      const length = past.dims[3];
+      // An empty unit's t_inst is the prefix's last token: its resid comes from the prefix run (causal).
+      const inPrefix = (p: Prompt): boolean => p.tInst < length;
+      outputs = await this.forward(prompts, (p) => (inPrefix(p) ? [p.tPostInst, p.tPostInst] : positions(p)), ['resid'], shouldStop, this.prefixModel, past);
+      prompts.forEach((p, i) => {
+        if (!inPrefix(p)) return;
+        if (p.tInst !== length - 1) throw new Error(`t_inst ${p.tInst} lies inside the cached prefix`);
+        outputs[i].resid.set(past.resid, 0);
+      });
+    } else {
+      outputs = await this.forward(prompts, positions, ['resid'], shouldStop, this.scoringModel);
+    }
     const H = this.files.config.hidden_size;
     return outputs.map((out, i) => {
       // Two positions per row; the layer count comes from the output itself (a scoring graph may be truncated).
@@ -192,12 +244,38 @@ export class LatentRuntime {
   async release(): Promise<void> {
     await this.model.release();
     if (this.scoringModel !== this.model) await this.scoringModel.release();
+    this.prefixKV = undefined;
+    await this.prefixModel?.release();
   }
 
   private requireGuard(): LatentGuard {
     if (!this.guard) throw new ModelUnavailableError('guard-missing', 'this runtime was opened without a guard file');
     return this.guard;
   }
+}
+
+/** The cached chat template prefix: its keys/values (batch 1) and resid at its last token [layers + 1, hidden]. */
+export interface PrefixCache extends PastKV {
+  resid: Float32Array;
+}
+
+/** The batch-1 prefix keys/values repeated over `batch` rows: [layers, batch, kv, length, head dim]. */
+export function tilePast(past: PastKV, batch: number): PastKV {
+  const [layers, one, kv, length, hd] = past.dims;
+  if (one !== 1) throw new Error('the cached prefix must have batch 1');
+  if (batch === 1) return past;
+  const block = kv * length * hd;
+  const key = new Float32Array(layers * batch * block);
+  const value = new Float32Array(layers * batch * block);
+  for (let l = 0; l < layers; l++) {
+    const src = l * block;
+    for (let b = 0; b < batch; b++) {
+      const dst = (l * batch + b) * block;
+      key.set(past.key.subarray(src, src + block), dst);
+      value.set(past.value.subarray(src, src + block), dst);
+    }
+  }
+  return { dims: [layers, batch, kv, length, hd], key, value };
 }
 
 /** The deepest resid layer the guard's score reads (detector, baseline, refusal rule, categories). */

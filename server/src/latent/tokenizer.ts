@@ -62,6 +62,11 @@ export class PromptTokenizer {
     this.specialIds = new Set(tokenizer.get_added_tokens_decoder().keys());
   }
 
+  /** The template's tokens before the user's text (the same for every unit: the prefix graph caches them). */
+  get prefixIds(): readonly number[] {
+    return this.prefix;
+  }
+
   static load(files: ModelFiles, maxUserTokens = DEFAULT_MAX_USER_TOKENS): PromptTokenizer {
     let tokenizer: Tokenizer;
     try {
