@@ -12,7 +12,7 @@ import { Engine } from '../server/src/engine/engine';
 import { TestClient } from '../test/lsp/client';
 
 const EDITS = 30;
-const LATENT_EDITS = 10;
+const LATENT_EDITS = 20;
 const RULES_ONLY = { model: { enabled: false } };
 
 const PARAGRAPHS = [
@@ -165,10 +165,15 @@ async function main(): Promise<void> {
 
       const endToEnd: number[] = [];
       const guardOnly: number[] = [];
+      // Each edit rewrites the same short marker in paragraph 2, so the changed paragraph keeps its size
+      // (about 20 words) instead of growing edit after edit.
+      let marker = '';
       for (let i = 0; i < LATENT_EDITS; i++) {
         const logsBefore = client.logs.length;
         const editStarted = performance.now();
-        const version = await client.edit(uri, { start: { line: 2, character: 0 }, end: { line: 2, character: 0 } }, `Edit ${i}: `);
+        const next = `Edit ${i}: `;
+        const version = await client.edit(uri, { start: { line: 2, character: 0 }, end: { line: 2, character: marker.length } }, next);
+        marker = next;
         const pattern = new RegExp(`Latent guard: small\\.prompt\\.md v${version} in (\\d+) ms`);
         await pullUntil(client, uri, () => client.logs.slice(logsBefore).some((l) => pattern.test(l)));
         endToEnd.push(performance.now() - editStarted);

@@ -139,6 +139,14 @@ export class Engine {
     };
 
     for (const problem of document.problems) add(PARSE_RULE, { span: problem.span, message: problem.message });
+    // The scorer runs in its own worker: start it first so the model works while the rules run here.
+    const latent =
+      options.latent && this.scorer && config.latent.enabled && !options.signal?.aborted
+        ? this.scorer.score(document, options.signal, { threshold: config.latent.threshold }).then(
+            (reports) => ({ reports }),
+            (error: Error) => ({ error }),
+          )
+        : undefined;
     for (const rule of this.rules) {
       if (options.signal?.aborted) break;
       if (this.severityFor(rule.meta.id, rule.meta.defaultSeverity, config) === 'off') continue;
@@ -155,13 +163,10 @@ export class Engine {
       }
     }
 
-    if (options.latent && this.scorer && config.latent.enabled && !options.signal?.aborted) {
-      try {
-        const reports = await this.scorer.score(document, options.signal, { threshold: config.latent.threshold });
-        for (const report of reports) add({ id: report.ruleId, defaultSeverity: report.severity, docsUrl: report.docsUrl }, report);
-      } catch (error) {
-        result.notes.push(`Latent guard unavailable: ${(error as Error).message}`);
-      }
+    if (latent) {
+      const outcome = await latent;
+      if ('error' in outcome) result.notes.push(`Latent guard unavailable: ${outcome.error.message}`);
+      else for (const report of outcome.reports) add({ id: report.ruleId, defaultSeverity: report.severity, docsUrl: report.docsUrl }, report);
     }
 
     const directives = parseDirectives(text, lines);
