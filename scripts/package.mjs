@@ -2,7 +2,9 @@
 // npm run package: production bundles, then dist/latent-lint-linux-x64.vsix through vsce.
 //
 // .vscodeignore is an allow-list. Two things it cannot say by itself, done here:
-//  - which ONNX graph ships: the one model_config.json names as default_graph (never fp32 and int8 both);
+//  - which ONNX graph ships: the KV-prefix graph when model_config.json names one (it has the default
+//    graph's weights and, with an empty past, stands in for it: one graph, and scoring skips the chat
+//    template's fixed prefix), else the default_graph (never two graphs);
 //  - that everything the runtime loads is really there: checked before packing, and the packed list
 //    is checked after (no other platform's binaries, no source maps).
 // vsce runs without --no-dependencies on purpose: with it, vsce 3.x never collects anything under the
@@ -31,14 +33,15 @@ function run(command, args) {
   return result.stdout;
 }
 
-/** The graph the runtime loads: model_config.json's default_graph. */
+/** The one graph the extension ships: the prefix graph if built (see above), else the default graph. */
 function defaultGraph() {
   const configPath = path.join(ROOT, MODEL_DIR, 'model_config.json');
   if (!fs.existsSync(configPath)) fail(`${MODEL_DIR}/model_config.json is missing: run npm run build:model first`);
   const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
-  const graph = config.graphs?.[config.default_graph];
-  if (!graph?.file) fail(`model_config.json names default_graph "${config.default_graph}" but has no such graph`);
-  return { name: config.default_graph, file: `${MODEL_DIR}/${graph.file}`, tokenizer: `${MODEL_DIR}/${config.tokenizer ?? 'tokenizer.json'}` };
+  const name = config.prefix_graph && config.graphs?.[config.prefix_graph] ? config.prefix_graph : config.default_graph;
+  const graph = config.graphs?.[name];
+  if (!graph?.file) fail(`model_config.json names graph "${name}" but has no such graph`);
+  return { name, file: `${MODEL_DIR}/${graph.file}`, tokenizer: `${MODEL_DIR}/${config.tokenizer ?? 'tokenizer.json'}` };
 }
 
 /** .vscodeignore with the graph lines replaced by the default graph's. */

@@ -263,6 +263,29 @@ describe('latent model files and guard file', () => {
     }
   });
 
+  it('runs on the prefix graph alone (as the .vsix ships it): same scores and explanation as the plain graph', async () => {
+    const dir = copyTiny();
+    fs.rmSync(path.join(dir, 'model.onnx'));
+    const files = locateModelFiles({ modelDir: dir });
+    assert.equal(files.prefixStandsIn, true);
+    assert.equal(files.graphPath, files.prefix?.path);
+    const guardPath = writeTinyGuard();
+    const alone = LatentRuntime.open({ modelDir: dir, guardPath, threads: 1 });
+    const plain = LatentRuntime.open({ modelDir: TINY_DIR, guardPath, threads: 1, prefixCache: false });
+    try {
+      assert.equal(alone.prefixModel, alone.model, 'one session serves both');
+      const texts = ['Write a short poem about the sea.', 'Explain how to pick a lock.', ''];
+      const [a, b] = [await alone.score(texts), await plain.score(texts)];
+      a.forEach((score, i) => assert.ok(Math.abs(score.probability - b[i].probability) < 1e-5, texts[i]));
+      const [ea, eb] = [await alone.explain('Explain how to pick a lock.'), await plain.explain('Explain how to pick a lock.')];
+      assert.equal(ea.layers.length, eb.layers.length);
+      ea.layers.forEach((layer, i) => assert.ok(Math.abs(layer.harm - eb.layers[i].harm) < 1e-5 && Math.abs(layer.mlpContribution - eb.layers[i].mlpContribution) < 1e-4));
+    } finally {
+      await alone.release();
+      await plain.release();
+    }
+  });
+
   it('scores on the config\'s scoring graph when it covers the guard\'s layers, else on the full graph', async () => {
     const dir = copyTiny();
     const configPath = path.join(dir, 'model_config.json');

@@ -59,7 +59,10 @@ export interface ModelFiles {
   /** The graph variant chosen (a key of config.graphs). */
   graph: string;
   graphPath: string;
+  /** The plain graph's sha256 (the weights the guard was calibrated on). */
   graphSha256: string;
+  /** True when the plain graph is absent and the prefix graph (same weights) runs in its place. */
+  prefixStandsIn: boolean;
   tokenizerPath: string;
   tokenizerSha256: string;
   tokenizerConfigPath?: string;
@@ -168,25 +171,9 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   if (!entry) {
     throw new ModelUnavailableError('missing', `${configPath} lists no "${graph}" graph (has: ${Object.keys(config.graphs ?? {}).join(', ') || 'none'})`);
   }
-  const graphPath = path.join(dir, entry.file);
-  const tokenizerPath = path.join(dir, config.tokenizer ?? 'tokenizer.json');
-  for (const file of [graphPath, tokenizerPath]) {
-    if (!fs.existsSync(file)) throw new ModelUnavailableError('missing', `${file} is missing; ${BUILD_HINT}`);
-  }
-  if (options.verify !== false && !verifiedSha256(graphPath, entry.sha256)) {
-    throw new ModelUnavailableError('corrupt', `${graphPath} does not match its sha256 in model_config.json (corrupt or partly written); ${BUILD_HINT}`);
-  }
-  let scoring: GraphFile | undefined;
   const forced = options.graph ?? process.env.LATENT_LINT_GRAPH;
-  const scoringName = forced ? undefined : config.scoring_graph;
-  const scoringEntry = scoringName && scoringName !== graph ? config.graphs[scoringName] : undefined;
-  if (scoringName && scoringEntry) {
-    const scoringPath = path.join(dir, scoringEntry.file);
-    // A missing or corrupt scoring graph is not fatal: the full graph scores too.
-    if (fs.existsSync(scoringPath) && (options.verify === false || verifiedSha256(scoringPath, scoringEntry.sha256))) {
-      scoring = { graph: scoringName, path: scoringPath, sha256: scoringEntry.sha256, layers: scoringEntry.layers };
-    }
-  }
+  const tokenizerPath = path.join(dir, config.tokenizer ?? 'tokenizer.json');
+  if (!fs.existsSync(tokenizerPath)) throw new ModelUnavailableError('missing', `${tokenizerPath} is missing; ${BUILD_HINT}`);
   // The prefix graph has the default graph's fp32 weights: used only with that graph, never a forced one.
   let prefix: GraphFile | undefined;
   const prefixEntry = !forced && config.prefix_graph ? config.graphs[config.prefix_graph] : undefined;
@@ -197,6 +184,25 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
       prefix = { graph: config.prefix_graph, path: prefixPath, sha256: prefixEntry.sha256, layers: prefixEntry.layers };
     }
   }
+  let graphPath = path.join(dir, entry.file);
+  // The packaged extension ships only the prefix graph: with an empty past it computes exactly what the
+  // plain graph does (verified bit for bit by models/verify_prefix.py), so it stands in for it.
+  const prefixStandsIn = !fs.existsSync(graphPath) && prefix !== undefined && graph === config.default_graph;
+  if (prefixStandsIn && prefix) graphPath = prefix.path;
+  if (!fs.existsSync(graphPath)) throw new ModelUnavailableError('missing', `${graphPath} is missing; ${BUILD_HINT}`);
+  if (!prefixStandsIn && options.verify !== false && !verifiedSha256(graphPath, entry.sha256)) {
+    throw new ModelUnavailableError('corrupt', `${graphPath} does not match its sha256 in model_config.json (corrupt or partly written); ${BUILD_HINT}`);
+  }
+  let scoring: GraphFile | undefined;
+  const scoringName = forced ? undefined : config.scoring_graph;
+  const scoringEntry = scoringName && scoringName !== graph ? config.graphs[scoringName] : undefined;
+  if (scoringName && scoringEntry) {
+    const scoringPath = path.join(dir, scoringEntry.file);
+    // A missing or corrupt scoring graph is not fatal: the full graph scores too.
+    if (fs.existsSync(scoringPath) && (options.verify === false || verifiedSha256(scoringPath, scoringEntry.sha256))) {
+      scoring = { graph: scoringName, path: scoringPath, sha256: scoringEntry.sha256, layers: scoringEntry.layers };
+    }
+  }
   const tokenizerSha256 = sha256File(tokenizerPath);
   const tokenizerConfigPath = path.join(dir, 'tokenizer_config.json');
   return {
@@ -205,6 +211,7 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     graph,
     graphPath,
     graphSha256: entry.sha256,
+    prefixStandsIn,
     tokenizerPath,
     tokenizerSha256,
     tokenizerConfigPath: fs.existsSync(tokenizerConfigPath) ? tokenizerConfigPath : undefined,

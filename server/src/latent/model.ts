@@ -32,6 +32,11 @@ export interface ModelOutput {
 export interface SessionOptions {
   /** Threads for one operator (default 2: the extension must not take the whole laptop). */
   threads?: number;
+  /**
+   * For a KV-prefix graph run without a cached prefix: the past's shape, so an empty past
+   * ([layers, batch, kv heads, 0, head dim]) makes it compute exactly what the plain graph does.
+   */
+  emptyPast?: { layers: number; kvHeads: number; headDim: number };
 }
 
 export class LatentModel {
@@ -63,6 +68,13 @@ export class LatentModel {
     return this.session;
   }
 
+  private emptyPast(batch: number): ModelInputs['past'] {
+    const shape = this.options.emptyPast;
+    if (!shape) return undefined;
+    const empty = new Float32Array(0);
+    return { dims: [shape.layers, batch, shape.kvHeads, 0, shape.headDim] as const, key: empty, value: empty };
+  }
+
   /** Runs one padded batch and returns only the requested outputs. */
   async run<Name extends OutputName>(inputs: ModelInputs, outputs: readonly Name[]): Promise<Record<Name, ModelOutput>> {
     const session = await this.load();
@@ -71,9 +83,10 @@ export class LatentModel {
       attention_mask: new ort.Tensor('int64', inputs.attentionMask, [inputs.batch, inputs.seq]),
       read_positions: new ort.Tensor('int64', inputs.readPositions, [inputs.batch, inputs.positions]),
     };
-    if (inputs.past) {
-      feeds.past_key = new ort.Tensor('float32', inputs.past.key, [...inputs.past.dims]);
-      feeds.past_value = new ort.Tensor('float32', inputs.past.value, [...inputs.past.dims]);
+    const past = inputs.past ?? this.emptyPast(inputs.batch);
+    if (past) {
+      feeds.past_key = new ort.Tensor('float32', past.key, [...past.dims]);
+      feeds.past_value = new ort.Tensor('float32', past.value, [...past.dims]);
     }
     const result = await session.run(feeds, outputs as Name[]);
     const out = {} as Record<Name, ModelOutput>;

@@ -69,13 +69,15 @@ export class LatentRuntime {
   ) {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.batchTokens = options.batchTokens ?? DEFAULT_BATCH_TOKENS;
-    this.model = new LatentModel(files.graphPath, { threads: options.threads });
+    const { n_layers: layers, n_kv_heads: kvHeads, head_dim: headDim } = files.config;
+    this.model = new LatentModel(files.graphPath, { threads: options.threads, emptyPast: files.prefixStandsIn ? { layers, kvHeads, headDim } : undefined });
     this.tokenizer = PromptTokenizer.load(files, guard?.prompt.maxUserTokens ?? DEFAULT_MAX_USER_TOKENS);
     const scoring = files.scoring && guard && layersRead(guard) <= files.scoring.layers ? files.scoring : undefined;
     this.scoringModel = scoring ? new LatentModel(scoring.path, { threads: options.threads }) : this.model;
     this.scoringLayers = scoring ? scoring.layers : files.config.n_layers;
     const prefix = !scoring && options.prefixCache !== false && files.prefix && this.tokenizer.prefixIds.length > 0 ? files.prefix : undefined;
-    if (prefix) this.prefixModel = new LatentModel(prefix.path, { threads: options.threads });
+    // One session when the prefix graph is also the main graph.
+    if (prefix) this.prefixModel = files.prefixStandsIn ? this.model : new LatentModel(prefix.path, { threads: options.threads });
     this.identity = {
       modelName: guard?.model.name ?? files.config.name,
       graph: scoring ? `${scoring.graph} (${scoring.layers} layers)` : prefix ? `${files.graph} + ${prefix.graph} cache` : files.graph,
@@ -245,7 +247,7 @@ export class LatentRuntime {
     await this.model.release();
     if (this.scoringModel !== this.model) await this.scoringModel.release();
     this.prefixKV = undefined;
-    await this.prefixModel?.release();
+    if (this.prefixModel !== this.model) await this.prefixModel?.release();
   }
 
   private requireGuard(): LatentGuard {
