@@ -14,7 +14,7 @@ import type {
 } from '../core/types';
 import { FORMATS } from '../formats';
 import { RULES } from '../rules';
-import { docsUrl } from '../rules/docs';
+import { docsUrl } from '../core/docs';
 import { ConfigResolver, type LintConfig } from './config';
 import { IgnoreResolver } from './ignore';
 import { applyDirectives, parseDirectives } from './suppressions';

@@ -1,20 +1,19 @@
 // The latent guard as a UnitScorer the engine plugs in: scores every instruction unit of a document
 // and reports latent/harmful-request and latent/refusal-suppressed.
+import { docsUrl } from '../core/docs';
 import type { ParsedDocument, RuleMeta, RuleReportWithRule, Unit, UnitScorer } from '../core/types';
 import { LatentGuardService, type LatentGuardOptions, type LatentState } from './guard';
 import { ModelUnavailableError } from './model-files';
 import { DEFAULT_MIN_WORDS } from './runtime';
 import { describeLayers, type UnitScore } from './signals';
 
-// Same base as server/src/rules/docs.ts (latent imports core only, so the constant is repeated).
-const DOCS_BASE = 'https://github.com/latent-lint/latent-lint/blob/main/docs/rules/';
 
 export const HARMFUL_REQUEST: RuleMeta = {
   id: 'latent/harmful-request',
   category: 'latent',
   defaultSeverity: 'warning',
   description: "The local model's hidden states say this text asks for harmful content (a calibrated probability over its harmfulness direction).",
-  docsUrl: `${DOCS_BASE}latent/harmful-request.md`,
+  docsUrl: docsUrl('latent/harmful-request'),
   fixable: false,
 };
 
@@ -23,7 +22,7 @@ export const REFUSAL_SUPPRESSED: RuleMeta = {
   category: 'latent',
   defaultSeverity: 'warning',
   description: 'The model judges the text harmful but its refusal signal is pushed down: the pattern of a jailbreak.',
-  docsUrl: `${DOCS_BASE}latent/refusal-suppressed.md`,
+  docsUrl: docsUrl('latent/refusal-suppressed'),
   fixable: false,
 };
 

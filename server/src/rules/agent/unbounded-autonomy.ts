@@ -1,5 +1,5 @@
 import type { AgentSettings, Rule, Span } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 import { matchUnits, quote, sentenceAround } from '../text';
 
 const ID = 'agent/unbounded-autonomy';

@@ -1,5 +1,5 @@
 import type { Rule } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 import { DEFENSIVE_CONTEXT, isQuotedMention, matchUnits, sentenceAround } from '../text';
 
 const ID = 'injection/override-instructions';

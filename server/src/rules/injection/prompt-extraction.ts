@@ -1,5 +1,5 @@
 import type { Rule } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 import { isDefensive, matchUnits, quote } from '../text';
 
 const ID = 'injection/prompt-extraction';

@@ -1,6 +1,6 @@
 import type { Rule, Unit } from '../../core/types';
 import { unitSpan } from '../../core/spans';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 import { INSTRUCTION_KINDS, instructionUnits } from '../text';
 
 const ID = 'injection/untrusted-input';

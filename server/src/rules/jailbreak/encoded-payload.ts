@@ -1,6 +1,6 @@
 import type { Rule, Unit } from '../../core/types';
 import { unitSpan } from '../../core/spans';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 import { quote } from '../text';
 
 const ID = 'jailbreak/encoded-payload';

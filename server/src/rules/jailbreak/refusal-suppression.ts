@@ -1,5 +1,5 @@
 import type { Rule } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 import { MAX_REPORTS_PER_FILE, matchUnits, quote, sentenceAround } from '../text';
 
 const ID = 'jailbreak/refusal-suppression';

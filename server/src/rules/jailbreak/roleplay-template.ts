@@ -1,5 +1,5 @@
 import type { Rule } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 import { isDefensive, isQuotedMention, matchUnits, quote } from '../text';
 
 const ID = 'jailbreak/roleplay-template';

@@ -1,7 +1,7 @@
 import { lintSource } from '@secretlint/core';
 import { creator as secretlintRecommended } from '@secretlint/secretlint-rule-preset-recommend';
 import type { Rule, Span } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 
 const ID = 'secrets/api-key';
 

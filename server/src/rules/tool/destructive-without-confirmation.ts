@@ -1,5 +1,5 @@
 import type { Fix, Rule, ToolDefinition } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 
 const ID = 'tool/destructive-without-confirmation';
 

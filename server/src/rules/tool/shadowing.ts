@@ -1,5 +1,5 @@
 import type { Rule, Unit } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 import { matchUnits, quote, toolTextUnits } from '../text';
 
 const ID = 'tool/shadowing';

@@ -1,5 +1,5 @@
 import type { Rule, ToolParameter } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 
 const ID = 'tool/unconstrained-command';
 

@@ -1,5 +1,5 @@
 import type { Rule } from '../../core/types';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 
 const ID = 'tool/unconstrained-url';
 

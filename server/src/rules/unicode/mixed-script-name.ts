@@ -1,6 +1,6 @@
 import type { Rule, Span } from '../../core/types';
 import { unitSpan } from '../../core/spans';
-import { docsUrl } from '../docs';
+import { docsUrl } from '../../core/docs';
 import { MAX_REPORTS_PER_FILE } from '../text';
 
 const ID = 'unicode/mixed-script-name';
