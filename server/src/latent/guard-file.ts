@@ -17,7 +17,10 @@
 // - Refusal at layer ℓ: z_ℓ = (resid[t_post_inst, ℓ] · refusalDirection_ℓ − refusalMean_ℓ) / refusalStd_ℓ
 //   (mean/std measured on harmless prompts, so harmless ≈ N(0, 1)).
 // - Detector: logit = bias + Σ_i harmWeights[i]·harm_{layers[i]} + Σ_i refusalWeights[i]·z_{layers[i]}
-//   (refusalWeights optional); probability = sigmoid(calibration.a · logit + calibration.b).
+//   (refusalWeights optional) + Σ_p probe_p; probability = sigmoid(calibration.a · logit + calibration.b).
+// - Probe p (optional, a linear probe learned on one layer): with h = resid[position, layer],
+//   probe_p = vector_p · h / ‖h‖ + offset_p (offset centres it on the training prompts, so a probe's
+//   value is that layer's push toward harmful). position "inst" = t_inst, "postInst" = t_post_inst.
 //   Flagged when probability ≥ threshold (a user's `latent.threshold` overrides the file's).
 // - Baseline (the paper's): mean of harm_ℓ over `baseline.layers` > `baseline.threshold` (0).
 // - Refusal suppressed (jailbreak-like): probability ≥ refusalSuppressed.minProbability and the mean of
@@ -47,6 +50,21 @@ export interface GuardLayerJson {
   /** Mean and std of resid[t_post_inst]·refusalDirection over harmless prompts. */
   refusalMean: number;
   refusalStd: number;
+}
+
+export interface GuardProbeJson {
+  layer: number;
+  position: 'inst' | 'postInst';
+  /** Length H; applied to the unit-length residual. */
+  vector: VectorJson;
+  offset: number;
+}
+
+export interface GuardProbe {
+  layer: number;
+  position: 'inst' | 'postInst';
+  vector: Float32Array;
+  offset: number;
 }
 
 export interface LatentGuardFileJson {
@@ -82,6 +100,8 @@ export interface LatentGuardFileJson {
     layers: number[];
     harmWeights: number[];
     refusalWeights?: number[];
+    /** Linear probes on single layers, added to the logit. */
+    probes?: GuardProbeJson[];
     bias: number;
   };
   /** Platt scaling of the detector's logit: p = sigmoid(a·logit + b). */
@@ -144,8 +164,9 @@ export interface GuardLayer {
 }
 
 export interface LatentGuard
-  extends Omit<LatentGuardFileJson, 'layers' | 'categories' | 'neurons'> {
+  extends Omit<LatentGuardFileJson, 'layers' | 'categories' | 'neurons' | 'detector'> {
   layers: GuardLayer[];
+  detector: Omit<LatentGuardFileJson['detector'], 'probes'> & { probes?: GuardProbe[] };
   /** Lookup by resid index. */
   byLayer: Map<number, GuardLayer>;
   categories?: { layer: number; minScore: number; entries: { name: string; direction: Float32Array }[] };
@@ -290,6 +311,20 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     refusalWeights = numbers(detectorRaw.refusalWeights, 'detector.refusalWeights');
     if (refusalWeights.length !== detectorLayers.length) fail('detector.refusalWeights', `expected ${detectorLayers.length} weights`);
   }
+  let probes: GuardProbe[] | undefined;
+  if (detectorRaw.probes !== undefined) {
+    probes = arr(detectorRaw.probes, 'detector.probes').map((value, i) => {
+      const path = `detector.probes[${i}]`;
+      const probeRaw = obj(value, path);
+      if (probeRaw.position !== 'inst' && probeRaw.position !== 'postInst') fail(`${path}.position`, 'expected "inst" or "postInst"');
+      return {
+        layer: layerIndex(probeRaw.layer, `${path}.layer`),
+        position: probeRaw.position as GuardProbe['position'],
+        vector: vector(probeRaw.vector, `${path}.vector`, H),
+        offset: num(probeRaw.offset, `${path}.offset`),
+      };
+    });
+  }
   const calibrationRaw = obj(root.calibration, 'calibration');
   const threshold = num(root.threshold, 'threshold');
   if (threshold < 0 || threshold > 1) fail('threshold', 'expected a probability in 0..1');
@@ -330,7 +365,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     prompt,
     layers,
     byLayer,
-    detector: { layers: detectorLayers, harmWeights, refusalWeights, bias: num(detectorRaw.bias, 'detector.bias') },
+    detector: { layers: detectorLayers, harmWeights, refusalWeights, probes, bias: num(detectorRaw.bias, 'detector.bias') },
     calibration: { a: num(calibrationRaw.a, 'calibration.a'), b: num(calibrationRaw.b, 'calibration.b') },
     threshold,
     baseline: {

@@ -282,7 +282,8 @@ export function tilePast(past: PastKV, batch: number): PastKV {
 
 /** The deepest resid layer the guard's score reads (detector, baseline, refusal rule, categories). */
 export function layersRead(guard: LatentGuard): number {
-  return Math.max(...guard.detector.layers, ...guard.baseline.layers, ...guard.refusalSuppressed.layers, guard.categories?.layer ?? 0);
+  const probes = (guard.detector.probes ?? []).map((probe) => probe.layer);
+  return Math.max(...guard.detector.layers, ...probes, ...guard.baseline.layers, ...guard.refusalSuppressed.layers, guard.categories?.layer ?? 0);
 }
 
 export class CancelledError extends Error {

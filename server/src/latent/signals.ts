@@ -1,7 +1,7 @@
 // The guard's arithmetic: per-layer harm and refusal from hidden states, the detector's calibrated
 // probability, the category, the refusal-suppressed rule. Pure functions on Float32Arrays; the
 // conventions are written down in guard-file.ts.
-import type { GuardLayer, LatentGuard } from './guard-file';
+import type { GuardLayer, GuardProbe, LatentGuard } from './guard-file';
 
 /** What scoring one unit yields; independent of the user's threshold, so it can be cached. */
 export interface UnitScore {
@@ -52,6 +52,18 @@ export function harmAt(layer: GuardLayer, data: Float32Array, offset: number): n
   return centredCosine(data, offset, layer.harmfulCentroid, layer.center) - centredCosine(data, offset, layer.harmlessCentroid, layer.center);
 }
 
+/** A linear probe on the unit-length residual: vector · h / ‖h‖ + offset. */
+export function probeAt(probe: GuardProbe, data: Float32Array, offset: number): number {
+  let hh = 0;
+  let hv = 0;
+  for (let k = 0; k < probe.vector.length; k++) {
+    const h = data[offset + k];
+    hh += h * h;
+    hv += h * probe.vector[k];
+  }
+  return (hh > 0 ? hv / Math.sqrt(hh) : 0) + probe.offset;
+}
+
 /** Refusal projection z-scored on harmless prompts. */
 export function refusalAt(layer: GuardLayer, data: Float32Array, offset: number): number {
   return (dot(data, offset, layer.refusalDirection, layer.refusalDirection.length) - layer.refusalMean) / layer.refusalStd;
@@ -87,12 +99,21 @@ export function scoreResiduals(
   }
   const { detector } = guard;
   let logit = detector.bias;
-  const contributions: { layer: number; value: number }[] = [];
-  detector.layers.forEach((layer, i) => {
-    const value = detector.harmWeights[i] * (harmBy.get(layer) ?? 0) + (detector.refusalWeights?.[i] ?? 0) * (refusalBy.get(layer) ?? 0);
+  // Each layer's push on the logit: its weighted harm and refusal signals plus its probes.
+  const contributionBy = new Map<number, number>();
+  const add = (layer: number, value: number): void => {
     logit += value;
-    contributions.push({ layer, value });
+    contributionBy.set(layer, (contributionBy.get(layer) ?? 0) + value);
+  };
+  detector.layers.forEach((layer, i) => {
+    add(layer, detector.harmWeights[i] * (harmBy.get(layer) ?? 0) + (detector.refusalWeights?.[i] ?? 0) * (refusalBy.get(layer) ?? 0));
   });
+  for (const probe of detector.probes ?? []) {
+    if (probe.layer > maxLayer) continue;
+    const [data, base] = probe.position === 'inst' ? [inst, instOffset] : [post, postOffset];
+    add(probe.layer, probeAt(probe, data, base + probe.layer * H));
+  }
+  const contributions = [...contributionBy].map(([layer, value]) => ({ layer, value }));
   const probability = sigmoid(guard.calibration.a * logit + guard.calibration.b);
   const refusalZ = mean(guard.refusalSuppressed.layers.map((layer) => refusalBy.get(layer) ?? 0));
   const refusalSuppressed = probability >= guard.refusalSuppressed.minProbability && refusalZ <= guard.refusalSuppressed.maxRefusalZ;
