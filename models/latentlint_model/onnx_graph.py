@@ -42,13 +42,18 @@ class G:
         return out
 
 
-def build_model(cfg, W, n_layers=None, prefix=False):
+def build_model(cfg, W, n_layers=None, prefix=False, gather_last=False):
     """prefix=True builds the KV-prefix variant (model.prefix.onnx): extra inputs past_key/past_value
     float32 [L, batch, n_kv, past_len, hd] (past_len may be 0) holding the RoPE'd keys and the values
     of earlier tokens; input_ids/attention_mask/read_positions then cover the NEW tokens only (right
     padding), their RoPE positions start at past_len, each attends to every past key plus causally to
     the new ones; extra outputs present_key/present_value [L, batch, n_kv, past_len+T, hd].  With
-    prefix=False no node differs from the plain graph (model.onnx stays byte-identical)."""
+    prefix=False no node differs from the plain graph (model.onnx stays byte-identical).
+
+    gather_last=True (the truncated `guard` scoring graph): the LAST block computes keys and values
+    for every token (they are attention's keys) but its query, attention output, o_proj and MLP only
+    at the read positions, since nothing after it needs the other rows.  Outputs are unchanged in
+    shape and, up to float rounding, in value (models/verify_prefix.py checks the guard graph)."""
     L = cfg["n_layers"] if n_layers is None else n_layers
     assert 1 <= L <= cfg["n_layers"]
     H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
@@ -95,6 +100,11 @@ def build_model(cfg, W, n_layers=None, prefix=False):
     allowed = g.op("And", [causal, key_ok])                               # [B,1,1,T,T]
     bias = g.op("Where", [allowed, g.const([0.0], np.float32), g.const([NEG], np.float32)])
 
+    def last_bias():  # gather_last: the read positions' rows of the bias, [B,1,1,P,T] ([B,1,1,P,P+T] with prefix)
+        q_abs = g.op("Unsqueeze", [g.op("Gather", [pos, "read_positions"], axis=0), g.const([2])])  # [B,P,1]
+        causal_q = g.op("Unsqueeze", [g.op("LessOrEqual", [k_idx, q_abs]), g.const([1, 2])])       # [B,1,1,P,T]
+        return g.op("Where", [g.op("And", [causal_q, key_ok]), g.const([0.0], np.float32), g.const([NEG], np.float32)])
+
     # --- flat gather indices: b*T + read_positions ---------------------------------------------
     b_off = g.op("Mul", [g.op("Range", [g.const(0), B, g.const(1)]), T])
     flat_idx = g.op("Reshape", [g.op("Add", ["read_positions", g.op("Unsqueeze", [b_off, g.const([1])])]),
@@ -110,7 +120,7 @@ def build_model(cfg, W, n_layers=None, prefix=False):
         shape = g.op("Concat", [rp_shape, g.const([len(parts), d])], axis=0)
         g.nodes.append(helper.make_node("Reshape", [cat, shape], [out_name], name=out_name))
 
-    def rope(x):  # x [B, heads, T, hd]
+    def rope(x, cos=cos, sin=sin):  # x [B, heads, T, hd]
         x1 = g.op("Slice", [x, g.const([0]), g.const([half]), g.const([-1])])
         x2 = g.op("Slice", [x, g.const([half]), g.const([hd]), g.const([-1])])
         rot = g.op("Concat", [g.op("Neg", [x2]), x1], axis=-1)
@@ -130,15 +140,25 @@ def build_model(cfg, W, n_layers=None, prefix=False):
     resid, attn_outs, mlp_outs, acts = [], [], [], []
     presents_k, presents_v = [], []
     scale = g.const([1.0 / np.sqrt(hd)], np.float32)
+    heads = lambda t, n: g.op("Transpose", [g.op("Reshape", [t, g.const([0, 0, n, hd])])], perm=[0, 2, 1, 3])  # noqa: E731
     for i in range(L):
         Lw = W["layers"][i]
         resid.append(gather(x, H))
+        last = gather_last and i == L - 1  # only the read rows leave this block
         h = rmsnorm(x, g.init(f"l{i}.attn_norm", Lw["attn_norm"].astype(np.float32)))
-        q = linear(h, Lw["q"], f"l{i}.q_proj.T")
-        k = linear(h, Lw["k"], f"l{i}.k_proj.T")
-        v = linear(h, Lw["v"], f"l{i}.v_proj.T")
-        heads = lambda t, n: g.op("Transpose", [g.op("Reshape", [t, g.const([0, 0, n, hd])])], perm=[0, 2, 1, 3])  # noqa: E731
-        q, k, v = rope(heads(q, nh)), rope(heads(k, nkv)), heads(v, nkv)  # [B, n, T, hd]
+        if last:  # query only at the read positions: [B, P, H] -> [B, nh, P, hd], RoPE'd at their own positions
+            hq = g.op("Reshape", [gather(h, H), g.op("Concat", [rp_shape, g.const([H])], axis=0)])
+            q = heads(linear(hq, Lw["q"], f"l{i}.q_proj.T"), nh)
+            cos_q = g.op("Unsqueeze", [g.op("Gather", [cos, "read_positions"], axis=0), g.const([1])])  # [B,1,P,hd]
+            sin_q = g.op("Unsqueeze", [g.op("Gather", [sin, "read_positions"], axis=0), g.const([1])])
+            q = rope(q, cos_q, sin_q)
+            k = rope(heads(linear(h, Lw["k"], f"l{i}.k_proj.T"), nkv))
+            v = heads(linear(h, Lw["v"], f"l{i}.v_proj.T"), nkv)
+        else:  # (this order keeps model.onnx byte-identical to earlier builds)
+            q = linear(h, Lw["q"], f"l{i}.q_proj.T")
+            k = linear(h, Lw["k"], f"l{i}.k_proj.T")
+            v = linear(h, Lw["v"], f"l{i}.v_proj.T")
+            q, k, v = rope(heads(q, nh)), rope(heads(k, nkv)), heads(v, nkv)  # [B, n, T, hd]
         if prefix:  # [B, n, P+T, hd]
             li, ax0 = g.const([i]), g.const([0])  # Gather with [i] keeps the layer axis: [1, B, n, P, hd]
             k5 = g.op("Concat", [g.op("Gather", ["past_key", li], axis=0), g.op("Unsqueeze", [k, ax0])], axis=3)
@@ -151,22 +171,27 @@ def build_model(cfg, W, n_layers=None, prefix=False):
         q5 = g.op("Reshape", [g.op("Mul", [q, scale]), g.const([0, nkv, rep, -1, hd])])
         kT5 = g.op("Transpose", [g.op("Unsqueeze", [k, g.const([2])])], perm=[0, 1, 2, 4, 3])
         v5 = g.op("Unsqueeze", [v, g.const([2])])
-        probs = g.op("Softmax", [g.op("Add", [g.op("MatMul", [q5, kT5]), bias])], axis=-1)
+        probs = g.op("Softmax", [g.op("Add", [g.op("MatMul", [q5, kT5]), last_bias() if last else bias])], axis=-1)
         ctx = g.op("MatMul", [probs, v5])                                 # [B, kv, rep, T, hd]
         ctx = g.op("Reshape", [ctx, g.const([0, nh, -1, hd])])
         ctx = g.op("Reshape", [g.op("Transpose", [ctx], perm=[0, 2, 1, 3]), g.const([0, 0, nh * hd])])
         a = linear(ctx, Lw["o"], f"l{i}.o_proj.T")
-        attn_outs.append(gather(a, H))
-        x = g.op("Add", [x, a], base="resid")
+        if last:  # from here on rows are the read positions, flat [B*P, 1, d] like gather()'s output
+            a = g.op("Reshape", [a, g.const([-1, 1, H])])
+            attn_outs.append(a)
+            x = g.op("Add", [resid[-1], a], base="resid")
+        else:
+            attn_outs.append(gather(a, H))
+            x = g.op("Add", [x, a], base="resid")
         h2 = rmsnorm(x, g.init(f"l{i}.ffn_norm", Lw["ffn_norm"].astype(np.float32)))
         gt = linear(h2, Lw["gate"], f"l{i}.gate_proj.T")
         up = linear(h2, Lw["up"], f"l{i}.up_proj.T")
         act = g.op("Mul", [g.op("Mul", [gt, g.op("Sigmoid", [gt])]), up], base="swiglu")
-        acts.append(gather(act, I))
+        acts.append(act if last else gather(act, I))
         m = linear(act, Lw["down"], f"l{i}.down_proj.T")
-        mlp_outs.append(gather(m, H))
+        mlp_outs.append(m if last else gather(m, H))
         x = g.op("Add", [x, m], base="resid")
-    resid.append(gather(x, H))
+    resid.append(x if gather_last else gather(x, H))
 
     stack(resid, H, "resid")
     stack(attn_outs, H, "attn_out")
