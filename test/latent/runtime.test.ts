@@ -309,10 +309,17 @@ describe('latent model files and guard file', () => {
       await onScoring.release();
       await onFull.release();
     }
+    // A guard reading deeper: the full-depth prefix graph scores (no warning), or without one the full graph (a warning).
     const deep = LatentRuntime.open({ modelDir: dir, guardPath: writeTinyGuard(), threads: 1 });
-    assert.equal(deep.scoringModel, deep.model);
-    assert.match(deep.warnings.join(), /guard scoring graph stops at layer 1 but latent-guard\.json reads layer 2/);
+    assert.equal(deep.identity.graph, 'fp32 + prefix cache');
+    assert.deepEqual(deep.warnings, []);
     await deep.release();
+    delete config.prefix_graph;
+    fs.writeFileSync(configPath, JSON.stringify(config));
+    const deepPlain = LatentRuntime.open({ modelDir: dir, guardPath: writeTinyGuard(), threads: 1 });
+    assert.equal(deepPlain.scoringModel, deepPlain.model);
+    assert.match(deepPlain.warnings.join(), /guard scoring graph stops at layer 1 but latent-guard\.json reads layer 2/);
+    await deepPlain.release();
   });
 
   it('refuses a guard file for another tokenizer, and one that is missing', () => {

@@ -35,13 +35,31 @@ export interface ModelConfig {
   im_start_token_id: number;
   im_end_token_id: number;
   chat_template: string;
-  graphs: Record<string, { file: string; sha256: string; bytes: number; layers: number; weights: string }>;
+  graphs: Record<string, GraphEntry>;
   default_graph: string;
-  /** A graph for scoring only (fp32, truncated after fewer layers); explain uses the full graph. */
+  /**
+   * A graph for scoring only (fp32, truncated after fewer layers; with `prefix: true` it takes the KV
+   * prefix too); explain uses the full graph.
+   */
   scoring_graph?: string;
-  /** The fp32 graph with past_key/past_value inputs (scoring skips the chat template's fixed prefix). */
+  /** The full-depth fp32 graph with past_key/past_value inputs (scoring skips the chat template's fixed prefix). */
   prefix_graph?: string;
+  /**
+   * The packaged copy (scripts/package.mjs) ships no fp32 full graph; this names the one the guard was
+   * calibrated on, whose weights the shipped graphs compute (the guard graph exactly, q4 to ~1e-7).
+   */
+  reference_graph?: { name: string; file: string; sha256: string };
   tokenizer: string;
+}
+
+export interface GraphEntry {
+  file: string;
+  sha256: string;
+  bytes: number;
+  layers: number;
+  weights: string;
+  /** past_key/past_value inputs [layers, batch, kv heads, past_len, head dim], present_key/present_value outputs. */
+  prefix?: boolean;
 }
 
 export interface GraphFile {
@@ -51,22 +69,29 @@ export interface GraphFile {
   sha256: string;
   /** Transformer layers in the graph (resid has layers + 1 entries). */
   layers: number;
+  /** The graph has the KV-prefix interface (past_key/past_value in, present_key/present_value out). */
+  prefix: boolean;
 }
 
 export interface ModelFiles {
   dir: string;
   config: ModelConfig;
-  /** The graph variant chosen (a key of config.graphs). */
+  /** The graph variant chosen (a key of config.graphs); the stand-in's name when one runs in its place. */
   graph: string;
   graphPath: string;
   /** The plain graph's sha256 (the weights the guard was calibrated on). */
   graphSha256: string;
   /** True when the plain graph is absent and the prefix graph (same weights) runs in its place. */
   prefixStandsIn: boolean;
+  /**
+   * The graph running in place of an absent default graph (explain needs every layer): the full-depth
+   * prefix graph (with an empty past), else the q4 graph (the GGUF's own Q4_1 blocks: the same model).
+   */
+  standIn?: string;
   tokenizerPath: string;
   tokenizerSha256: string;
   tokenizerConfigPath?: string;
-  /** The truncated scoring graph, when the config names one and no graph was forced. */
+  /** The truncated scoring graph, when the config names one, it is intact and no graph was forced. */
   scoring?: GraphFile;
   /** The KV-prefix graph, when the config names one, it is intact and no graph was forced. */
   prefix?: GraphFile;
@@ -99,9 +124,13 @@ function moduleDir(): string {
   return typeof __dirname === 'string' ? __dirname : process.cwd();
 }
 
+/** Where the packaged extension carries the model (scripts/package.mjs stages the shipped graphs there). */
+export const PACKAGED_MODEL_DIR = path.join('dist', 'model', REAL_MODEL_NAME);
+
 export function defaultModelDir(): string | undefined {
   if (process.env.LATENT_LINT_MODEL_DIR) return process.env.LATENT_LINT_MODEL_DIR;
-  return findUp(path.join('models', 'build', REAL_MODEL_NAME));
+  // The build tree first (npm run build:model); the packaged copy is what a .vsix carries.
+  return findUp(path.join('models', 'build', REAL_MODEL_NAME)) ?? findUp(PACKAGED_MODEL_DIR);
 }
 
 /** Where latent-guard.json lives: $LATENT_LINT_GUARD, else models/latent-guard.json above this file. */
@@ -181,16 +210,32 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     const prefixPath = path.join(dir, prefixEntry.file);
     // Missing or corrupt: not fatal, scoring runs the whole prompt through the plain graph.
     if (fs.existsSync(prefixPath) && (options.verify === false || verifiedSha256(prefixPath, prefixEntry.sha256))) {
-      prefix = { graph: config.prefix_graph, path: prefixPath, sha256: prefixEntry.sha256, layers: prefixEntry.layers };
+      prefix = { graph: config.prefix_graph, path: prefixPath, sha256: prefixEntry.sha256, layers: prefixEntry.layers, prefix: true };
     }
   }
   let graphPath = path.join(dir, entry.file);
-  // The packaged extension ships only the prefix graph: with an empty past it computes exactly what the
+  // A development build without model.onnx: with an empty past the prefix graph computes exactly what the
   // plain graph does (verified bit for bit by models/verify_prefix.py), so it stands in for it.
   const prefixStandsIn = !fs.existsSync(graphPath) && prefix !== undefined && graph === config.default_graph;
-  if (prefixStandsIn && prefix) graphPath = prefix.path;
+  let standIn: string | undefined;
+  let runningGraph = graph;
+  if (prefixStandsIn && prefix) {
+    graphPath = prefix.path;
+    standIn = prefix.graph;
+  } else if (!fs.existsSync(graphPath) && !forced && graph === config.default_graph) {
+    // Else the q4 graph (the GGUF's own Q4_1 blocks as MatMulNBits: numerically the same model).
+    const q4 = config.graphs.q4;
+    const q4Path = q4 && !q4.prefix && q4.layers === config.n_layers ? path.join(dir, q4.file) : undefined;
+    if (q4 && q4Path && fs.existsSync(q4Path)) {
+      if (options.verify !== false && !verifiedSha256(q4Path, q4.sha256)) {
+        throw new ModelUnavailableError('corrupt', `${q4Path} does not match its sha256 in model_config.json (corrupt or partly written); ${BUILD_HINT}`);
+      }
+      graphPath = q4Path;
+      standIn = runningGraph = 'q4';
+    }
+  }
   if (!fs.existsSync(graphPath)) throw new ModelUnavailableError('missing', `${graphPath} is missing; ${BUILD_HINT}`);
-  if (!prefixStandsIn && options.verify !== false && !verifiedSha256(graphPath, entry.sha256)) {
+  if (!standIn && options.verify !== false && !verifiedSha256(graphPath, entry.sha256)) {
     throw new ModelUnavailableError('corrupt', `${graphPath} does not match its sha256 in model_config.json (corrupt or partly written); ${BUILD_HINT}`);
   }
   let scoring: GraphFile | undefined;
@@ -200,18 +245,21 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     const scoringPath = path.join(dir, scoringEntry.file);
     // A missing or corrupt scoring graph is not fatal: the full graph scores too.
     if (fs.existsSync(scoringPath) && (options.verify === false || verifiedSha256(scoringPath, scoringEntry.sha256))) {
-      scoring = { graph: scoringName, path: scoringPath, sha256: scoringEntry.sha256, layers: scoringEntry.layers };
+      scoring = { graph: scoringName, path: scoringPath, sha256: scoringEntry.sha256, layers: scoringEntry.layers, prefix: scoringEntry.prefix === true };
     }
   }
+  // The packaged config's default graph (q4) computes the reference fp32 graph's model: the guard's check is against that.
+  const graphSha256 = graph === config.default_graph && config.reference_graph?.sha256 ? config.reference_graph.sha256 : entry.sha256;
   const tokenizerSha256 = sha256File(tokenizerPath);
   const tokenizerConfigPath = path.join(dir, 'tokenizer_config.json');
   return {
     dir,
     config,
-    graph,
+    graph: runningGraph,
     graphPath,
-    graphSha256: entry.sha256,
+    graphSha256,
     prefixStandsIn,
+    standIn,
     tokenizerPath,
     tokenizerSha256,
     tokenizerConfigPath: fs.existsSync(tokenizerConfigPath) ? tokenizerConfigPath : undefined,

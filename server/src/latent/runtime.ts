@@ -6,7 +6,7 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches } from
 import { buildExplanation } from './explain';
 import { GuardFileError, parseGuardFile, type LatentGuard } from './guard-file';
 import { LatentModel, type OutputName, type PastKV } from './model';
-import { defaultGuardPath, locateModelFiles, ModelUnavailableError, sha256Text, type LocateOptions, type ModelFiles } from './model-files';
+import { defaultGuardPath, locateModelFiles, ModelUnavailableError, sha256Text, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
 import { scoreResiduals, type UnitScore } from './signals';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
 
@@ -22,6 +22,8 @@ export interface RuntimeOptions extends LocateOptions {
   withoutGuard?: boolean;
   /** Score through the KV-prefix graph when model_config.json has one (default true; false: benchmarks). */
   prefixCache?: boolean;
+  /** Score on the truncated scoring graph even without a guard file to check its layers against (benchmarks). */
+  forceScoringGraph?: boolean;
 }
 
 export interface RuntimeIdentity {
@@ -49,10 +51,13 @@ export class LatentRuntime {
   readonly scoringModel: LatentModel;
   readonly scoringLayers: number;
   /**
-   * The KV-prefix graph scoring runs on (when built, and no truncated scoring graph is used): the chat
-   * template's fixed prefix goes through it once, and each unit then only runs its own tokens.
+   * The KV-prefix graph scoring runs on: the chat template's fixed prefix goes through it once, and each
+   * unit then only runs its own tokens. The truncated scoring graph when it has the prefix interface and
+   * covers every layer the guard reads (then it is `scoringModel` too), else the full-depth prefix graph.
    */
   readonly prefixModel?: LatentModel;
+  /** Layers of `prefixModel` (its past_key/past_value have this many). */
+  readonly prefixLayers: number;
   private prefixKV?: Promise<PrefixCache>;
   readonly tokenizer: PromptTokenizer;
   readonly identity: RuntimeIdentity;
@@ -70,25 +75,36 @@ export class LatentRuntime {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.batchTokens = options.batchTokens ?? DEFAULT_BATCH_TOKENS;
     const { n_layers: layers, n_kv_heads: kvHeads, head_dim: headDim } = files.config;
-    this.model = new LatentModel(files.graphPath, { threads: options.threads, emptyPast: files.prefixStandsIn ? { layers, kvHeads, headDim } : undefined });
+    const session = (graph: { path: string; layers: number; prefix: boolean }): LatentModel =>
+      // A prefix-interface graph run without the cached prefix gets an empty past: it then computes what a plain graph does.
+      new LatentModel(graph.path, { threads: options.threads, emptyPast: graph.prefix ? { layers: graph.layers, kvHeads, headDim } : undefined });
+    this.model = session({ path: files.graphPath, layers, prefix: files.prefixStandsIn });
     this.tokenizer = PromptTokenizer.load(files, guard?.prompt.maxUserTokens ?? DEFAULT_MAX_USER_TOKENS);
-    const scoring = files.scoring && guard && layersRead(guard) <= files.scoring.layers ? files.scoring : undefined;
-    this.scoringModel = scoring ? new LatentModel(scoring.path, { threads: options.threads }) : this.model;
-    this.scoringLayers = scoring ? scoring.layers : files.config.n_layers;
-    const prefix = !scoring && options.prefixCache !== false && files.prefix && this.tokenizer.prefixIds.length > 0 ? files.prefix : undefined;
-    // One session when the prefix graph is also the main graph.
-    if (prefix) this.prefixModel = files.prefixStandsIn ? this.model : new LatentModel(prefix.path, { threads: options.threads });
+    const covers = (graph: GraphFile): boolean => (guard ? layersRead(guard) <= graph.layers : options.forceScoringGraph === true);
+    const scoring = files.scoring && covers(files.scoring) ? files.scoring : undefined;
+    const cache = options.prefixCache !== false && this.tokenizer.prefixIds.length > 0;
+    // The prefix cache runs on the truncated scoring graph when it has the interface, else (full depth) on the prefix graph.
+    const prefix = !cache ? undefined : scoring ? (scoring.prefix ? scoring : undefined) : files.prefix;
+    this.prefixLayers = prefix?.layers ?? layers;
+    if (prefix) {
+      // One session when the prefix graph is also the main graph (the stand-in) or the scoring graph.
+      this.prefixModel = files.prefixStandsIn && prefix === files.prefix ? this.model : session(prefix);
+    }
+    this.scoringModel = scoring ? (prefix === scoring && this.prefixModel ? this.prefixModel : session(scoring)) : this.model;
+    this.scoringLayers = scoring ? scoring.layers : layers;
+    const scoringName = scoring ? `${scoring.graph} (${scoring.layers} layers)` : files.graph;
     this.identity = {
       modelName: guard?.model.name ?? files.config.name,
-      graph: scoring ? `${scoring.graph} (${scoring.layers} layers)` : prefix ? `${files.graph} + ${prefix.graph} cache` : files.graph,
-      graphSha256: scoring ? scoring.sha256 : prefix ? prefix.sha256 : files.graphSha256,
+      graph: prefix ? `${scoringName} + ${prefix === scoring ? 'prefix' : prefix.graph} cache` : scoringName,
+      graphSha256: prefix ? prefix.sha256 : scoring ? scoring.sha256 : files.graphSha256,
       guardSha256,
       layers: files.config.n_layers,
       threshold: guard?.threshold ?? 0.5,
       minWords: guard?.prompt.minWords ?? DEFAULT_MIN_WORDS,
     };
     if (guard) this.checkGuard(guard);
-    if (guard && files.scoring && !scoring) {
+    // Falling back to the full-depth prefix graph costs depth only; a whole-prompt full graph is the slow path worth a word.
+    if (guard && files.scoring && !scoring && !prefix) {
       this.warnings.push(`the ${files.scoring.graph} scoring graph stops at layer ${files.scoring.layers} but latent-guard.json reads layer ${layersRead(guard)}; scoring with the full graph (slower)`);
     }
   }
@@ -141,7 +157,7 @@ export class LatentRuntime {
     this.prefixKV ??= (async () => {
       const ids = this.tokenizer.prefixIds;
       const { n_kv_heads: kv, head_dim: hd } = this.files.config;
-      const layers = this.files.prefix?.layers ?? this.files.config.n_layers;
+      const layers = this.prefixLayers;
       const empty = new Float32Array(0);
       const inputs = { ...packBatch([ids], [[ids.length - 1]], this.files.config.pad_token_id), past: { dims: [layers, 1, kv, 0, hd] as const, key: empty, value: empty } };
       const out = await model.run(inputs, ['present_key', 'present_value', 'resid']);
@@ -244,10 +260,8 @@ export class LatentRuntime {
   }
 
   async release(): Promise<void> {
-    await this.model.release();
-    if (this.scoringModel !== this.model) await this.scoringModel.release();
     this.prefixKV = undefined;
-    if (this.prefixModel !== this.model) await this.prefixModel?.release();
+    for (const model of new Set([this.model, this.scoringModel, this.prefixModel])) await model?.release();
   }
 
   private requireGuard(): LatentGuard {
