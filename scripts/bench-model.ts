@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   let unitFlops = 0;
   let unitSeq = 0;
   for (const [graph, entry] of Object.entries(config.graphs)) {
-    if (graph === config.prefix_graph) continue; // needs past keys/values: its own row below
+    if (graph === config.prefix_graph || entry.prefix) continue; // needs past keys/values: its own rows below
     const t0 = performance.now();
     const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, graph, withoutGuard: true, threads: THREADS, batchSize: 16, batchTokens: 16 * 256, verify: false });
     await runtime.load();
@@ -158,38 +158,87 @@ async function main(): Promise<void> {
   }
   if (config.prefix_graph && config.graphs[config.prefix_graph]) {
     // The scoring path: the chat template's fixed prefix computed once (in load), each unit runs only its own tokens.
-    const entry = config.graphs[config.prefix_graph];
-    const t0 = performance.now();
     const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, withoutGuard: true, threads: THREADS, batchSize: 16, batchTokens: 16 * 256, verify: false });
-    await runtime.load();
-    const loadMs = performance.now() - t0;
-    const past = await runtime.prefixKeyValues();
-    for (const batch of [1, 16]) {
-      const prompts = unitPrompts(runtime, batch);
-      const seq = prompts[0].ids.length - past.dims[3];
-      const go = (): Promise<unknown> => runtime.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid'], undefined, runtime.prefixModel, past);
-      await go();
-      const times: number[] = [];
-      for (let r = 0; r < RUNS; r++) {
-        const start = performance.now();
-        await go();
-        times.push(performance.now() - start);
-      }
-      const ms = median(times);
-      const flops = forwardFlops({ ...config, n_layers: entry.layers }, seq, batch); // new tokens only (attention to the prefix not counted)
-      const rate = flops / (ms / 1000);
-      const floorMs = (1000 * (flops / batch)) / probe;
+    const rows = await prefixRuns(runtime);
+    const entry = config.graphs[config.prefix_graph];
+    for (const row of rows) {
+      const flops = forwardFlops({ ...config, n_layers: entry.layers }, row.seq, row.batch); // new tokens only (attention to the prefix not counted)
+      const rate = flops / (row.p50 / 1000);
+      const floorMs = (1000 * (flops / row.batch)) / probe;
       console.log(
-        `fp32 + ${config.prefix_graph} cache (${past.dims[3]} tokens) | ${(entry.bytes / 1e6).toFixed(0)} | ${loadMs.toFixed(0)} | ${batch} | ${seq} new | ${ms.toFixed(1)} | ${(ms / batch).toFixed(1)} | ${floorMs.toFixed(1)} | ${((batch * seq) / (ms / 1000)).toFixed(0)} | ${(rate / 1e9).toFixed(1)} | ${((100 * rate) / probe).toFixed(0)}%`,
+        `fp32 + ${config.prefix_graph} cache (${row.prefixTokens} tokens) | ${(entry.bytes / 1e6).toFixed(0)} | ${row.loadMs.toFixed(0)} | ${row.batch} | ${row.seq} new | ${row.p50.toFixed(1)} | ${(row.p50 / row.batch).toFixed(1)} | ${floorMs.toFixed(1)} | ${((row.batch * row.seq) / (row.p50 / 1000)).toFixed(0)} | ${(rate / 1e9).toFixed(1)} | ${((100 * rate) / probe).toFixed(0)}%`,
       );
     }
-    await runtime.release();
+  }
+  const guardName = config.scoring_graph;
+  const guardEntry = guardName ? config.graphs[guardName] : undefined;
+  if (guardName && guardEntry?.prefix && guardEntry.layers < config.n_layers) {
+    // What the scorer runs when latent-guard.json reads no deeper than the truncated graph: its K layers, the
+    // prefix cache, and the last block only at the two read positions.
+    const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, withoutGuard: true, forceScoringGraph: true, threads: THREADS, batchSize: 16, batchTokens: 16 * 256, verify: false });
+    if (runtime.prefixModel !== runtime.scoringModel || runtime.prefixLayers !== guardEntry.layers) throw new Error(`the runtime did not pick the ${guardName} graph (${runtime.identity.graph})`);
+    const rows = await prefixRuns(runtime);
+    console.log('');
+    console.log(`scoring graph \`${guardName}\` (${guardEntry.file}, ${guardEntry.layers} of ${config.n_layers} layers, ${(guardEntry.bytes / 1e6).toFixed(0)} MB) + prefix cache, ${USER_TOKENS}-token units; GFLOP/s counts the weight matmuls it runs: ${guardEntry.layers - 1} blocks on every new token, then k/v on every new token and q/o/MLP at the 2 read positions`);
+    console.log('batch | new tokens | load ms | ms/batch p50 | ms/unit p50 | ms/unit p95 | tokens/s | GFLOP/s | % of probe');
+    console.log('---|---|---|---|---|---|---|---|---');
+    for (const row of rows) {
+      const rate = guardMatmulFlops(config, guardEntry.layers, row.seq, row.batch) / (row.p50 / 1000);
+      console.log(
+        `${row.batch} | ${row.seq} | ${row.loadMs.toFixed(0)} | ${row.p50.toFixed(1)} | ${(row.p50 / row.batch).toFixed(1)} | ${(row.p95 / row.batch).toFixed(1)} | ${((row.batch * row.seq) / (row.p50 / 1000)).toFixed(0)} | ${(rate / 1e9).toFixed(1)} | ${((100 * rate) / probe).toFixed(0)}%`,
+      );
+    }
   }
   await paragraphLatency();
   console.log('');
   console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
   console.log(`FLOPs per ${USER_TOKENS}-token unit (${unitSeq} tokens with the chat template): ${(unitFlops / 1e9).toFixed(2)} GFLOP (matmuls ${(2 * matmulParams(config) * unitSeq / 1e9).toFixed(2)}, attention the rest)`);
   console.log(`target (issue 5): p50 ≤ 60 ms per unit at batch 16 needs ${((unitFlops / 0.06) / 1e9).toFixed(0)} GFLOP/s here; utilisation ≥ 50% of the probe rate.`);
+}
+
+interface PrefixRun {
+  batch: number;
+  /** New tokens per row (after the cached prefix). */
+  seq: number;
+  prefixTokens: number;
+  loadMs: number;
+  p50: number;
+  p95: number;
+}
+
+/** Batch 1 and 16 through `runtime.prefixModel` with the cached prefix, as score() runs it; releases the runtime. */
+async function prefixRuns(runtime: LatentRuntime): Promise<PrefixRun[]> {
+  const t0 = performance.now();
+  await runtime.load();
+  const loadMs = performance.now() - t0;
+  const past = await runtime.prefixKeyValues();
+  const rows: PrefixRun[] = [];
+  for (const batch of [1, 16]) {
+    const prompts = unitPrompts(runtime, batch);
+    const go = (): Promise<unknown> => runtime.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid'], undefined, runtime.prefixModel, past);
+    await go();
+    const times: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const start = performance.now();
+      await go();
+      times.push(performance.now() - start);
+    }
+    times.sort((x, y) => x - y);
+    rows.push({ batch, seq: prompts[0].ids.length - past.dims[3], prefixTokens: past.dims[3], loadMs, p50: median(times), p95: times[Math.min(times.length - 1, Math.ceil(0.95 * times.length) - 1)] });
+  }
+  await runtime.release();
+  return rows;
+}
+
+/** Weight-matmul FLOPs of the truncated guard graph: K-1 blocks on every token, then k/v on every token and the rest at 2 rows. */
+function guardMatmulFlops(config: ModelConfig, layers: number, seq: number, batch: number, reads = 2): number {
+  const H = config.hidden_size;
+  const qDim = config.n_heads * config.head_dim;
+  const kvDim = config.n_kv_heads * config.head_dim;
+  const perToken = (2 * matmulParams(config)) / config.n_layers;
+  const kv = 2 * 2 * H * kvDim;
+  const rest = 2 * (H * qDim + qDim * H + 3 * H * config.intermediate_size);
+  return batch * ((layers - 1) * seq * perToken + seq * kv + reads * rest);
 }
 
 /** In process, as the language server scores one changed paragraph: runtime.score() of one ~20-word unit. */

@@ -2,11 +2,16 @@
 // npm run package: production bundles, then dist/latent-lint-linux-x64.vsix through vsce.
 //
 // .vscodeignore is an allow-list. Two things it cannot say by itself, done here:
-//  - which ONNX graph ships: the KV-prefix graph when model_config.json names one (it has the default
-//    graph's weights and, with an empty past, stands in for it: one graph, and scoring skips the chat
-//    template's fixed prefix), else the default_graph (never two graphs);
+//  - which ONNX graphs ship. The model is staged into dist/model/smollm2-135m-instruct/ (hardlinks) with
+//    a model_config.json that lists only the shipped graphs, and the runtime finds it there:
+//      * the truncated `guard` scoring graph (KV-prefix interface) when it covers every layer
+//        models/latent-guard.json reads, plus model.q4.onnx for the Latent Explorer (all layers; the
+//        GGUF's own Q4_1 blocks, the same model at 36 % of the fp32 size) as default_graph "q4";
+//        reference_graph names the fp32 graph the guard was calibrated on (not shipped);
+//      * else the 30-layer KV-prefix graph alone (with an empty past it stands in for the plain graph);
+//      * else (no prefix graph) the default graph alone;
 //  - that everything the runtime loads is really there: checked before packing, and the packed list
-//    is checked after (no other platform's binaries, no source maps).
+//    is checked after (no other platform's binaries, no source maps, no graph that nothing loads).
 // vsce runs without --no-dependencies on purpose: with it, vsce 3.x never collects anything under the
 // top-level node_modules, so the onnxruntime allow-list lines would match nothing.
 import { spawnSync } from 'node:child_process';
@@ -18,6 +23,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = 'linux-x64';
 const OUT = path.join(ROOT, 'dist', `latent-lint-${TARGET}.vsix`);
 const MODEL_DIR = 'models/build/smollm2-135m-instruct';
+// Where the packaged extension carries the model (server/src/latent/model-files.ts PACKAGED_MODEL_DIR).
+const STAGE_DIR = 'dist/model/smollm2-135m-instruct';
 const IGNORE_FILE = path.join(ROOT, 'out', 'package', 'vscodeignore');
 const VSCE = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 
@@ -33,26 +40,94 @@ function run(command, args) {
   return result.stdout;
 }
 
-/** The one graph the extension ships: the prefix graph if built (see above), else the default graph. */
-function defaultGraph() {
+/** The deepest resid layer models/latent-guard.json reads (the runtime's own layersRead, through tsx). */
+function guardLayersRead() {
+  const guardPath = path.join(ROOT, 'models', 'latent-guard.json');
+  if (!fs.existsSync(guardPath)) return undefined;
+  const script = [
+    "const { layersRead } = require('./server/src/latent/runtime.ts');",
+    "const { parseGuardFile } = require('./server/src/latent/guard-file.ts');",
+    `const file = ${JSON.stringify(guardPath)};`,
+    "console.log(layersRead(parseGuardFile(require('node:fs').readFileSync(file, 'utf8'), file)));",
+  ].join('\n');
+  const layers = Number(run(process.execPath, ['--import', 'tsx', '-e', script]).trim().split('\n').pop());
+  if (!Number.isInteger(layers)) fail('could not read the layers latent-guard.json reads');
+  return layers;
+}
+
+/**
+ * The graphs the extension ships (see above) and the packaged model_config.json that lists only them.
+ * Returns { names, config }.
+ */
+function chooseGraphs() {
   const configPath = path.join(ROOT, MODEL_DIR, 'model_config.json');
   if (!fs.existsSync(configPath)) fail(`${MODEL_DIR}/model_config.json is missing: run npm run build:model first`);
   const config = JSON.parse(fs.readFileSync(configPath, 'utf8'));
-  const name = config.prefix_graph && config.graphs?.[config.prefix_graph] ? config.prefix_graph : config.default_graph;
-  const graph = config.graphs?.[name];
-  if (!graph?.file) fail(`model_config.json names graph "${name}" but has no such graph`);
-  return { name, file: `${MODEL_DIR}/${graph.file}`, tokenizer: `${MODEL_DIR}/${config.tokenizer ?? 'tokenizer.json'}` };
+  const graphs = config.graphs ?? {};
+  const reference = graphs[config.default_graph];
+  if (!reference?.file) fail(`model_config.json names default graph "${config.default_graph}" but has no such graph`);
+  const pick = (names, fields) => {
+    for (const name of names) if (!graphs[name]?.file) fail(`model_config.json has no "${name}" graph`);
+    const packed = { ...config, graphs: Object.fromEntries(names.map((name) => [name, graphs[name]])), ...fields };
+    for (const key of ['prefix_graph', 'scoring_graph']) if (packed[key] && !packed.graphs[packed[key]]) delete packed[key];
+    return { names, config: packed };
+  };
+  const scoring = config.scoring_graph && graphs[config.scoring_graph];
+  const read = guardLayersRead();
+  // --ship guard: pack guard + q4 even for a guard file that reads deeper (to measure the package; that
+  // guard would then score whole prompts on q4, with a warning). --ship prefix: the full-depth prefix graph.
+  const ship = process.argv.includes('--ship') ? process.argv[process.argv.indexOf('--ship') + 1] : undefined;
+  if (ship && !['guard', 'prefix'].includes(ship)) fail(`--ship takes guard or prefix, not ${ship}`);
+  if (scoring?.prefix && scoring.layers < config.n_layers && ship !== 'prefix') {
+    const explain = graphs.q4 && !graphs.q4.prefix && graphs.q4.layers === config.n_layers ? 'q4' : config.default_graph;
+    if (ship === 'guard' && !(read !== undefined && read <= scoring.layers)) log(`WARNING: --ship guard, but latent-guard.json reads layer ${read}: this package scores on ${explain}`);
+    if (ship === 'guard' || (read !== undefined && read <= scoring.layers)) {
+      return pick([config.scoring_graph, explain], {
+        default_graph: explain,
+        scoring_graph: config.scoring_graph,
+        // The guard file's graphSha256 names the fp32 graph: the shipped graphs compute its model.
+        reference_graph: { name: config.default_graph, file: reference.file, sha256: reference.sha256 },
+      });
+    }
+    log(`note: latent-guard.json reads layer ${read ?? '?'} but the ${config.scoring_graph} graph stops at layer ${scoring.layers}: shipping the full-depth graph instead`);
+  }
+  if (config.prefix_graph && graphs[config.prefix_graph]) {
+    // With an empty past the prefix graph stands in for the plain graph (explain), and scoring skips the template prefix.
+    return pick([config.prefix_graph], {
+      default_graph: config.prefix_graph,
+      scoring_graph: config.prefix_graph,
+      reference_graph: { name: config.default_graph, file: reference.file, sha256: reference.sha256 },
+    });
+  }
+  return pick([config.default_graph], { scoring_graph: config.default_graph });
 }
 
-/** .vscodeignore with the graph lines replaced by the default graph's. */
-function writeIgnoreFile(graphFile) {
-  const graphLine = /^!models\/build\/smollm2-135m-instruct\/[^/]*\.onnx(\.data)?$/;
-  const lines = fs.readFileSync(path.join(ROOT, '.vscodeignore'), 'utf8').split('\n').filter((line) => !graphLine.test(line.trim()));
-  lines.push(`!${graphFile}`);
-  // An external-data graph keeps its weights beside it.
-  if (fs.existsSync(path.join(ROOT, `${graphFile}.data`))) lines.push(`!${graphFile}.data`);
+/** dist/model/<name>/: hardlinks of the shipped files (no 0.5 GB copies) and the packaged model_config.json. */
+function stageModel({ names, config }) {
+  const stage = path.join(ROOT, STAGE_DIR);
+  fs.rmSync(stage, { recursive: true, force: true });
+  fs.mkdirSync(stage, { recursive: true });
+  const files = [...names.map((name) => config.graphs[name].file), config.tokenizer ?? 'tokenizer.json', 'tokenizer_config.json'];
+  for (const file of files) {
+    const from = path.join(ROOT, MODEL_DIR, file);
+    if (!fs.existsSync(from)) {
+      if (file === 'tokenizer_config.json') continue;
+      fail(`${MODEL_DIR}/${file} is missing: run npm run build:model`);
+    }
+    try {
+      fs.linkSync(from, path.join(stage, file));
+    } catch {
+      fs.copyFileSync(from, path.join(stage, file));
+    }
+  }
+  fs.writeFileSync(path.join(stage, 'model_config.json'), JSON.stringify(config, null, 1) + '\n');
+  return [...files.filter((file) => fs.existsSync(path.join(stage, file))), 'model_config.json'].map((file) => `${STAGE_DIR}/${file}`);
+}
+
+/** .vscodeignore as written (it allows the staged model folder; the graphs there are exactly the shipped ones). */
+function writeIgnoreFile() {
   fs.mkdirSync(path.dirname(IGNORE_FILE), { recursive: true });
-  fs.writeFileSync(IGNORE_FILE, lines.join('\n') + '\n');
+  fs.copyFileSync(path.join(ROOT, '.vscodeignore'), IGNORE_FILE);
 }
 
 function checkPackedFiles(files, required) {
@@ -86,23 +161,22 @@ async function scanForSecrets(files) {
 const started = Date.now();
 // Stale dev source maps would not ship (the allow-list skips them), but the bundles must be the production ones.
 run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs'), '--production']);
-const graph = defaultGraph();
-log(`model graph: ${graph.name} (${graph.file})`);
-writeIgnoreFile(graph.file);
+const shipped = chooseGraphs();
+const staged = stageModel(shipped);
+log(`model graphs: ${shipped.names.map((name) => `${name} (${shipped.config.graphs[name].file}, ${shipped.config.graphs[name].layers} layers)`).join(', ')} -> ${STAGE_DIR}`);
+writeIgnoreFile();
 
 const required = [
   'package.json',
   'dist/client/extension.js',
   'dist/server/server.js',
-  `${MODEL_DIR}/model_config.json`,
-  graph.tokenizer,
-  graph.file,
+  ...staged,
   'node_modules/onnxruntime-node/package.json',
   'node_modules/onnxruntime-node/dist/index.js',
   `node_modules/onnxruntime-node/bin/napi-v6/${TARGET.replace('-', '/')}/onnxruntime_binding.node`,
   'node_modules/onnxruntime-common/dist/cjs/index.js',
 ];
-for (const optional of ['dist/server/latent-worker.js', 'models/latent-guard.json', `${MODEL_DIR}/tokenizer_config.json`]) {
+for (const optional of ['dist/server/latent-worker.js', 'models/latent-guard.json']) {
   if (fs.existsSync(path.join(ROOT, optional))) required.push(optional);
   else log(`note: ${optional} does not exist yet, so it is not packed`);
 }

@@ -216,7 +216,8 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   let graphPath = path.join(dir, entry.file);
   // A development build without model.onnx: with an empty past the prefix graph computes exactly what the
   // plain graph does (verified bit for bit by models/verify_prefix.py), so it stands in for it.
-  const prefixStandsIn = !fs.existsSync(graphPath) && prefix !== undefined && graph === config.default_graph;
+  // (A packaged config may also name the prefix graph as its default graph: it then runs with an empty past too.)
+  const prefixStandsIn = prefix !== undefined && graph === config.default_graph && (!fs.existsSync(graphPath) || graph === config.prefix_graph);
   let standIn: string | undefined;
   let runningGraph = graph;
   if (prefixStandsIn && prefix) {
