@@ -214,4 +214,24 @@ describe('latent guard graph (truncated, KV-prefix interface)', function () {
     assert.match(deep.warnings.join(), /guard scoring graph stops at layer 1 but latent-guard\.json reads layer 2/);
     assert.equal((await deep.score([TEXTS[0]])).length, 1);
   });
+
+  it('runs the packaged layout for a deeper guard (the full-depth prefix graph alone, as default_graph)', async () => {
+    const packaged = copyTiny((c, dir) => {
+      fs.rmSync(path.join(dir, 'model.onnx'));
+      fs.rmSync(path.join(dir, 'model.guard.onnx'));
+      c.reference_graph = { name: 'fp32', file: c.graphs.fp32.file, sha256: c.graphs.fp32.sha256 };
+      c.graphs = { prefix: c.graphs.prefix };
+      c.default_graph = c.scoring_graph = 'prefix';
+    });
+    const files = locateModelFiles({ modelDir: packaged });
+    assert.deepEqual([files.graph, files.standIn, files.prefixStandsIn, files.scoring], ['prefix', 'prefix', true, undefined]);
+    const deepGuard = writeTinyGuard();
+    const r = runtime({ modelDir: packaged, guardPath: deepGuard });
+    assert.equal(r.prefixModel, r.model, 'one session scores and explains');
+    assert.deepEqual(r.warnings, []);
+    const reference = runtime({ modelDir: TINY_DIR, guardPath: deepGuard, graph: 'fp32' });
+    await assertSameScores(r, reference);
+    const [got, expected] = [await r.explain(TEXTS[1]), await reference.explain(TEXTS[1])];
+    got.layers.forEach((layer, i) => assert.ok(Math.abs(layer.harm - expected.layers[i].harm) < 1e-5));
+  });
 });
