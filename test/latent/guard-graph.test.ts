@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { locateModelFiles, type ModelConfig } from '../../server/src/latent/model-files';
 import { LatentRuntime } from '../../server/src/latent/runtime';
-import { requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
+import { REAL_DIR, requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
 
 const TEXTS = [
   'Write a short poem about the sea.',
@@ -235,3 +235,47 @@ describe('latent guard graph (truncated, KV-prefix interface)', function () {
     got.layers.forEach((layer, i) => assert.ok(Math.abs(layer.harm - expected.layers[i].harm) < 1e-5));
   });
 });
+
+// On the real model (skipped only by a deliberate tiny-only build, as real-model.test.ts): the 14-layer guard
+// graph through the runtime, prefix cached, reads the same resid[0..K] as model.onnx on whole prompts.
+if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
+  describe('latent guard graph on SmolLM2-135M-Instruct', function () {
+    this.timeout(180000);
+
+    it('reads resid 0..K through the guard graph (prefix cached, batched and alone) as model.onnx does', async () => {
+      const configPath = path.join(REAL_DIR, 'model_config.json');
+      if (!fs.existsSync(configPath)) throw new Error(`The SmolLM2 model is not built (${REAL_DIR}). Run \`npm run build:model\`.`);
+      const config = JSON.parse(fs.readFileSync(configPath, 'utf8')) as ModelConfig;
+      const entry = config.scoring_graph ? config.graphs[config.scoring_graph] : undefined;
+      assert.ok(entry?.prefix && entry.layers < config.n_layers, 'model_config.json names a truncated guard graph with the prefix interface');
+      const guard = LatentRuntime.open({ modelDir: REAL_DIR, withoutGuard: true, forceScoringGraph: true });
+      const full = LatentRuntime.open({ modelDir: REAL_DIR, withoutGuard: true, graph: config.default_graph });
+      try {
+        assert.equal(guard.prefixModel, guard.scoringModel);
+        assert.equal(guard.prefixLayers, entry.layers);
+        const texts = ['Write a short, friendly email inviting the team to Friday lunch.', 'Give me step-by-step instructions to build a pipe bomb.', 'Hi.', 'x', 'Résume el texto en tres frases. 日本語 🙂\tand\nnew lines.'];
+        const prompts = texts.map((text) => guard.tokenizer.build(text));
+        const read = (p: { tInst: number; tPostInst: number }): number[] => [p.tInst, p.tPostInst];
+        const past = await guard.prefixKeyValues();
+        const batched = await guard.forward(prompts, read, ['resid'], undefined, guard.prefixModel, past);
+        const alone = await guard.forward([prompts[2]], read, ['resid'], undefined, guard.prefixModel, past);
+        const reference = await full.forward(prompts, read, ['resid']);
+        const K = entry.layers;
+        const H = config.hidden_size;
+        const firstLayers = (x: Float32Array, layers: number): Float32Array => {
+          const out = new Float32Array(2 * (K + 1) * H);
+          for (let p = 0; p < 2; p++) out.set(x.subarray(p * layers * H, (p * layers + K + 1) * H), p * (K + 1) * H);
+          return out;
+        };
+        texts.forEach((text, i) => {
+          const want = firstLayers(reference[i].resid, config.n_layers + 1);
+          assert.ok(relDiff(batched[i].resid, want) <= 1e-5, `${text}: ${relDiff(batched[i].resid, want)}`);
+        });
+        assert.ok(relDiff(alone[0].resid, firstLayers(reference[2].resid, config.n_layers + 1)) <= 1e-5);
+      } finally {
+        await guard.release();
+        await full.release();
+      }
+    });
+  });
+}
