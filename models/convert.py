@@ -26,7 +26,8 @@ DEFAULT_VARIANTS = "q4,prefix,guard"
 DEFAULT_GRAPH = "fp32"
 # The `guard` variant (built by default): the fp32 graph truncated after GUARD_LAYERS layers, with the
 # KV-prefix interface of the `prefix` variant (past_key/past_value [K, batch, n_kv, past_len, hd] in,
-# present_key/present_value out) and its last block computed only at the read positions.  For scoring
+# present_key/present_value out), its last block computed only at the read positions, and the token
+# embedding kept as the GGUF's Q8_0 blocks (exact; no `logits` output, scoring never reads it).  For scoring
 # only (the Latent Explorer needs every layer): its resid[:K+1] equals the full graph's (checked by
 # models/verify_prefix.py).  model_config.json lists it with `"prefix": true` and names it
 # `scoring_graph`; the runtime uses it only if it covers every layer models/latent-guard.json reads.
@@ -60,9 +61,9 @@ def build_guard(cfg, W, out, name, guard_layers):
     """The truncated scoring graph: first `guard_layers` blocks, KV-prefix interface, last block gathered."""
     t0 = time.time()
     gpath = out / name
-    onnx_graph.save(onnx_graph.build_model(cfg, W, guard_layers, prefix=True, gather_last=True), gpath)
+    onnx_graph.save(onnx_graph.build_model(cfg, W, guard_layers, prefix=True, gather_last=True, q8_embed=True), gpath)
     log(f"wrote {gpath.name} ({gpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t0:.1f}s")
-    return graph_entry(gpath, guard_layers, f"fp32, first {guard_layers} layers, past_key/past_value prefix inputs (scoring)",
+    return graph_entry(gpath, guard_layers, f"fp32, first {guard_layers} layers, past_key/past_value prefix inputs, Q8_0 token embedding, no logits (scoring)",
                        prefix=True)
 
 
@@ -124,6 +125,7 @@ def convert_real(args):
             assert cfg[k] == v, f"GGUF {k}={cfg[k]} but expected {v}"
         tok = gguf_source.read_tokenizer(reader)
         W = gguf_source.read_weights(reader, cfg)
+        W["embed_q8"] = gguf_source.read_q8_embedding(reader, W["embed"])  # the guard graph's exact int8 table
         Q4 = gguf_source.read_q4_weights(reader, cfg) if "q4" in args.variants else None
         del reader
     log(f"read + dequantised GGUF in {time.time() - t0:.1f}s")

@@ -153,6 +153,29 @@ def read_q4_weights(reader, cfg):
             for i in range(cfg["n_layers"])]
 
 
+def read_q8_embedding(reader, embed):
+    """The token embedding's raw Q8_0 blocks (34 bytes: f16 d, 32 int8): (q int8 [V, H], scale float32
+    [V, H/32]) with scale * q == `embed` (the dequantised float32 table) exactly, which is asserted."""
+    ten = next(t for t in reader.tensors if t.name == "token_embd.weight")
+    assert ten.tensor_type.name == "Q8_0", (ten.name, ten.tensor_type.name)
+    V, H = embed.shape
+    blk = np.asarray(ten.data, dtype=np.uint8).reshape(V, H // 32, 34)
+    d = blk[..., 0:2].copy().view(np.float16)[..., 0].astype(np.float32)
+    q = np.ascontiguousarray(blk[..., 2:]).view(np.int8).reshape(V, H)
+    assert np.array_equal((q.reshape(V, H // 32, 32).astype(np.float32) * d[..., None]).reshape(V, H), embed)
+    return np.ascontiguousarray(q), np.ascontiguousarray(d)
+
+
+def quantize_q8_0(x):
+    """Q8_0 round trip of a float32 [V, H] table (tests): (q, scale, scale * q as float32)."""
+    V, H = x.shape
+    blocks = x.reshape(V, H // 32, 32)
+    d = (np.abs(blocks).max(axis=-1) / 127).astype(np.float16).astype(np.float32)
+    safe = np.where(d == 0, 1, d)
+    q = np.clip(np.rint(blocks / safe[..., None]), -127, 127).astype(np.int8)
+    return q.reshape(V, H), d, (q.astype(np.float32) * d[..., None]).reshape(V, H)
+
+
 def read_tokenizer(reader):
     """Raw tokenizer data from GGUF metadata."""
     pre = _field(reader, "tokenizer.ggml.pre")

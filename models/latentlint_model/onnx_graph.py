@@ -42,7 +42,7 @@ class G:
         return out
 
 
-def build_model(cfg, W, n_layers=None, prefix=False, gather_last=False):
+def build_model(cfg, W, n_layers=None, prefix=False, gather_last=False, q8_embed=False):
     """prefix=True builds the KV-prefix variant (model.prefix.onnx): extra inputs past_key/past_value
     float32 [L, batch, n_kv, past_len, hd] (past_len may be 0) holding the RoPE'd keys and the values
     of earlier tokens; input_ids/attention_mask/read_positions then cover the NEW tokens only (right
@@ -53,7 +53,12 @@ def build_model(cfg, W, n_layers=None, prefix=False, gather_last=False):
     gather_last=True (the truncated `guard` scoring graph): the LAST block computes keys and values
     for every token (they are attention's keys) but its query, attention output, o_proj and MLP only
     at the read positions, since nothing after it needs the other rows.  Outputs are unchanged in
-    shape and, up to float rounding, in value (models/verify_prefix.py checks the guard graph)."""
+    shape and, up to float rounding, in value (models/verify_prefix.py checks the guard graph).
+
+    q8_embed=True (the guard graph too): the token embedding as the GGUF stores it, Q8_0 (W["embed_q8"]:
+    int8 [V, H] and one float32 scale per 32 values), looked up and scaled in the graph, exactly the
+    float32 table's values at a quarter of its 113 MB; the graph then has no `logits` output (the tied
+    lm_head would need the float32 table)."""
     L = cfg["n_layers"] if n_layers is None else n_layers
     assert 1 <= L <= cfg["n_layers"]
     H, I, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
@@ -61,7 +66,7 @@ def build_model(cfg, W, n_layers=None, prefix=False, gather_last=False):
     rep, half, eps = nh // nkv, hd // 2, cfg["rms_norm_eps"]
     g = G()
 
-    embed = g.init("embed_tokens", W["embed"].astype(np.float32))
+    embed = None if q8_embed else g.init("embed_tokens", W["embed"].astype(np.float32))
     eps_c = g.const([eps], np.float32)
 
     def rmsnorm(x, w_name):
@@ -136,7 +141,13 @@ def build_model(cfg, W, n_layers=None, prefix=False, gather_last=False):
                         block_size=32, accuracy_level=0)
         return g.op("MatMul", [x, g.init(name, np.ascontiguousarray(w.T.astype(np.float32)))], base="mm")
 
-    x = g.op("Gather", [embed, "input_ids"], axis=0)                       # [B,T,H]
+    if q8_embed:  # scale[id, j // 32] * q[id, j], exact (a float16 scale times an int8 fits float32's mantissa)
+        q8, s8 = W["embed_q8"]
+        xq = g.op("Cast", [g.op("Gather", [g.init("embed_tokens.q8", q8), "input_ids"], axis=0)], to=TP.FLOAT)
+        xs = g.op("Unsqueeze", [g.op("Gather", [g.init("embed_tokens.scale", s8), "input_ids"], axis=0), g.const([-1])])
+        x = g.op("Reshape", [g.op("Mul", [g.op("Reshape", [xq, g.const([0, 0, H // 32, 32])]), xs]), g.const([0, 0, H])])
+    else:
+        x = g.op("Gather", [embed, "input_ids"], axis=0)                   # [B,T,H]
     resid, attn_outs, mlp_outs, acts = [], [], [], []
     presents_k, presents_v = [], []
     scale = g.const([1.0 / np.sqrt(hd)], np.float32)
@@ -199,11 +210,12 @@ def build_model(cfg, W, n_layers=None, prefix=False, gather_last=False):
     stack(acts, I, "mlp_act")
     # logits only at the gathered positions: final norm, then tied embedding via Gemm(transB) so
     # the embedding matrix is stored once.
-    last = g.op("Reshape", [resid[-1], g.const([-1, H])])
-    fn = rmsnorm(last, g.init("final_norm", W["final_norm"].astype(np.float32)))
-    lg = g.op("Gemm", [fn, embed], transB=1, base="lm_head")
-    g.nodes.append(helper.make_node("Reshape", [lg, g.op("Concat", [rp_shape, g.const([V])], axis=0)],
-                                    ["logits"], name="logits"))
+    if not q8_embed:
+        last = g.op("Reshape", [resid[-1], g.const([-1, H])])
+        fn = rmsnorm(last, g.init("final_norm", W["final_norm"].astype(np.float32)))
+        lg = g.op("Gemm", [fn, embed], transB=1, base="lm_head")
+        g.nodes.append(helper.make_node("Reshape", [lg, g.op("Concat", [rp_shape, g.const([V])], axis=0)],
+                                        ["logits"], name="logits"))
 
     f = TP.FLOAT
     inputs = [helper.make_tensor_value_info(n, TP.INT64, ["batch", d])
@@ -222,8 +234,7 @@ def build_model(cfg, W, n_layers=None, prefix=False, gather_last=False):
         helper.make_tensor_value_info("attn_out", f, ["batch", "npos", L, H]),
         helper.make_tensor_value_info("mlp_out", f, ["batch", "npos", L, H]),
         helper.make_tensor_value_info("mlp_act", f, ["batch", "npos", L, I]),
-        helper.make_tensor_value_info("logits", f, ["batch", "npos", V]),
-    ] + extra_outputs
+    ] + ([] if q8_embed else [helper.make_tensor_value_info("logits", f, ["batch", "npos", V])]) + extra_outputs
     graph = helper.make_graph(g.nodes, "latent_lint_llama", inputs, outputs, g.inits)
     opsets = [helper.make_opsetid("", OPSET)]
     if any(n.domain == "com.microsoft" for n in g.nodes):

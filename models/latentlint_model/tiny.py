@@ -94,4 +94,8 @@ def make():
             "gate": mat(I, H), "up": mat(I, H), "down": mat(H, I),
         })
     W["final_norm"] = norm()
+    # The embedding as Q8_0 (as the real GGUF stores it), so the guard graph's int8 embedding is exact here too.
+    from .gguf_source import quantize_q8_0
+    q, d, W["embed"] = quantize_q8_0(W["embed"])
+    W["embed_q8"] = (q, d)
     return cfg, W, tok
