@@ -228,6 +228,7 @@ describe('latent guard graph (truncated, KV-prefix interface)', function () {
     const deepGuard = writeTinyGuard();
     const r = runtime({ modelDir: packaged, guardPath: deepGuard });
     assert.equal(r.prefixModel, r.model, 'one session scores and explains');
+    assert.equal(r.identity.graph, 'fp32 + prefix cache');
     assert.deepEqual(r.warnings, []);
     const reference = runtime({ modelDir: TINY_DIR, guardPath: deepGuard, graph: 'fp32' });
     await assertSameScores(r, reference);

@@ -92,7 +92,9 @@ export class LatentRuntime {
     }
     this.scoringModel = scoring ? (prefix === scoring && this.prefixModel ? this.prefixModel : session(scoring)) : this.model;
     this.scoringLayers = scoring ? scoring.layers : layers;
-    const scoringName = scoring ? `${scoring.graph} (${scoring.layers} layers)` : files.graph;
+    // (A packaged prefix graph standing in as the default graph is named after the fp32 graph it computes.)
+    const baseName = files.prefixStandsIn && files.config.reference_graph ? files.config.reference_graph.name : files.graph;
+    const scoringName = scoring ? `${scoring.graph} (${scoring.layers} layers)` : baseName;
     this.identity = {
       modelName: guard?.model.name ?? files.config.name,
       graph: prefix ? `${scoringName} + ${prefix === scoring ? 'prefix' : prefix.graph} cache` : scoringName,
