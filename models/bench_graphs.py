@@ -37,6 +37,17 @@ def session(path, threads, spinning=True):
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
+def run(sess, feeds):
+    """All of OUTS the graph has; a KV-prefix graph (prefix, guard) gets an empty past, i.e. whole prompts."""
+    names = [o.name for o in sess.get_outputs() if o.name in OUTS]
+    past = {i.name: i for i in sess.get_inputs() if i.name in ("past_key", "past_value")}
+    if past:
+        L, _, kv, _, hd = past["past_key"].shape
+        empty = np.zeros((L, feeds["input_ids"].shape[0], kv, 0, hd), np.float32)
+        feeds = {**feeds, "past_key": empty, "past_value": empty}
+    return dict(zip(names, sess.run(names, feeds)))
+
+
 def graph_layers(sess):
     """Decoder layers of a loaded graph, from its `resid` output shape [b, p, L+1, H]."""
     return next(o for o in sess.get_outputs() if o.name == "resid").shape[2] - 1
@@ -75,7 +86,9 @@ def compare(out, ref):
     base = base[:, :, :res.shape[2]]
     cos = cosine(res, base)                                   # [rows, npos, layers+1]
     per_layer = cos.min(axis=(0, 1))
-    lg, lg0 = np.concatenate([o["logits"] for o in out]), np.concatenate([o["logits"] for o in ref])
+    same_depth = same_depth and "logits" in out[0]  # the guard graph has no logits output
+    lg = np.concatenate([o["logits"] for o in out]) if same_depth else None
+    lg0 = np.concatenate([o["logits"] for o in ref]) if same_depth else None
     act, act0 = np.concatenate([o["mlp_act"] for o in out]), np.concatenate([o["mlp_act"] for o in ref])
     act0 = act0[:, :, :act.shape[2]]
     return {
@@ -119,10 +132,10 @@ def main():
     if not args.no_fidelity:
         feeds = fidelity_feeds(tok)
         ref_name = next(iter(files))
-        ref = [dict(zip(OUTS, sessions[ref_name].run(OUTS, f))) for f in feeds]
+        ref = [run(sessions[ref_name], f) for f in feeds]
         for n, s in sessions.items():
             if n != ref_name and files[n][1] <= files[ref_name][1]:
-                results[n].update(compare([dict(zip(OUTS, s.run(OUTS, f))) for f in feeds], ref))
+                results[n].update(compare([run(s, f) for f in feeds], ref))
 
     if not args.no_speed:
         rng = np.random.default_rng(0)
@@ -136,13 +149,13 @@ def main():
         times = {(n, B): [] for n in sessions for B in batches}
         for n, s in sessions.items():  # warm-up (prepacking, arena growth)
             for B in batches:
-                s.run(OUTS, inputs[B])
+                run(s, inputs[B])
         order = list(sessions)
         for r in range(args.rounds):
             for n in order[r % len(order):] + order[:r % len(order)]:  # rotate who goes first
                 for B in batches:
                     t = time.perf_counter()
-                    sessions[n].run(OUTS, inputs[B])
+                    run(sessions[n], inputs[B])
                     times[(n, B)].append(time.perf_counter() - t)
         load = os.getloadavg()[0]
         for n in sessions:
