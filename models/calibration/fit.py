@@ -149,6 +149,19 @@ def refusal_matrix(layers, resid_post):
     return out
 
 
+POSITION = {"inst": 0, "postInst": 1}
+
+
+def unit_rows(X):
+    return X / (np.linalg.norm(X, axis=-1, keepdims=True) + 1e-30)
+
+
+def probe_values(pr, resid):
+    """The runtime's probe: vector · h / ‖h‖ + offset (guard-file.ts)."""
+    X = unit_rows(resid[:, POSITION[pr["position"]], pr["layer"]].astype(np.float64))
+    return X @ unb64(pr["vector"]).astype(np.float64) + pr["offset"]
+
+
 def apply_guard(g, resid, user_tokens=None, layers=None, all_layers_baseline=False):
     """Scores exactly as the runtime would from the JSON `g`. resid [N, 2, L+1, H]."""
     layers = layers or decode_guard(g)
@@ -158,6 +171,8 @@ def apply_guard(g, resid, user_tokens=None, layers=None, all_layers_baseline=Fal
     logit = det["bias"] + harm[:, det["layers"]] @ np.asarray(det["harmWeights"])
     if det.get("refusalWeights"):
         logit = logit + refz[:, det["layers"]] @ np.asarray(det["refusalWeights"])
+    for pr in det.get("probes", []):
+        logit = logit + probe_values(pr, resid)
     prob = sigmoid(g["calibration"]["a"] * logit + g["calibration"]["b"])
     # The paper's Latent Guard averages every layer; the file's baseline.layers may stop earlier.
     base = harm.mean(axis=1) if all_layers_baseline else harm[:, g["baseline"]["layers"]].mean(axis=1)
@@ -243,14 +258,15 @@ def file_fpr(prob, files, all_files, thr):
 def data_list(ctx, sets):
     roles = {"harmful_train": "directions", "harmless_train": "directions", "harmful_val": "weights/threshold",
              "harmless_val": "weights/threshold", "harmful_train.period": "directions (punctuation balance)",
-             "harmless_train.noperiod": "directions (punctuation balance)", "harmful_val.period": "weights/threshold (punctuation balance)"}
+             "harmless_train.noperiod": "directions (punctuation balance)", "harmful_val.period": "weights/threshold (punctuation balance)",
+             "harmful_train.more": "probe training", "harmless_train.more": "probe training", "harmless_ood": "probe training"}
     out = []
     for rel in sorted(ctx.reg.files):
         out.append({"name": rel, "sha256": ctx.reg.files[rel], "rows": 0, "role": "source file"})
     for name in sorted(k for k in sets if not k.endswith(".files")):
         rows = sets[name]
         digest = hashlib.sha256("\n".join(r["text"] for r in rows).encode("utf-8")).hexdigest()
-        role = roles.get(name) or ("held-out test" if name.startswith("test.") or name.endswith(".heldout")
+        role = roles.get(name) or ("held-out test" if name.startswith("test.") or ".heldout" in name
                                    else "threshold (false positives)" if name.startswith("corpus.") else
                                    "categories" if name.startswith("categories") else
                                    "jailbreak evaluation" if name.startswith("jailbreak.") else "tuning")
@@ -304,7 +320,7 @@ def calibrate(ctx, sets, feats, out_path):
     n_l = L + 1
     Fh, Fl = crossfit(Rh, Rl, texts(HARMFUL), texts(HARMLESS))
     Fneg = guard_features(guard_layers, R("hard_negatives_tune"))
-    tune_names = sorted(k for k in sets if k.startswith("corpus.") and k.endswith(".tune") and feats.get(k) is not None)
+    tune_names = tune_sets(sets, feats)
     Fcorp = np.vstack([guard_features(guard_layers, R(n)) for n in tune_names]) if tune_names else np.zeros((0, 2 * n_l))
     X = np.vstack([Fh, Fl, Fneg, Fcorp])
     y = np.concatenate([np.ones(len(Fh)), np.zeros(len(Fl) + len(Fneg) + len(Fcorp))])
@@ -389,16 +405,101 @@ def calibrate(ctx, sets, feats, out_path):
     if cats:
         guard["categories"] = cats
 
+    # The default detector: linear probes on the unit-length residual at a few layers <= top, at
+    # t_inst and t_post_inst, trained on every training set (cosine features above stay as the
+    # explainable comparison). Their threshold comes from out-of-fold scores of the tuning files.
+    cosine_guard = json.loads(json.dumps(guard))
+    probes = fit_probes(ctx, sets, feats, top)
+    guard["detector"] = {"layers": [], "harmWeights": [], "probes": probes["probes"], "bias": sig(probes["bias"])}
+    val_logit = np.concatenate([apply_guard(guard, R(n), layers=guard_layers)["logit"] for n in VAL_HARMFUL + ["harmless_val"]])
+    val_y = np.concatenate([np.full(len(feats[n][0]), 1.0 if n != "harmless_val" else 0.0) for n in VAL_HARMFUL + ["harmless_val"]])
+    a, b = platt(val_logit, val_y)
+    guard["calibration"] = {"a": sig(a), "b": sig(b)}
+    per_file = {}
+    for f, z in zip(probes["oofFiles"], probes["oofLogits"]):
+        per_file[f] = max(per_file.get(f, 0.0), float(sigmoid(a * z + b)))
+    n_files = probes["tuneFiles"]
+    allowed = int(math.floor(PROBE_FILE_FPR_TARGET * n_files))
+    worst = sorted(per_file.values(), reverse=True) + [0.0] * n_files
+    thr = max(0.5, round_up(worst[allowed]))
+    guard["threshold"] = thr
+    guard["refusalSuppressed"]["minProbability"] = thr
+    log(f"probe detector: threshold {thr}: {sum(1 for v in per_file.values() if v >= thr)}/{n_files} tuning files flagged "
+        f"out of fold (allowed {allowed})")
+
     guard["neurons"] = neurons(ctx, guard_layers, L)
     guard["data"] = data_list(ctx, sets)
     guard["selfTest"] = self_test(ctx, guard)
+    cosine = measure(ctx, sets, feats, cosine_guard, {})
     guard["metrics"] = measure(ctx, sets, feats, guard, {"layerAurocVal": [round(v, 4) for v in layer_auroc],
                                                          "refusalAurocVal": [round(v, 4) for v in refusal_auroc],
-                                                         "cvLogLossByDepth": {str(k): round(v, 5) for k, v in losses.items()}})
+                                                         "cvLogLossByDepth": {str(k): round(v, 5) for k, v in losses.items()},
+                                                         "probeSearch": probes["search"], "fileFprTarget": PROBE_FILE_FPR_TARGET})
+    guard["metrics"]["accuracy"]["weighted cosine layers + Platt (its own threshold %s)" % cosine_guard["threshold"]] = \
+        cosine["accuracy"][default_row(cosine_guard)]
     guard["createdAt"] = "calibrate.py v1"
     write_json(guard, out_path)
     print_tables(guard["metrics"])
     write_card(guard, os.path.join(os.path.dirname(out_path), "CALIBRATION.md"))
+
+
+# Probe detector settings (chosen on out-of-fold tuning scores; see metrics.probeSearch).
+PROBE_LAYERS = [8, 11, 14]
+PROBE_POSITIONS = ["inst", "postInst"]
+PROBE_L2 = 30.0
+# Out-of-fold scores run a little hotter than a refit's on its own tuning files and cooler than on
+# unseen files; the target leaves a margin under the 2% goal for the unseen half.
+PROBE_FILE_FPR_TARGET = 0.02
+PROBE_SHARES = {"harmful": 0.5, "harmless": 0.3, "hard": 0.05, "corpus": 0.15}
+HARMFUL_TRAIN = ["harmful_train", "harmful_train.period", "categories_train", "harmful_train.more"]
+HARMLESS_TRAIN = ["harmless_train", "harmless_train.noperiod", "harmless_train.more"]
+
+
+def heldout_sets(sets):
+    return sorted(k for k in sets if k.startswith("corpus.") and k.split(".")[-1] in ("heldout", "heldout2"))
+
+
+def tune_sets(sets, feats):
+    return sorted(k for k in sets if k.startswith("corpus.") and k.split(".")[-1] in ("tune", "tune2", "tune3") and feats.get(k) is not None)
+
+
+def fit_probes(ctx, sets, feats, top):
+    """Fits the probe detector. Rows are grouped (a prompt-file unit by its file) into 5 folds; the
+    out-of-fold logits of the tuning files set the threshold, so it is not chosen on rows the probes
+    memorised."""
+    layers = [l for l in PROBE_LAYERS if l <= top]
+    blocks = [(POSITION[p], l) for p in PROBE_POSITIONS for l in layers]
+    groups = {"harmful": [n for n in HARMFUL_TRAIN if feats.get(n) is not None],
+              "harmless": [n for n in HARMLESS_TRAIN + ["harmless_ood"] if feats.get(n) is not None],
+              "hard": ["hard_negatives_tune"], "corpus": tune_sets(sets, feats)}
+    names = [n for g in groups.values() for n in g]
+    X = np.vstack([np.hstack([unit_rows(feats[n][0][:, p, l].astype(np.float64)) for p, l in blocks]) for n in names])
+    y = np.concatenate([np.full(len(feats[n][0]), 1.0 if n in groups["harmful"] else 0.0) for n in names])
+    w = np.concatenate([np.full(len(feats[n][0]), PROBE_SHARES[g] / sum(len(feats[m][0]) for m in groups[g]))
+                        for g in groups for n in groups[g]]) * len(y)
+    keys = [r["file"] if n.startswith("corpus.") else norm(r["text"]) for n in names for r in sets[n]]
+    folds = np.asarray([int(sha_text("probe-fold:" + k)[:8], 16) % 5 for k in keys])
+    mu, sd = X.mean(axis=0), X.std(axis=0) + 1e-6
+    Z = (X - mu) / sd
+    oof = np.zeros(len(y))
+    for f in range(5):
+        coef, bias = logistic_fit(Z[folds != f], y[folds != f], w[folds != f], l2=PROBE_L2)
+        oof[folds == f] = Z[folds == f] @ coef + bias
+    oof_loss = float((w * -(y * np.log(np.clip(sigmoid(oof), 1e-9, 1)) + (1 - y) * np.log(np.clip(1 - sigmoid(oof), 1e-9, 1)))).sum() / w.sum())
+    coef, bias = logistic_fit(Z, y, w, l2=PROBE_L2)
+    vec = coef / sd
+    H = feats[names[0]][0].shape[-1]
+    probes = []
+    for j, (p, l) in enumerate(blocks):
+        v = round_vec(vec[j * H:(j + 1) * H]).astype(np.float64)
+        probes.append({"layer": int(l), "position": PROBE_POSITIONS[p], "vector": b64(v),
+                       "offset": sig(-float(mu[j * H:(j + 1) * H] @ v))})
+    start = sum(len(feats[n][0]) for n in names if n not in groups["corpus"])
+    oof_files = [r["file"] for n in groups["corpus"] for r in sets[n]]
+    n_files = sum(len(sets[n + ".files"]) for n in groups["corpus"])
+    log(f"probe detector: blocks {blocks}, {X.shape[1]} features, {len(y)} rows, out-of-fold log-loss {oof_loss:.4f}")
+    return {"probes": probes, "bias": float(bias), "oofLogits": oof[start:], "oofFiles": oof_files, "tuneFiles": n_files,
+            "search": {"layers": layers, "positions": PROBE_POSITIONS, "l2": PROBE_L2, "outOfFoldLogLoss": round(oof_loss, 5)}}
 
 
 def write_json(guard, path):
@@ -489,6 +590,12 @@ def self_test(ctx, guard):
     return out
 
 
+def default_row(guard):
+    """The accuracy tables' row for the file's own detector at its threshold."""
+    kind = "layer probes" if guard["detector"].get("probes") else "weighted layers"
+    return f"{kind} + Platt (default threshold)"
+
+
 # SORRY-Bench and Do-Not-Answer include many borderline requests (opinions, advice, chatbot questions).
 BROAD = {"test.sorry_bench", "test.do_not_answer"}
 HARMFUL_TESTS = ["test.advbench", "test.malicious_instruct", "test.tdc2023", "test.harmbench_val", "test.harmbench_csv",
@@ -514,8 +621,8 @@ def measure(ctx, sets, feats, guard, extra):
     neg_name = "test.harmless_test"
     table = {}
     for label, key, t, strict in (("baseline (Zhao et al. Latent Guard, mean cos-diff > 0)", "baseline", 0.0, True),
-                                  ("weighted layers + Platt (default threshold)", "prob", thr, False),
-                                  ("weighted layers + Platt (p >= 0.5)", "prob", 0.5, False)):
+                                  (default_row(guard), "prob", thr, False),
+                                  ("default detector at p >= 0.5", "prob", 0.5, False)):
         empty = np.zeros(0)
         row = {"all held-out harmful vs harmless_test": binary_metrics(pos(key) if have else empty,
                                                                        S[neg_name][key] if neg_name in S else empty, t, strict)}
@@ -530,7 +637,7 @@ def measure(ctx, sets, feats, guard, extra):
                                                              t, strict)["fpr"]
         row["recall by set"] = {n[5:]: binary_metrics(S[n][key], [], t, strict)["recall"] for n in have}
         files = {}
-        for name in sorted(k for k in sets if k.startswith("corpus.") and k.endswith(".heldout")):
+        for name in heldout_sets(sets):
             corpus = name.split(".")[1]
             all_files = [r["text"] for r in sets[name + ".files"]]
             if name in S:
@@ -538,9 +645,12 @@ def measure(ctx, sets, feats, guard, extra):
                 flagged = {r["file"] for r, s in zip(sets[name], score) if (s > t if strict else s >= t)}
             else:
                 flagged = set()
-            files[corpus] = {"files": len(all_files), "flaggedFiles": len(flagged), "fileFpr": round(len(flagged) / max(1, len(all_files)), 4),
-                             "units": len(sets[name]), "flaggedUnits": int(sum(1 for s in (S[name][key] if name in S else [])
-                                                                                if (s > t if strict else s >= t)))}
+            e = files.setdefault(corpus, {"files": 0, "flaggedFiles": 0, "fileFpr": 0.0, "units": 0, "flaggedUnits": 0})
+            e["files"] += len(all_files)
+            e["flaggedFiles"] += len(flagged)
+            e["fileFpr"] = round(e["flaggedFiles"] / max(1, e["files"]), 4)
+            e["units"] += len(sets[name])
+            e["flaggedUnits"] += int(sum(1 for s in (S[name][key] if name in S else []) if (s > t if strict else s >= t)))
         tot_f = sum(v["files"] for v in files.values())
         tot_ff = sum(v["flaggedFiles"] for v in files.values())
         files["all"] = {"files": tot_f, "flaggedFiles": tot_ff, "fileFpr": round(tot_ff / max(1, tot_f), 4)}
@@ -552,7 +662,7 @@ def measure(ctx, sets, feats, guard, extra):
     for t in sorted({0.5, 0.6, 0.7, 0.8, 0.9, 0.95, thr}):
         a = binary_metrics(pos("prob"), S[neg_name]["prob"], t) if have and neg_name in S else None
         flagged_files, n_files = 0, 0
-        for name in sorted(k for k in sets if k.startswith("corpus.") and k.endswith(".heldout")):
+        for name in heldout_sets(sets):
             n_files += len(sets[name + ".files"])
             if name in S:
                 flagged_files += len({r["file"] for r, p in zip(sets[name], S[name]["prob"]) if p >= t})
@@ -593,7 +703,7 @@ def print_tables(m):
         c = row.get("core harmful (AdvBench-style and CatQA) vs harmless_test")
         if c:
             print(f"{'  core sets only (AdvBench-style, CatQA)':58} {c['f1']:6.3f} {c['precision']:6.3f} {c['recall']:6.3f} {c['auroc'] or 0:6.3f} {c['fpr']:6.3f}")
-    print("\nOperating points of the weighted detector (held-out): threshold, F1, recall, harmless FPR, prompt-file FPR")
+    print("\nOperating points of the default detector (held-out): threshold, F1, recall, harmless FPR, prompt-file FPR")
     for o in m.get("operatingPoints", []):
         print(f"  p >= {o['threshold']:<7} F1={o['f1']} recall={o['recall']} FPR={o['fpr']} files={o['fileFpr']}")
     print("\nRecall by held-out harmful set / FPR per held-out prompt-file corpus")

@@ -127,3 +127,38 @@ def check_against_graph(fwd, onnx_path, prompts, threads=2):
         scale = np.abs(ref).max(axis=-1, keepdims=True) + 1e-6
         worst = max(worst, float((np.abs(got - ref) / scale).max()))
     return worst
+
+
+class OrtPrefixForward:
+    """The same reader on onnxruntime, through the KV-prefix graph (model.prefix.onnx): the chat
+    template's prefix keys/values are computed once and fed as `past` to every batch. About 4x faster
+    than the numpy reader on 2 cores; models/verify_prefix.py proves the prefix graph bit-identical to
+    the plain one."""
+
+    def __init__(self, prefix_onnx_path, cfg, prefix_ids, threads=2):
+        import onnxruntime as ort
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        self.sess = ort.InferenceSession(str(prefix_onnx_path), so, providers=["CPUExecutionProvider"])
+        self.cfg = cfg
+        self.P = len(prefix_ids)
+        L, nkv, hd = cfg["n_layers"], cfg["n_kv_heads"], cfg["head_dim"]
+        empty = np.zeros((L, 1, nkv, 0, hd), np.float32)
+        self.pk, self.pv = self.sess.run(["present_key", "present_value"], {
+            "input_ids": np.asarray([prefix_ids], np.int64), "attention_mask": np.ones((1, self.P), np.int64),
+            "read_positions": np.asarray([[self.P - 1]], np.int64), "past_key": empty, "past_value": empty})
+
+    def resid(self, tails, reads):
+        """Same contract as PrefixForward.resid."""
+        B, T = len(tails), max(len(t) for t in tails)
+        ids = np.full((B, T), self.cfg.get("pad_token_id", 0), np.int64)
+        mask = np.zeros((B, T), np.int64)
+        for b, t in enumerate(tails):
+            ids[b, :len(t)] = t
+            mask[b, :len(t)] = 1
+        rel = np.asarray(reads, np.int64) - self.P
+        assert (rel >= 0).all(), "read positions must lie after the cached prefix"
+        return self.sess.run(["resid"], {"input_ids": ids, "attention_mask": mask, "read_positions": rel,
+                                         "past_key": np.ascontiguousarray(np.repeat(self.pk, B, axis=1)),
+                                         "past_value": np.ascontiguousarray(np.repeat(self.pv, B, axis=1))})[0]
