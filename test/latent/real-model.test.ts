@@ -98,6 +98,9 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
       }
       const guarded = LatentRuntime.open({ modelDir: REAL_DIR, guardPath });
       try {
+        // The committed guard reads no layer above the guard graph's, so scoring runs on it.
+        assert.equal(guarded.identity.graph, `guard (${guarded.scoringLayers} layers) + prefix cache`);
+        assert.ok(guarded.scoringLayers < guarded.identity.layers, `scoring reads ${guarded.scoringLayers} of ${guarded.identity.layers} layers`);
         // The runtime reproduces calibration's own probes: same positions, same probabilities.
         const probes = guarded.guard?.selfTest ?? [];
         assert.ok(probes.length > 0, 'latent-guard.json carries selfTest probes');
