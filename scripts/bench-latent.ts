@@ -66,7 +66,9 @@ async function main(): Promise<void> {
   const units = collectUnits(paths);
   const texts = units.map((unit) => unit.text);
   const unique = new Set(texts).size;
-  // A fresh cache folder: the first scan is really cold, the second really warm.
+  // A fresh cache folder: the first scan is really cold, the second really warm. (The accuracy step
+  // below gets the user's cache back: it reads the calibration's cached features and venv.)
+  const userCache = process.env.LATENT_LINT_CACHE;
   process.env.LATENT_LINT_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-bench-cache-'));
   const mode = values.mode === 'in-process' ? 'in-process' : 'worker';
   console.log(`# bench (latent guard, ${mode}) — ${units.length} units (${unique} distinct) from ${paths.map((p) => path.relative(ROOT, p) || '.').join(', ')}; ${os.cpus().length} CPUs, threads ${values.threads}, load avg ${os.loadavg()[0].toFixed(2)}`);
@@ -114,7 +116,10 @@ async function main(): Promise<void> {
 
   if (values.accuracy) {
     console.log('\n# accuracy (models/calibrate.py --bench on the committed guard file)');
-    const run = spawnSync('npm', ['run', 'calibrate', '--', '--bench'], { cwd: ROOT, stdio: 'inherit' });
+    const env = { ...process.env };
+    if (userCache === undefined) delete env.LATENT_LINT_CACHE;
+    else env.LATENT_LINT_CACHE = userCache;
+    const run = spawnSync('npm', ['run', 'calibrate', '--', '--bench'], { cwd: ROOT, stdio: 'inherit', env });
     if (run.status !== 0) process.exitCode = 1;
   }
 }
