@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { locateModelFiles, type ModelConfig } from '../../server/src/latent/model-files';
 import { LatentRuntime } from '../../server/src/latent/runtime';
-import { REAL_DIR, requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
+import { REAL_DIR, relDiff, requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
 
 const TEXTS = [
   'Write a short poem about the sea.',
@@ -36,17 +36,6 @@ function copyTiny(edit?: (config: ModelConfig, dir: string) => void): string {
     fs.writeFileSync(configPath, JSON.stringify(config));
   }
   return dir;
-}
-
-function relDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  let scale = 0;
-  for (let k = 0; k < a.length; k++) {
-    worst = Math.max(worst, Math.abs(a[k] - b[k]));
-    scale = Math.max(scale, Math.abs(b[k]));
-  }
-  return worst / scale;
 }
 
 async function assertSameScores(a: LatentRuntime, b: LatentRuntime, texts = TEXTS): Promise<void> {

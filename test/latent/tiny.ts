@@ -95,3 +95,15 @@ export function writeTinyGuard(seed = 7, overrides: Partial<LatentGuardFileJson>
 export function tempDir(prefix = 'latent-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/** max |a − b| / max |b|: how far a graph's output is from a reference, relative to its scale. */
+export function relDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);
+  let worst = 0;
+  let scale = 0;
+  for (let k = 0; k < a.length; k++) {
+    worst = Math.max(worst, Math.abs(a[k] - b[k]));
+    scale = Math.max(scale, Math.abs(b[k]));
+  }
+  return worst / scale;
+}
