@@ -443,12 +443,12 @@ def calibrate(ctx, sets, feats, out_path):
     write_card(guard, os.path.join(os.path.dirname(out_path), "CALIBRATION.md"))
 
 
-# Probe detector settings (chosen on out-of-fold tuning scores; see metrics.probeSearch).
+# Probe detector settings, picked among about ten layer / position / L2 choices by out-of-fold
+# scores (t_inst alone at layers 11-14 or 8/11/14 gave F1 0.85-0.90; adding t_post_inst lifted it).
 PROBE_LAYERS = [8, 11, 14]
 PROBE_POSITIONS = ["inst", "postInst"]
 PROBE_L2 = 30.0
-# Out-of-fold scores run a little hotter than a refit's on its own tuning files and cooler than on
-# unseen files; the target leaves a margin under the 2% goal for the unseen half.
+# Share of tuning files allowed a flagged unit, judged out of fold (no extra margin).
 PROBE_FILE_FPR_TARGET = 0.02
 PROBE_SHARES = {"harmful": 0.5, "harmless": 0.3, "hard": 0.05, "corpus": 0.15}
 HARMFUL_TRAIN = ["harmful_train", "harmful_train.period", "categories_train", "harmful_train.more"]
