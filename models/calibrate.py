@@ -7,8 +7,10 @@
 Method: Zhao et al. 2025 (arXiv 2507.11878). Harmfulness is read at t_inst, refusal at t_post_inst,
 per layer, as differences of means (harmful_train vs harmless_train). The baseline is their Latent
 Guard (cosine to harmful centroid minus cosine to harmless centroid, averaged over all layers,
-threshold 0); the default detector is an L2-regularised logistic model on the same per-layer
-scores, Platt-scaled, with its threshold set for a low false-positive rate on real prompt files.
+threshold 0); the default detector is a set of linear probes (one L2-regularised logistic model on the
+unit-length residual at a few layers, at t_inst and t_post_inst), Platt-scaled, with its threshold set
+on out-of-fold scores for a low false-positive rate on real prompt files. A logistic model on the
+per-layer cosine scores is measured beside it for comparison.
 See models/CALIBRATION.md for data, splits and measured figures.
 """
 import argparse
