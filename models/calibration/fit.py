@@ -1,7 +1,8 @@
 """Fits the latent guard from cached features and measures it; writes models/latent-guard.json.
 
-The per-layer score is the one server/src/latent/guard-file.ts defines (Zhao et al.'s Latent Guard):
-harm_l = cos(h_l, harmfulCentroid_l) − cos(h_l, harmlessCentroid_l) at t_inst. Everything that is
+The per-layer scores are the ones server/src/latent/guard-file.ts defines: Zhao et al.'s Latent Guard
+harm_l = cos(h_l, harmfulCentroid_l) − cos(h_l, harmlessCentroid_l) at t_inst, and the detector's
+probes vector · h/‖h‖ + offset at t_inst or t_post_inst. Everything that is
 reported is computed by `apply_guard` from the file as written (vectors rounded and decoded), so
 the figures are those of the committed artefact, not of the unrounded fit.
 """
