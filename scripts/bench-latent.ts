@@ -23,7 +23,7 @@ const SUFFIX_TOKENS = 5;
 const ROOT = path.resolve(__dirname, '..');
 
 /** The instruction units `latent-lint check` would send to the guard, from files and folders. */
-export function collectUnits(paths: string[]): { file: string; text: string }[] {
+function collectUnits(paths: string[]): { file: string; text: string }[] {
   const engine = new Engine();
   const { files } = engine.collectFiles(paths);
   const units: { file: string; text: string }[] = [];

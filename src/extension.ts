@@ -17,7 +17,7 @@ import { ModelStatus } from './status';
 let client: LanguageClient | undefined;
 
 /** Every file the engine reads, by pattern, so the client sends them to the server (DESIGN §3.1). */
-export const DOCUMENT_PATTERNS = [
+const DOCUMENT_PATTERNS = [
   '**/*.prompt.md',
   '**/*.instructions.md',
   '**/*.agent.md',

@@ -29,10 +29,6 @@ export class ModelStatus implements vscode.Disposable {
     this.item.show();
   }
 
-  get current(): ModelState {
-    return this.state;
-  }
-
   update(state: ModelState): void {
     this.state = state;
     this.render();

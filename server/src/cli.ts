@@ -7,7 +7,7 @@ import type { FileResult } from './core/types';
 import { ConfigError } from './engine/config';
 import { Engine, UsageError } from './engine/engine';
 import { GitError, stagedFiles } from './git-staged';
-import { closeCliScorer, createCliScorer, startCliScorer } from './latent';
+import { cliScorerLoaded, closeCliScorer, createCliScorer, startCliScorer } from './latent';
 import { runScoreCommand } from './latent/score-command';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
@@ -170,7 +170,7 @@ async function check(args: string[]): Promise<number> {
   const targets = options.staged ? stagedTargets(options) : diskTargets(engine, options);
   const latentNote = options.latent && targets.length > 0 ? await startCliScorer(engine.scorer) : undefined;
   if (latentNote) process.stderr.write(`latent-lint: ${latentNote}\n`);
-  const latentLoaded = latentNote === undefined || !/unavailable/.test(latentNote);
+  const latentLoaded = cliScorerLoaded(engine.scorer);
   const cache = options.cacheLocation ? new ResultCache(options.cacheLocation) : undefined;
   const version = engineVersion(VERSION);
   const results: FileResult[] = [];

@@ -61,10 +61,11 @@ export const crewAiFormat: Format = {
   description: 'CrewAI agents.yaml (role, goal, backstory) and tasks.yaml (description, expected_output)',
   matches(fileName, text, explicit) {
     if (!CREW_FILE.test(baseName(fileName))) return false;
-    if (text.length === 0) return explicit;
+    if (explicit) return true;
+    if (text.length === 0) return false;
     // A broken agents.yaml is still ours to report: the parse error is the finding.
     const parsed = parseYaml(text);
-    return explicit || parsed.problems.length > 0 || looksLikeCrew(parsed.doc.contents);
+    return parsed.problems.length > 0 || looksLikeCrew(parsed.doc.contents);
   },
   parse(uri, text): ParsedDocument {
     const { doc, problems } = parseYaml(text, 0, 'The file');

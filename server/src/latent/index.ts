@@ -26,6 +26,11 @@ export async function startCliScorer(scorer: UnitScorer | undefined): Promise<st
   return undefined;
 }
 
+/** False when the guard was started and failed to load: the run is then rules only. */
+export function cliScorerLoaded(scorer: UnitScorer | undefined): boolean {
+  return !(scorer instanceof LatentScorer && scorer.state.status === 'failed');
+}
+
 /** Releases the ONNX session, if one was loaded. */
 export async function closeCliScorer(scorer: UnitScorer | undefined): Promise<void> {
   if (scorer instanceof LatentScorer) await scorer.dispose();

@@ -203,16 +203,18 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   const forced = options.graph ?? process.env.LATENT_LINT_GRAPH;
   const tokenizerPath = path.join(dir, config.tokenizer ?? 'tokenizer.json');
   if (!fs.existsSync(tokenizerPath)) throw new ModelUnavailableError('missing', `${tokenizerPath} is missing; ${BUILD_HINT}`);
+  // An optional graph (prefix, scoring) that is missing or corrupt is not fatal: another graph does its work.
+  const optionalGraph = (name: string | undefined): GraphFile | undefined => {
+    const optional = name ? config.graphs[name] : undefined;
+    if (!name || !optional) return undefined;
+    const file = path.join(dir, optional.file);
+    if (!fs.existsSync(file) || (options.verify !== false && !verifiedSha256(file, optional.sha256))) return undefined;
+    return { graph: name, path: file, sha256: optional.sha256, layers: optional.layers, prefix: optional.prefix === true };
+  };
   // The prefix graph has the default graph's fp32 weights: used only with that graph, never a forced one.
-  let prefix: GraphFile | undefined;
-  const prefixEntry = !forced && config.prefix_graph ? config.graphs[config.prefix_graph] : undefined;
-  if (config.prefix_graph && prefixEntry) {
-    const prefixPath = path.join(dir, prefixEntry.file);
-    // Missing or corrupt: not fatal, scoring runs the whole prompt through the plain graph.
-    if (fs.existsSync(prefixPath) && (options.verify === false || verifiedSha256(prefixPath, prefixEntry.sha256))) {
-      prefix = { graph: config.prefix_graph, path: prefixPath, sha256: prefixEntry.sha256, layers: prefixEntry.layers, prefix: true };
-    }
-  }
+  // Without it, scoring runs the whole prompt through the plain graph.
+  const prefixGraph = forced ? undefined : optionalGraph(config.prefix_graph);
+  const prefix: GraphFile | undefined = prefixGraph && { ...prefixGraph, prefix: true };
   let graphPath = path.join(dir, entry.file);
   // A development build without model.onnx: with an empty past the prefix graph computes exactly what the
   // plain graph does (verified bit for bit by models/verify_prefix.py), so it stands in for it.
@@ -239,16 +241,8 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   if (!standIn && options.verify !== false && !verifiedSha256(graphPath, entry.sha256)) {
     throw new ModelUnavailableError('corrupt', `${graphPath} does not match its sha256 in model_config.json (corrupt or partly written); ${BUILD_HINT}`);
   }
-  let scoring: GraphFile | undefined;
-  const scoringName = forced ? undefined : config.scoring_graph;
-  const scoringEntry = scoringName && scoringName !== graph ? config.graphs[scoringName] : undefined;
-  if (scoringName && scoringEntry) {
-    const scoringPath = path.join(dir, scoringEntry.file);
-    // A missing or corrupt scoring graph is not fatal: the full graph scores too.
-    if (fs.existsSync(scoringPath) && (options.verify === false || verifiedSha256(scoringPath, scoringEntry.sha256))) {
-      scoring = { graph: scoringName, path: scoringPath, sha256: scoringEntry.sha256, layers: scoringEntry.layers, prefix: scoringEntry.prefix === true };
-    }
-  }
+  // Without the scoring graph, the full graph scores too.
+  const scoring = forced || config.scoring_graph === graph ? undefined : optionalGraph(config.scoring_graph);
   // The packaged config's default graph (q4) computes the reference fp32 graph's model: the guard's check is against that.
   const graphSha256 = graph === config.default_graph && config.reference_graph?.sha256 ? config.reference_graph.sha256 : entry.sha256;
   const tokenizerSha256 = sha256File(tokenizerPath);

@@ -43,14 +43,9 @@ export interface ScoreOptions {
 export class LatentScorer implements UnitScorer {
   readonly metas: RuleMeta[] = [HARMFUL_REQUEST, REFUSAL_SUPPRESSED];
   private readonly current: LatentGuardService;
-  private readonly listeners = new Set<(state: LatentState) => void>();
-  private readonly unsubscribe: () => void;
-  /** A threshold set by the editor's settings; wins over the config file's and the guard file's. */
-  threshold?: number;
 
   constructor(private readonly options: LatentGuardOptions = {}) {
     this.current = new LatentGuardService(options);
-    this.unsubscribe = this.current.onDidChangeState((state) => this.emit(state));
   }
 
   /** Names the guard file in force, so result caches keyed on it go stale after a recalibration. */
@@ -69,12 +64,7 @@ export class LatentScorer implements UnitScorer {
   }
 
   onDidChangeState(listener: (state: LatentState) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private emit(state: LatentState): void {
-    for (const listener of this.listeners) listener(state);
+    return this.current.onDidChangeState(listener);
   }
 
   /** Loads the model now instead of on the first document. */
@@ -94,21 +84,13 @@ export class LatentScorer implements UnitScorer {
       units.map((unit) => unit.text),
       signal,
     );
-    const threshold = this.threshold ?? options.threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
+    const threshold = options.threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
     const reports: RuleReportWithRule[] = [];
     units.forEach((unit, i) => reports.push(...reportsFor(unit, scores[i], threshold)));
     return reports;
   }
 
-  /** The threshold in force when no config file sets one. */
-  defaultThreshold(): number {
-    const state = this.current.state;
-    return this.threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
-  }
-
   async dispose(): Promise<void> {
-    this.unsubscribe();
-    this.listeners.clear();
     await this.current.dispose();
   }
 }

@@ -43,6 +43,7 @@ export function codeActions(input: CodeActionInput): CodeAction[] {
   const actions: CodeAction[] = [];
   if (wants(only, CodeActionKind.QuickFix)) {
     const seenRules = new Set<string>();
+    let ignoreOffered = false;
     for (const diagnostic of input.diagnostics) {
       const data = diagnosticData(diagnostic);
       if (!data) continue;
@@ -54,8 +55,8 @@ export function codeActions(input: CodeActionInput): CodeAction[] {
       seenRules.add(data.ruleId);
       const file = suppressFileAction(document, diagnostic, data, input.comments);
       if (file) actions.push(file);
-      else if (input.ignoreFile && !seenRules.has(IGNORE_KEY)) {
-        seenRules.add(IGNORE_KEY);
+      else if (input.ignoreFile && !ignoreOffered) {
+        ignoreOffered = true;
         actions.push(ignoreFileAction(diagnostic, input.ignoreFile));
       }
       actions.push({
@@ -193,8 +194,6 @@ function suppressFileAction(document: TextDocument, diagnostic: Diagnostic, data
     edit: { changes: { [document.uri]: [{ range: { start: position, end: position }, newText: needsBreak ? `${eol(text)}${newText}` : newText }] } },
   };
 }
-
-const IGNORE_KEY = '\0ignore';
 
 /** For a file that cannot hold a comment (plain JSON): add it to `.latentlintignore`. */
 function ignoreFileAction(diagnostic: Diagnostic, target: IgnoreFileTarget): CodeAction {

@@ -230,19 +230,20 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   connection.onCodeAction(async (params) => {
     const document = documents.get(params.textDocument.uri);
     if (!document) return [];
-    let comments: CommentSyntax | undefined;
-    try {
-      const context = await validator.context(document.uri);
-      comments = engine.parse(context.filePath, document.getText(), context.explicit, context.config)?.comments;
-    } catch {
-      comments = undefined;
-    }
     // A .json file read by JSON.parse breaks on a comment: only JSONC (VS Code's language id, or
-    // the .jsonc extension) takes one.
+    // the .jsonc extension) takes one. (Asked on every cursor move: parse only when a comment can help.)
     const plainJson = /\.json$/i.test(document.uri) && document.languageId !== 'jsonc';
-    if (plainJson) comments = undefined;
+    let comments: CommentSyntax | undefined;
+    if (!plainJson) {
+      try {
+        const context = await validator.context(document.uri);
+        comments = engine.parse(context.filePath, document.getText(), context.explicit, context.config)?.comments;
+      } catch {
+        comments = undefined;
+      }
+    }
     const findings = validator.currentFindings(document).map((entry) => entry.finding);
-    const ignoreFile = plainJson ? ignoreFileTarget(document.uri) : undefined;
+    const ignoreFile = plainJson && params.context.diagnostics.length > 0 ? ignoreFileTarget(document.uri) : undefined;
     return codeActions({ document, diagnostics: params.context.diagnostics, comments, only: params.context.only, findings, ignoreFile });
   });
 

@@ -14,7 +14,7 @@ export interface ScorerGuardOptions {
   createScorer?(threads: number | undefined): LatentScorer;
 }
 
-export function toModelState(state: LatentState): ModelState {
+function toModelState(state: LatentState): ModelState {
   switch (state.status) {
     case 'idle':
     case 'loading':

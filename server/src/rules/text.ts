@@ -91,7 +91,7 @@ export function isQuotedMention(text: string, start: number, end: number): boole
   const opens = (quote: string): boolean => (before.split(quote).length - 1) % 2 === 1 && after.includes(quote);
   if (opens('"') || opens('`') || (before.includes('“') && after.includes('”'))) {
     // A whole-paragraph quote is still text the model reads; a quoted phrase in a list is a mention.
-    return /^\s*([-*+]|\d+[.)])\s/.test(text.slice(lineStart, start)) || /\b(e\.g\.|such as|like|phrases?|patterns?|strings?|examples?)\b/i.test(before);
+    return /^\s*([-*+]|\d+[.)])\s/.test(before) || /\b(e\.g\.|such as|like|phrases?|patterns?|strings?|examples?)\b/i.test(before);
   }
   return false;
 }

@@ -71,8 +71,7 @@ function linesAround(text: string, start: number, end: number): { before: string
 }
 
 /** A placeholder alone on its line under a heading or "Label:" line, or after a short label, fills a slot. */
-function isLabelledSlot(text: string, start: number, end: number): boolean {
-  const { before, after, previous } = linesAround(text, start, end);
+function isLabelledSlot({ before, after, previous }: { before: string; after: string; previous: string }): boolean {
   if (after.trim() !== '') return false;
   if (before.trim() === '') return previous === '' ? false : SLOT_LABEL.test(previous);
   return INLINE_LABEL.test(before);
@@ -106,9 +105,9 @@ export const untrustedInput: Rule = {
         if (unit.text.trim() === match[0]) continue;
         const start = match.index;
         const end = start + match[0].length;
-        if (isDelimited(unit.text, start, end) || isLabelledSlot(unit.text, start, end)) continue;
-        const { before, after } = linesAround(unit.text, start, end);
-        if (CODE_LINE.test(`${before} ${after}`)) continue;
+        if (isDelimited(unit.text, start, end)) continue;
+        const lines = linesAround(unit.text, start, end);
+        if (isLabelledSlot(lines) || CODE_LINE.test(`${lines.before} ${lines.after}`)) continue;
         const span = unitSpan(unit, start, end);
         const verbatim = document.text.slice(span.start, span.end) === match[0];
         // The fix wraps the value and states, before the paragraph, that the tagged text is data.

@@ -62,10 +62,11 @@ export const mixedScriptName: Rule = {
       if (latin) report(tool.nameSpan, tool.name, latin, 'The tool name');
     }
     for (const unit of document.units) {
+      if (seen.size >= MAX_REPORTS_PER_FILE) return;
       // Most prompts hold no Greek or Cyrillic at all: one scan rules the unit out.
       if (!NON_LATIN_LETTER.test(unit.text)) continue;
       WORD.lastIndex = 0;
-      for (let match = WORD.exec(unit.text); match; match = WORD.exec(unit.text)) {
+      for (let match = WORD.exec(unit.text); match && seen.size < MAX_REPORTS_PER_FILE; match = WORD.exec(unit.text)) {
         const latin = latinLookalike(match[0]);
         if (latin) report(unitSpan(unit, match.index, match.index + match[0].length), match[0], latin, unit.kind === 'tool-name' ? 'The tool name' : 'The word');
       }
