@@ -163,7 +163,7 @@ def probe_values(pr, resid):
     return X @ unb64(pr["vector"]).astype(np.float64) + pr["offset"]
 
 
-def apply_guard(g, resid, user_tokens=None, layers=None, all_layers_baseline=False):
+def apply_guard(g, resid, layers=None, all_layers_baseline=False):
     """Scores exactly as the runtime would from the JSON `g`. resid [N, 2, L+1, H]."""
     layers = layers or decode_guard(g)
     harm = harm_matrix(layers, resid[:, 0])
@@ -194,14 +194,15 @@ def apply_guard(g, resid, user_tokens=None, layers=None, all_layers_baseline=Fal
 
 
 # ---------------------------------------------------------------------------------------------- fitting
-def fold_of(texts, k=5):
-    return np.asarray([int(sha_text("fold:" + norm(t))[:8], 16) % k for t in texts])
+def fold_of(keys, salt, k=5):
+    """A stable fold 0..k-1 per key, from sha256(salt + key): independent of row order."""
+    return np.asarray([int(sha_text(salt + key)[:8], 16) % k for key in keys])
 
 
 def crossfit(Rh, Rl, texts_h, texts_l, k=5):
     """[harm_0..L, refusalZ_0..L] for the training prompts, from centroids and directions that exclude
     each prompt's fold (so the detector is not fitted on scores of its own centroid members)."""
-    fh, fl = fold_of(texts_h, k), fold_of(texts_l, k)
+    fh, fl = fold_of([norm(t) for t in texts_h], "fold:", k), fold_of([norm(t) for t in texts_l], "fold:", k)
     n_l = Rh.shape[2]
     Fh = np.zeros((Rh.shape[0], 2 * n_l))
     Fl = np.zeros((Rl.shape[0], 2 * n_l))
@@ -235,7 +236,7 @@ def fit_detector(X, y, w, cols):
 
 
 def cv_logloss(X, y, w, cols, k=5, keys=None):
-    folds = np.asarray([int(sha_text("cv:" + kk)[:8], 16) % k for kk in keys])
+    folds = fold_of(keys, "cv:", k)
     total = 0.0
     for f in range(k):
         tr, te = folds != f, folds == f
@@ -250,9 +251,16 @@ def platt(logits, y):
     return float(a[0]), float(b)
 
 
-def file_fpr(prob, files, all_files, thr):
-    flagged = {f for p, f in zip(prob, files) if p >= thr}
-    return len(flagged) / max(1, len(all_files)), sorted(flagged)
+def file_threshold(unit_probs, unit_files, n_files, target):
+    """The lowest threshold (>= 0.5) at which at most floor(target * n_files) files have a unit at or
+    above it: strictly above the (allowed+1)-th highest file score. Returns (threshold, flagged, allowed)."""
+    per_file = {}
+    for p, f in zip(unit_probs, unit_files):
+        per_file[f] = max(per_file.get(f, 0.0), float(p))
+    allowed = int(math.floor(target * n_files))
+    worst = sorted(per_file.values(), reverse=True)
+    thr = max(0.5, round_up(worst[allowed] if allowed < len(worst) else 0.0))
+    return thr, sum(1 for v in per_file.values() if v >= thr), allowed
 
 
 # ---------------------------------------------------------------------------------------------- main
@@ -387,18 +395,10 @@ def calibrate(ctx, sets, feats, out_path):
         tune_prob += list(apply_guard(guard, R(name), layers=guard_layers)["prob"])
         tune_files += [r["file"] for r in sets[name]]
         all_tune_files += [r["text"] for r in sets[name + ".files"]]
-    tune_prob = np.asarray(tune_prob)
-    allowed = int(math.floor(FPR_FILE_TARGET * len(all_tune_files)))
-    per_file = {}
-    for p, f in zip(tune_prob, tune_files):
-        per_file[f] = max(per_file.get(f, 0.0), p)
-    worst = sorted(per_file.values(), reverse=True)
-    # Strictly above the (allowed+1)-th highest file score, so at most `allowed` files are flagged.
-    cut = worst[allowed] if allowed < len(worst) else 0.0
-    thr = max(0.5, round_up(cut))
+    thr, flagged, allowed = file_threshold(tune_prob, tune_files, len(all_tune_files), FPR_FILE_TARGET)
     guard["threshold"] = thr
     guard["refusalSuppressed"]["minProbability"] = thr
-    log(f"threshold {thr}: {sum(1 for v in per_file.values() if v >= thr)}/{len(all_tune_files)} tuning files flagged (allowed {allowed})")
+    log(f"threshold {thr}: {flagged}/{len(all_tune_files)} tuning files flagged (allowed {allowed})")
 
     # Categories: nearest category direction at the layer that names categories best on a split of
     # categories_train (half fits, half checks), then refit on all of it.
@@ -416,17 +416,11 @@ def calibrate(ctx, sets, feats, out_path):
     val_y = np.concatenate([np.full(len(feats[n][0]), 1.0 if n != "harmless_val" else 0.0) for n in VAL_HARMFUL + ["harmless_val"]])
     a, b = platt(val_logit, val_y)
     guard["calibration"] = {"a": sig(a), "b": sig(b)}
-    per_file = {}
-    for f, z in zip(probes["oofFiles"], probes["oofLogits"]):
-        per_file[f] = max(per_file.get(f, 0.0), float(sigmoid(a * z + b)))
     n_files = probes["tuneFiles"]
-    allowed = int(math.floor(PROBE_FILE_FPR_TARGET * n_files))
-    worst = sorted(per_file.values(), reverse=True) + [0.0] * n_files
-    thr = max(0.5, round_up(worst[allowed]))
+    thr, flagged, allowed = file_threshold(sigmoid(a * probes["oofLogits"] + b), probes["oofFiles"], n_files, PROBE_FILE_FPR_TARGET)
     guard["threshold"] = thr
     guard["refusalSuppressed"]["minProbability"] = thr
-    log(f"probe detector: threshold {thr}: {sum(1 for v in per_file.values() if v >= thr)}/{n_files} tuning files flagged "
-        f"out of fold (allowed {allowed})")
+    log(f"probe detector: threshold {thr}: {flagged}/{n_files} tuning files flagged out of fold (allowed {allowed})")
 
     guard["neurons"] = neurons(ctx, guard_layers, L)
     guard["data"] = data_list(ctx, sets)
@@ -479,7 +473,7 @@ def fit_probes(ctx, sets, feats, top):
     w = np.concatenate([np.full(len(feats[n][0]), PROBE_SHARES[g] / sum(len(feats[m][0]) for m in groups[g]))
                         for g in groups for n in groups[g]]) * len(y)
     keys = [r["file"] if n.startswith("corpus.") else norm(r["text"]) for n in names for r in sets[n]]
-    folds = np.asarray([int(sha_text("probe-fold:" + k)[:8], 16) % 5 for k in keys])
+    folds = fold_of(keys, "probe-fold:")
     mu, sd = X.mean(axis=0), X.std(axis=0) + 1e-6
     Z = (X - mu) / sd
     oof = np.zeros(len(y))
