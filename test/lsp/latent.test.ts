@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-protocol/node';
 import { requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from '../latent/tiny';
-import { assertBuilt, TestClient, tempWorkspace } from './client';
+import { applyWorkspaceEdit, assertBuilt, TestClient, tempWorkspace } from './client';
 
 const HARMFUL = 'latent/harmful-request';
 
@@ -90,6 +90,29 @@ describe('language server with the latent guard (tiny model)', function () {
     assert.match(value, /`latent\/harmful-request`/);
     assert.match(value, /Probability harmful: \*\*\d\.\d\d\*\* \(threshold 0\.00\)/);
     assert.match(value, /Strongest layers: \d/);
+  });
+
+  it('silences a latent finding with the suppress quick-fix, and counts the directive as used', async () => {
+    const uri = await client.open(path.join(workspace, 'prompts/support.prompt.md'));
+    const attack = (await pullLatent(uri)).find((d) => d.code === HARMFUL && d.range.start.line === 5);
+    assert.ok(attack, 'the attack paragraph is flagged');
+    const actions = await client.codeActions(uri, attack.range, [attack]);
+    const suppress = actions.find((action) => action.title === `Suppress ${HARMFUL} for this line`);
+    assert.ok(suppress, actions.map((action) => action.title).join(' | '));
+    await client.change(uri, applyWorkspaceEdit(uri, client.text(uri), suppress.edit));
+    assert.match(client.text(uri).split('\n')[5], /<!-- latent-lint-disable-next-line latent\/harmful-request -- reason -->/);
+    const refreshed = client.nextRefresh();
+    await client.pull(uri); // rules at once; the latent run starts in the background
+    await refreshed;
+    let diagnostics = await client.pull(uri);
+    for (let wait = 0; wait < 20 && !diagnostics.some((d) => d.code === HARMFUL); wait++) {
+      await Promise.race([client.nextRefresh(), delay(500)]);
+      diagnostics = await client.pull(uri);
+    }
+    assert.ok(diagnostics.some((d) => d.code === HARMFUL && d.range.start.line === 8), 'the other paragraphs are still scored');
+    const onAttack = diagnostics.filter((d) => d.code === HARMFUL && d.range.start.line >= 5 && d.range.start.line <= 6);
+    assert.deepEqual(onAttack.map((d) => d.range), [], 'the suppressed paragraph shows no latent finding');
+    assert.deepEqual(diagnostics.filter((d) => d.code === 'directives/unused-disable').map((d) => d.message), [], 'the directive is used');
   });
 
   it('keeps latent findings on unchanged paragraphs while an edit is re-scored', async () => {

@@ -185,6 +185,8 @@ describe('language server over LSP (stdio)', function () {
     assert.match(value, /`injection\/override-instructions` \(error\)/);
     assert.match(value, /tells the model to ignore, forget or replace its earlier instructions/);
     assert.match(value, /\(command:latentLint\.explainSelection\?/);
+    const diagnostic = byRule(await client.pull(uri), OVERRIDE);
+    assert.ok(!value.includes(diagnostic.message), 'the editor already shows the message above the hover: it is not repeated');
     assert.equal(await client.hover(uri, { line: 3, character: 2 }), null);
   });
 

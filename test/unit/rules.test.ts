@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Engine } from '../../server/src/engine/engine';
 import { RULES } from '../../server/src/rules';
 import { defaultConfig } from '../../server/src/engine/config';
+import { ACTION, lastSentence } from './actions';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'rules');
 const DOCS = path.join(__dirname, '..', '..', 'docs', 'rules');
@@ -79,6 +80,7 @@ describe('rules', () => {
             for (const line of marked) assert.ok(fired.has(line), `${id} did not fire on line ${line + 1} of ${file}`);
           }
           for (const hit of hits) {
+            assert.match(lastSentence(hit.message), ACTION, `the message of ${id} does not end with what to do: ${hit.message}`);
             assert.ok(hit.span.end >= hit.span.start);
             for (const edit of hit.fix?.edits ?? []) assert.ok(edit.span.start >= 0 && edit.span.end <= text.length);
           }

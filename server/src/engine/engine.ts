@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import ignore from 'ignore';
+import picomatch from 'picomatch';
 import type {
   FileResult,
   Finding,
@@ -10,6 +10,8 @@ import type {
   RuleMeta,
   RuleReport,
   Severity,
+  Span,
+  Unit,
   UnitScorer,
 } from '../core/types';
 import { FORMATS } from '../formats';
@@ -17,7 +19,7 @@ import { RULES } from '../rules';
 import { docsUrl } from '../core/docs';
 import { ConfigResolver, type LintConfig } from './config';
 import { IgnoreResolver } from './ignore';
-import { applyDirectives, parseDirectives } from './suppressions';
+import { applyDirectives, directiveCommentSpans, parseDirectives, unitWithout } from './suppressions';
 import { LineIndex } from './text';
 
 export const PARSE_RULE: RuleMeta = {
@@ -98,12 +100,7 @@ export class Engine {
     const format = this.formats.find((candidate) => candidate.matches(filePath, text, explicit));
     if (format || explicit || !config || config.promptFiles.length === 0) return format;
     // Files the config names as prompts are read as if named by the user.
-    const absolute = path.resolve(filePath);
-    const configured = config.promptFiles.some((glob) => {
-      const base = path.dirname(glob);
-      const relative = path.relative(base, absolute).split(path.sep).join('/');
-      return !relative.startsWith('..') && ignore().add(path.basename(glob)).ignores(relative);
-    });
+    const configured = matchesGlobs(filePath, config.promptFiles);
     return configured ? this.formats.find((candidate) => candidate.matches(filePath, text, true)) : undefined;
   }
 
@@ -122,6 +119,8 @@ export class Engine {
     }
     result.format = document.format;
     const lines = new LineIndex(text);
+    const directives = parseDirectives(text, lines);
+    withoutDirectives(document, directiveCommentSpans(text, directives));
     const findings: Finding[] = [];
     const add = (meta: Pick<RuleMeta, 'id' | 'defaultSeverity' | 'docsUrl'>, report: RuleReport): void => {
       const severity = this.severityFor(meta.id, meta.defaultSeverity, config);
@@ -138,7 +137,7 @@ export class Engine {
       });
     };
 
-    for (const problem of document.problems) add(PARSE_RULE, { span: problem.span, message: problem.message });
+    for (const problem of document.problems) add(PARSE_RULE, { span: problem.span, message: `${problem.message.replace(/\.?\s*$/, '.')} Fix it so the whole file is linted.` });
     // The scorer runs in its own worker: start it first so the model works while the rules run here.
     const latent =
       options.latent && this.scorer && config.latent.enabled && !options.signal?.aborted
@@ -169,7 +168,6 @@ export class Engine {
       else for (const report of outcome.reports) add({ id: report.ruleId, defaultSeverity: report.severity, docsUrl: report.docsUrl }, report);
     }
 
-    const directives = parseDirectives(text, lines);
     applyDirectives(findings, directives);
     for (const directive of directives) {
       if (directive.used || directive.kind === 'enable') continue;
@@ -178,7 +176,7 @@ export class Engine {
       result.unusedDirectives.push({
         ruleId: UNUSED_DIRECTIVE_RULE.id,
         severity,
-        message: `Unused latent-lint-${directive.kind} directive${directive.ruleIds.length ? ` (no ${directive.ruleIds.join(', ')} finding here)` : ' (nothing to suppress here)'}.`,
+        message: `Unused latent-lint-${directive.kind} directive${directive.ruleIds.length ? ` (no ${directive.ruleIds.join(', ')} finding here)` : ' (nothing to suppress here)'}. Remove it.`,
         span: directive.span,
         range: lines.rangeOf(directive.span),
         docsUrl: UNUSED_DIRECTIVE_RULE.docsUrl,
@@ -244,6 +242,35 @@ export class Engine {
   private severityFor(ruleId: string, fallback: Exclude<Severity, 'off'>, config: LintConfig): Severity {
     return this.severityOverrides[ruleId] ?? config.rules[ruleId]?.severity ?? fallback;
   }
+}
+
+/**
+ * Takes suppression comments out of what rules and the guard read: inserting a directive must not
+ * change the text that is judged (the finding it names would move or vanish, and the directive
+ * would then be reported as unused).
+ */
+function withoutDirectives(document: ParsedDocument, cuts: Span[]): void {
+  if (cuts.length === 0) return;
+  const rewritten = new Map<Unit, Unit | undefined>();
+  const strip = (unit: Unit): Unit | undefined => {
+    if (!rewritten.has(unit)) rewritten.set(unit, unitWithout(unit, document.text, cuts));
+    return rewritten.get(unit);
+  };
+  document.units = document.units.map(strip).filter((unit): unit is Unit => unit !== undefined);
+  for (const tool of document.tools) {
+    if (tool.description) tool.description = strip(tool.description);
+    for (const parameter of tool.parameters) if (parameter.description) parameter.description = strip(parameter.description);
+  }
+}
+
+/**
+ * True when the file matches one of the globs (absolute, as the config resolves them; `**`, `*`,
+ * `{a,b}` and `[ab]` as picomatch reads them). Dotfiles match like any other name.
+ */
+export function matchesGlobs(filePath: string, globs: readonly string[]): boolean {
+  if (globs.length === 0) return false;
+  const posix = (value: string): string => value.split(path.sep).join('/');
+  return picomatch(globs.map(posix), { dot: true })(posix(path.resolve(filePath)));
 }
 
 /** The first few KB of a file, for formats that recognise JSON by its shape. */

@@ -1,4 +1,4 @@
-import type { Finding, Span } from '../core/types';
+import type { Finding, Span, Unit } from '../core/types';
 import type { LineIndex } from './text';
 
 export type DirectiveKind = 'disable-next-line' | 'disable-line' | 'disable' | 'enable';
@@ -83,4 +83,53 @@ function openBlockAt(blocks: Directive[], ruleId: string, line: number): Directi
     else if (directive.kind === 'enable' && directive.line !== line) open = undefined;
   }
   return open;
+}
+
+// Comment openers a directive can sit behind, in the formats the engine reads.
+const COMMENT_OPENERS = ['<!--', '/*', '{#', '{{!--', '{{!', '//', '#'];
+
+/**
+ * The source ranges the directives' comments take up: the whole line (newline included) when the
+ * comment is alone on it, else from the comment opener to the end of the line.
+ */
+export function directiveCommentSpans(text: string, directives: Directive[]): Span[] {
+  const spans: Span[] = [];
+  for (const directive of directives) {
+    const lineStart = text.lastIndexOf('\n', directive.span.start - 1) + 1;
+    const newline = text.indexOf('\n', directive.span.start);
+    const lineEnd = newline < 0 ? text.length : newline;
+    const before = text.slice(lineStart, directive.span.start);
+    const opener = Math.max(...COMMENT_OPENERS.map((candidate) => before.lastIndexOf(candidate)));
+    let start = opener >= 0 ? lineStart + opener : directive.span.start;
+    while (start > lineStart && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
+    const alone = start === lineStart;
+    const end = alone && newline >= 0 ? newline + 1 : lineEnd;
+    spans.push({ start, end: Math.max(end, directive.span.end) });
+  }
+  return spans;
+}
+
+/**
+ * The unit with the characters inside `cuts` taken out (and the ends trimmed), its offsets kept
+ * exact; undefined when nothing is left. Directives must not change what rules and the guard read.
+ */
+export function unitWithout(unit: Unit, source: string, cuts: Span[]): Unit | undefined {
+  const inside = cuts.filter((cut) => cut.start < unit.span.end && unit.span.start < cut.end);
+  if (inside.length === 0) return unit;
+  const offsetOf = (i: number): number => (unit.sourceOffsets ? unit.sourceOffsets[i] : unit.span.start + i);
+  const cut = (offset: number): boolean => inside.some((span) => span.start <= offset && offset < span.end);
+  const kept: number[] = [];
+  for (let i = 0; i < unit.text.length; i++) if (!cut(offsetOf(i))) kept.push(i);
+  let first = 0;
+  let last = kept.length;
+  while (first < last && /\s/.test(unit.text[kept[first]])) first++;
+  while (last > first && /\s/.test(unit.text[kept[last - 1]])) last--;
+  if (first >= last) return undefined;
+  const indices = kept.slice(first, last);
+  const text = indices.map((i) => unit.text[i]).join('');
+  const offsets = indices.map(offsetOf);
+  offsets.push(offsetOf(indices[indices.length - 1] + 1));
+  const span = { start: offsets[0], end: offsets[offsets.length - 1] };
+  const verbatim = source.slice(span.start, span.end) === text;
+  return { ...unit, text, span, sourceOffsets: verbatim ? undefined : offsets };
 }

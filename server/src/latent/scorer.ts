@@ -123,7 +123,7 @@ export function reportsFor(unit: Unit, score: UnitScore, threshold: number): Rul
       severity: HARMFUL_REQUEST.defaultSeverity,
       docsUrl: HARMFUL_REQUEST.docsUrl,
       span: unit.span,
-      message: `Latent guard: ${score.probability.toFixed(2)} probability this asks for harmful content${category}${where}.${cut}`,
+      message: `Latent guard: ${score.probability.toFixed(2)} probability this asks for harmful content${category}${where}.${cut} Rewrite or remove the request; if it is a quoted example or test data, suppress it with a reason.`,
       data,
     });
   }
@@ -133,7 +133,7 @@ export function reportsFor(unit: Unit, score: UnitScore, threshold: number): Rul
       severity: REFUSAL_SUPPRESSED.defaultSeverity,
       docsUrl: REFUSAL_SUPPRESSED.docsUrl,
       span: unit.span,
-      message: `Latent guard: the model reads this as harmful (${score.probability.toFixed(2)}) but its refusal signal is pushed down (z = ${score.refusalZ.toFixed(1)}): a jailbreak-like pattern.`,
+      message: `Latent guard: the model reads this as harmful (${score.probability.toFixed(2)}) but its refusal signal is pushed down (z = ${score.refusalZ.toFixed(1)}): a jailbreak-like pattern. Remove the framing that talks the model out of refusing.`,
       data,
     });
   }

@@ -48,8 +48,8 @@ export function hoverFor(uri: string, entries: HoverFinding[], metas: ReadonlyMa
   const sections = entries.map(({ finding, latent }) => {
     const meta = metas.get(finding.ruleId);
     const parts = [`**Latent Lint** · \`${finding.ruleId}\` (${finding.severity})`];
+    // The editor shows the diagnostic's message above this hover: say what it does not.
     if (meta) parts.push(meta.description);
-    parts.push(finding.message);
     if (latent) {
       const lines = latentLines(finding.data);
       if (lines.length > 0) parts.push(lines.join('\n'));

@@ -1,12 +1,11 @@
 // Validation of open documents: rules at once, the latent guard in the background, results cached
 // per document version, stale work cancelled, slow validation reported against a time budget.
 import * as path from 'node:path';
-import ignore from 'ignore';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FileResult, Finding } from '../core/types';
 import { ConfigError, type LintConfig } from '../engine/config';
-import { Engine, PARSE_RULE, UNUSED_DIRECTIVE_RULE } from '../engine/engine';
+import { Engine, matchesGlobs, PARSE_RULE, UNUSED_DIRECTIVE_RULE } from '../engine/engine';
 import { applyDirectives, parseDirectives } from '../engine/suppressions';
 import { LineIndex } from '../engine/text';
 import { URI } from '../uri';
@@ -103,11 +102,10 @@ export class Validator {
 
   private matchesDocumentGlobs(filePath: string, settings: LatentLintSettings): boolean {
     if (settings.documentGlobs.length === 0) return false;
-    const matcher = ignore().add(settings.documentGlobs);
-    return this.host.folders().some((folder) => {
-      const relative = path.relative(folder, filePath);
-      return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) && matcher.ignores(relative.split(path.sep).join('/'));
-    });
+    // Relative globs are relative to each workspace folder; absolute ones stand as they are.
+    return this.host.folders().some((folder) =>
+      matchesGlobs(filePath, settings.documentGlobs.map((glob) => (path.isAbsolute(glob) ? glob : path.join(folder, glob)))),
+    );
   }
 
   /** Diagnostics for the document as it is now. Throws StaleDocumentError if it changed meanwhile. */

@@ -27,7 +27,7 @@ export function formatJson(results: FileResult[]): string {
         errorCount: messages.filter((m) => m.severity === 2).length,
         warningCount: messages.filter((m) => m.severity === 1).length,
         infoCount: messages.filter((m) => m.severity === 0).length,
-        suppressedMessages: result.findings.filter((f) => f.suppressed).map((f) => ({ ...toMessage(f), suppressions: [f.suppressed] })),
+        suppressedMessages: result.findings.filter((f) => f.suppressed).map((f) => ({ ...toMessage(f), suppressions: [{ kind: 'directive', ...(f.suppressed?.justification ? { justification: f.suppressed.justification } : {}) }] })),
         ...(result.notes.length ? { notes: result.notes } : {}),
       };
     }),

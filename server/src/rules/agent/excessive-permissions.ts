@@ -61,7 +61,7 @@ export const excessivePermissions: Rule = {
       report(
         match.index,
         match.index + match[0].length,
-        `"${quote(match[0])}" switches off the client's approval prompts, so every tool call runs unreviewed; a prompt injection then acts with the user's full rights.`,
+        `"${quote(match[0])}" switches off the client's approval prompts, so every tool call runs unreviewed; a prompt injection then acts with the user's full rights. Remove it and approve tool calls as they come.`,
         { setting: match[0] },
       );
     }

@@ -32,7 +32,7 @@ export const overrideInstructions: Rule = {
         if (isQuotedMention(unit.text, match.index, match.index + match[0].length)) continue;
         context.report({
           span,
-          message: `"${match[0]}" tells the model to drop its earlier instructions; in a prompt or tool text this is an injection pattern.`,
+          message: `"${match[0]}" tells the model to drop its earlier instructions; in a prompt or tool text this is an injection pattern. Remove it; if it is a quoted example, fence it as code or suppress it with a reason.`,
           data: { phrase: match[0] },
         });
       }

@@ -39,7 +39,7 @@ export const promptExtraction: Rule = {
         seen.add(span.start);
         context.report({
           span,
-          message: `"${quote(match[0])}" asks the model to hand over its system prompt or earlier instructions; an attacker uses this to copy a prompt and find its weak spots.`,
+          message: `"${quote(match[0])}" asks the model to hand over its system prompt or earlier instructions; an attacker uses this to copy a prompt and find its weak spots. Remove it; if it is a quoted example, fence it as code or suppress it with a reason.`,
           data: { phrase: match[0] },
         });
       }

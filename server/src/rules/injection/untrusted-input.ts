@@ -122,7 +122,7 @@ export const untrustedInput: Rule = {
               ];
         context.report({
           span,
-          message: `The untrusted value ${match[0]} is pasted straight into the instructions, with no delimiters and no "treat it as data" clause; instructions hidden in it would read as yours.`,
+          message: `The untrusted value ${match[0]} is pasted straight into the instructions, with no delimiters and no "treat it as data" clause; instructions hidden in it would read as yours. Put it between delimiters and say it is data to read, not instructions (the quick-fix does).`,
           fix: edits.length ? { title: 'Wrap in <user_input> tags and say it is data', edits } : undefined,
           data: { variable: name },
         });

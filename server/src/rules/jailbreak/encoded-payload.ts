@@ -64,7 +64,7 @@ export const encodedPayload: Rule = {
     const report = (unit: Unit, start: number, end: number, encoding: string, decoded: string): void => {
       context.report({
         span: unitSpan(unit, start, end),
-        message: `This ${encoding} text decodes to instructions ("${quote(decoded, 80)}"); encoding hides a payload from reviewers and filters but not from the model.`,
+        message: `This ${encoding} text decodes to instructions ("${quote(decoded, 80)}"); encoding hides a payload from reviewers and filters but not from the model. Remove it, or write what it means in plain words.`,
         data: { encoding, decoded: decoded.slice(0, 500) },
       });
     };

@@ -43,7 +43,7 @@ export const refusalSuppression: Rule = {
         seen.add(span.start);
         context.report({
           span,
-          message: `"${quote(match[0])}" takes away the model's ability to refuse or warn; jailbreaks use it so harmful requests get answered.`,
+          message: `"${quote(match[0])}" takes away the model's ability to refuse or warn; jailbreaks use it so harmful requests get answered. Remove it and let the model decline what it should.`,
           data: { phrase: match[0] },
         });
       }

@@ -57,7 +57,7 @@ export const roleplayTemplate: Rule = {
         seen.add(span.start);
         context.report({
           span,
-          message: `"${quote(match[0])}" ${why}; this is the shape of a DAN-family jailbreak template.`,
+          message: `"${quote(match[0])}" ${why}; this is the shape of a DAN-family jailbreak template. Remove the persona wrapper and state the task directly.`,
           data: { phrase: match[0] },
         });
       }

@@ -48,7 +48,7 @@ export const apiKey: Rule = {
       seen.push(span);
       context.report({
         span,
-        message: `${what} is written in the file. Anyone with the file, and every model the prompt is sent to, sees it; load it from the environment instead.`,
+        message: `${what} is written in the file. Anyone with the file, and every model the prompt is sent to, sees it. Load it from the environment or a secret input instead, and rotate it.`,
         fix: { title: `Replace with \${${env}}`, edits: [{ span, newText: `\${${env}}` }] },
         data: { env },
       });

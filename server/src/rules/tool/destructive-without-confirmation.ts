@@ -67,7 +67,7 @@ export const destructiveWithoutConfirmation: Rule = {
       if (CONFIRMATION.test(described)) continue;
       context.report({
         span: tool.nameSpan,
-        message: `The tool "${tool.name}" can ${action} (an action that is hard to undo), but it asks for no confirmation and carries no destructiveHint or readOnlyHint annotation, so a client may run it without asking the user.`,
+        message: `The tool "${tool.name}" can ${action} (an action that is hard to undo), but it asks for no confirmation and carries no destructiveHint or readOnlyHint annotation, so a client may run it without asking the user. Add "annotations": { "destructiveHint": true } or say in the description that it asks the user first.`,
         fix: annotationFix(tool, document.text),
         data: { tool: tool.name, action },
       });

@@ -54,7 +54,7 @@ export const hiddenInstructions: Rule = {
         seen.add(span.start);
         context.report({
           span,
-          message: `This tool description ${why} ("${quote(match[0])}"). The agent reads descriptions as instructions but the user never sees them: this is tool poisoning.`,
+          message: `This tool description ${why} ("${quote(match[0])}"). The agent reads descriptions as instructions but the user never sees them: this is tool poisoning. Remove the instruction from the description, and do not install a server you did not write that carries it.`,
           data: { phrase: match[0] },
         });
       }

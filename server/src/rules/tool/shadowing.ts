@@ -60,7 +60,7 @@ export const shadowing: Rule = {
         seen.add(span.start);
         context.report({
           span,
-          message: `This tool description ${why} ("${quote(match[0])}"). A tool should describe itself; one that steers other tools can hijack them (tool shadowing).`,
+          message: `This tool description ${why} ("${quote(match[0])}"). A tool should describe itself; one that steers other tools can hijack them (tool shadowing). Describe only what this tool does.`,
           data: { phrase: match[0], tool: named },
         });
       }

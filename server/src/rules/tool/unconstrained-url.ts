@@ -23,7 +23,7 @@ export const unconstrainedUrl: Rule = {
         if (!URL_NAME.test(parameter.name) && !URL_DESCRIPTION.test(parameter.description?.text ?? '')) continue;
         context.report({
           span: parameter.nameSpan,
-          message: `The parameter "${parameter.name}" of "${tool.name}" accepts any URL; without an allow-list pattern or enum of hosts, injected text can send the agent to internal addresses or an attacker's server (SSRF, data exfiltration).`,
+          message: `The parameter "${parameter.name}" of "${tool.name}" accepts any URL; without an allow-list pattern or enum of hosts, injected text can send the agent to internal addresses or an attacker's server (SSRF, data exfiltration). Add a pattern or an enum of the hosts it may reach.`,
           data: { tool: tool.name, parameter: parameter.name },
         });
       }

@@ -74,7 +74,7 @@ export const invisibleCharacters: Rule = {
         message:
           `${count} ${describe(run)} (${[...run].map((c) => `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`).slice(0, 4).join(' ')}${count > 4 ? ' …' : ''})` +
           (hidden ? ` hiding the text "${hidden.slice(0, 80)}"` : '') +
-          '; a reviewer cannot see them but the model reads them.',
+          '; a reviewer cannot see them but the model reads them. Remove them (the quick-fix does).',
         fix: { title: 'Remove the invisible characters', edits: [{ span: { start: runStart, end: runEnd }, newText: '' }] },
         data: { hidden },
       });

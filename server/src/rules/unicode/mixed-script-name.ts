@@ -52,7 +52,7 @@ export const mixedScriptName: Rule = {
       const verbatim = document.text.slice(span.start, span.end) === word;
       context.report({
         span,
-        message: `${where} "${word}" looks like "${latin}" but contains ${disguised.join(', ')}; a homoglyph name can impersonate a trusted tool or slip past filters.`,
+        message: `${where} "${word}" looks like "${latin}" but contains ${disguised.join(', ')}; a homoglyph name can impersonate a trusted tool or slip past filters. Retype it in plain Latin letters.`,
         fix: verbatim ? { title: `Replace with "${latin}"`, edits: [{ span, newText: latin }] } : undefined,
         data: { latin },
       });
