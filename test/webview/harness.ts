@@ -29,7 +29,7 @@ export function ensureWebviewBuilt(): void {
 
 export async function launchChromium(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the webview UI test needs it. Install it with \`apt-get update && apt-get install -y chromium\` (or set LATENT_LINT_CHROMIUM).`);
+    throw new Error(`Chromium not found at ${CHROMIUM}: the webview UI test needs it. \`npm test\` installs it first (\`npm run test:setup\`: apt as root, otherwise it prints the one command to run), or set LATENT_LINT_CHROMIUM.`);
   }
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 }
