@@ -70,13 +70,14 @@ function createClient(context: vscode.ExtensionContext, output: vscode.OutputCha
     run: { module: serverModule, transport: TransportKind.ipc },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
   };
-  const initializationOptions: InitializationOptions = { trusted: vscode.workspace.isTrusted, extensionPath: context.extensionPath };
+  // Documentation links open the rule pages bundled with the extension (no network needed).
+  const initializationOptions: InitializationOptions = { trusted: vscode.workspace.isTrusted, extensionPath: context.extensionPath, docLinks: 'bundled' };
   const clientOptions: LanguageClientOptions = {
     documentSelector: documentSelector(),
     initializationOptions,
     outputChannel: output,
-    // Hover links open the explorer; only our own command is trusted.
-    markdown: { isTrusted: { enabledCommands: [COMMANDS.explainSelection] }, supportHtml: false },
+    // Hover links open the explorer and the bundled rule pages; only our own commands are trusted.
+    markdown: { isTrusted: { enabledCommands: [COMMANDS.explainSelection, COMMANDS.openRuleDocumentation] }, supportHtml: false },
     diagnosticPullOptions: {
       onChange: true,
       onSave: true,

@@ -3,9 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheKey, engineVersion, ResultCache } from './check-cache';
-import type { FileResult } from './core/types';
+import type { FileResult, Finding } from './core/types';
 import { ConfigError } from './engine/config';
 import { Engine, UsageError } from './engine/engine';
+import { applyFixes } from './core/fixes';
+import { groupFindings } from './engine/group';
 import { GitError, stagedFiles } from './git-staged';
 import { cliScorerLoaded, closeCliScorer, createCliScorer, startCliScorer } from './latent';
 import { runScoreCommand } from './latent/score-command';
@@ -22,23 +24,43 @@ type OutputFormat = (typeof FORMATS)[number];
 const HELP = `latent-lint ${VERSION} — lint prompt files and agent tool definitions for safety, locally
 
 Usage:
-  latent-lint check [paths...]     lint files and folders (default: .)
-  latent-lint rules                list the rules with their default severity
+  latent-lint check [options] [paths...]   lint files and folders (default: .)
+  latent-lint score --jsonl IN --out OUT   score raw texts with the latent guard, for evaluation
+  latent-lint rules                        list the rules with their default severity
+  latent-lint <command> --help             options of one command
   latent-lint --help | --version
 
-check options:
-  -f, --format <stylish|json|sarif>
-                                   output format (default: stylish); sarif is SARIF 2.1.0
-  --staged                         lint the content staged in the git index, not the working tree
-  --cache                          reuse results for files whose content and config did not change
-  --cache-location <path>          where --cache keeps results (default: .latentlintcache)
-  --max-warnings <n>               exit 1 when there are more than n warnings
-  --quiet                          report errors only
-  --report-unused-disable-directives
-                                   report disable comments that suppress nothing
-  --no-latent                      rules only; do not load the latent guard
-
 Exit codes: 0 no errors, 1 errors (or too many warnings), 2 usage, configuration or internal error.
+`;
+
+const CHECK_HELP = `Usage: latent-lint check [options] [paths...]
+
+Lints files and folders (default: .). Folders are walked for the files a format reads (prompt,
+instruction, agent and skill files, tool and MCP JSON, Prompty, Dotprompt, CrewAI YAML) and for
+the promptFiles globs of .latentlint.yaml; .latentlintignore and \`ignore\` are respected. A file
+named on the command line is always linted.
+
+Options:
+  -f, --format <stylish|json|sarif>  output format (default: stylish); json is ESLint's shape,
+                                     sarif is SARIF 2.1.0 for code scanning
+  --fix                              apply the rules' fixes to the files, then report what is left
+  --fix-dry-run                      compute the fixes without writing (json: each result's "output")
+  --staged                           lint the content staged in the git index (not with --fix)
+  --cache                            reuse results for files whose content and config did not change
+  --cache-location <path>            where --cache keeps results (default: .latentlintcache)
+  --max-warnings <n>                 exit 1 when there are more than n warnings
+  --quiet                            report errors only (and fix only errors)
+  --report-unused-disable-directives report latent-lint-disable comments that suppress nothing
+  --no-latent                        rules only; do not load the latent guard
+  -h, --help                         this help
+
+Exit codes: 0 no errors, 1 errors (or more warnings than --max-warnings), 2 usage, configuration or
+internal error.
+`;
+
+const RULES_HELP = `Usage: latent-lint rules
+
+Lists every rule: its id, default severity, "fix" when --fix can solve it, and what it finds.
 `;
 
 class ExitError extends Error {
@@ -63,8 +85,12 @@ function parseCheckArgs(args: string[]) {
       staged: { type: 'boolean', default: false },
       cache: { type: 'boolean', default: false },
       'cache-location': { type: 'string' },
+      fix: { type: 'boolean', default: false },
+      'fix-dry-run': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if ((values.fix || values['fix-dry-run']) && values.staged) throw new UsageError('--fix and --fix-dry-run cannot be used with --staged (the index is not the working tree)');
   if (!(FORMATS as readonly string[]).includes(values.format ?? '')) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`);
   }
@@ -83,6 +109,9 @@ function parseCheckArgs(args: string[]) {
     quiet: values.quiet ?? false,
     reportUnused: values['report-unused-disable-directives'] ?? false,
     latent: !values['no-latent'],
+    fix: values.fix ?? false,
+    fixDryRun: values['fix-dry-run'] ?? false,
+    help: values.help ?? false,
   };
 }
 
@@ -143,9 +172,9 @@ async function lintTarget(
   cache: ResultCache | undefined,
   version: string,
   latentLoaded: boolean,
-): Promise<FileResult | undefined> {
+): Promise<Linted | undefined> {
   const read = readTarget(engine, target);
-  if ('skip' in read) return read.skip;
+  if ('skip' in read) return { result: read.skip, text: '' };
   const config = engine.configs.resolveForFile(target.filePath);
   // Staged files are not walked, so the ignore file and format matching are applied here.
   if (target.read && !target.explicit) {
@@ -157,15 +186,55 @@ async function lintTarget(
   const key = cache
     ? cacheKey({ text: read.text, config: { config, overrides: engine.severityOverrides, explicit: target.explicit }, engineVersion: `${version}/${engine.scorer?.id ?? 'none'}`, latent })
     : '';
-  const cached = cache?.get(target.filePath, key);
-  if (cached) return cached;
-  const result = await engine.lintText(target.filePath, read.text, { explicit: target.explicit, latent: options.latent, config });
-  cache?.set(target.filePath, key, result);
-  return result;
+  const fixing = options.fix || options.fixDryRun;
+  const cached = fixing ? undefined : cache?.get(target.filePath, key);
+  if (cached) return { result: cached, text: read.text };
+  const lint = (text: string): Promise<FileResult> => engine.lintText(target.filePath, text, { explicit: target.explicit, latent: options.latent, config });
+  let result = await lint(read.text);
+  if (!fixing) {
+    cache?.set(target.filePath, key, result);
+    return { result, text: read.text };
+  }
+  // As ESLint does: fix, lint again, up to ten passes (a fix can make room for another).
+  let text = read.text;
+  for (let pass = 0; pass < 10; pass++) {
+    const fixes = shownFindings(result, options).flatMap((finding) => (finding.fix ? [finding.fix] : []));
+    if (fixes.length === 0) break;
+    const outcome = applyFixes(text, fixes);
+    if (outcome.applied === 0 || outcome.output === text) break;
+    text = outcome.output;
+    result = await lint(text);
+  }
+  if (text === read.text) return { result, text };
+  if (options.fix) {
+    try {
+      fs.writeFileSync(target.filePath, text);
+    } catch (error) {
+      throw new ExitError(`Cannot write the fixes to ${target.filePath}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
+    }
+  }
+  return { result, text, output: text };
+}
+
+/** A file's result with the text it was linted on (after fixes) and, when fixed, the new text. */
+interface Linted {
+  result: FileResult;
+  text: string;
+  output?: string;
+}
+
+/** What the options show of a result: unsuppressed findings (errors only with --quiet), unused directives when asked. */
+function shownFindings(result: FileResult, options: CheckOptions): Finding[] {
+  const shown = result.findings.filter((finding) => !finding.suppressed).concat(options.reportUnused ? result.unusedDirectives : []);
+  return options.quiet ? shown.filter((finding) => finding.severity === 'error') : shown;
 }
 
 async function check(args: string[]): Promise<number> {
   const options = parseCheckArgs(args);
+  if (options.help) {
+    process.stdout.write(CHECK_HELP);
+    return 0;
+  }
   const engine = new Engine({ scorer: createCliScorer() });
   const targets = options.staged ? stagedTargets(options) : diskTargets(engine, options);
   const latentNote = options.latent && targets.length > 0 ? await startCliScorer(engine.scorer) : undefined;
@@ -174,21 +243,28 @@ async function check(args: string[]): Promise<number> {
   const cache = options.cacheLocation ? new ResultCache(options.cacheLocation) : undefined;
   const version = engineVersion(VERSION);
   const results: FileResult[] = [];
+  const texts = new Map<string, string>();
+  const outputs = new Map<string, string>();
   for (const target of targets) {
-    let result: FileResult | undefined;
+    let linted: Linted | undefined;
     try {
-      result = await lintTarget(engine, target, options, cache, version, latentLoaded);
+      linted = await lintTarget(engine, target, options, cache, version, latentLoaded);
     } catch (error) {
       if (error instanceof ConfigError || error instanceof ExitError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       throw new ExitError(`Cannot lint ${target.filePath}: ${code ?? (error as Error).message}`, 2);
     }
-    if (!result) continue;
+    if (!linted) continue;
+    const { result } = linted;
     if (!options.reportUnused) result.unusedDirectives = [];
     if (options.quiet) {
       result.findings = result.findings.filter((f) => f.severity === 'error');
       result.unusedDirectives = result.unusedDirectives.filter((f) => f.severity === 'error');
     }
+    // One problem, one finding: what fires in one paragraph or description is shown together.
+    result.findings = groupFindings(result.findings);
+    texts.set(result.filePath, linted.text);
+    if (linted.output !== undefined) outputs.set(result.filePath, linted.output);
     results.push(result);
   }
   try {
@@ -199,10 +275,10 @@ async function check(args: string[]): Promise<number> {
   await closeCliScorer(engine.scorer);
   const output =
     options.format === 'json'
-      ? formatJson(results)
+      ? formatJson(results, { texts, outputs: options.fixDryRun ? outputs : undefined })
       : options.format === 'sarif'
-        ? formatSarif(results, { rules: engine.ruleMetas(), toolVersion: VERSION, informationUri: INFORMATION_URI, notes: latentNote ? [latentNote] : [] })
-        : formatStylish(results);
+        ? formatSarif(results, { rules: engine.ruleMetas(), toolVersion: VERSION, informationUri: INFORMATION_URI, notes: latentNote ? [latentNote] : [], texts })
+        : formatStylish(results, process.cwd(), { fixed: options.fix ? outputs.size : undefined });
   if (output) process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
 
   const shown = results.flatMap((r) => r.findings.filter((f) => !f.suppressed).concat(r.unusedDirectives));
@@ -216,7 +292,12 @@ async function check(args: string[]): Promise<number> {
   return 0;
 }
 
-function listRules(): number {
+function listRules(args: string[]): number {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(RULES_HELP);
+    return 0;
+  }
+  if (args.length > 0) throw new UsageError(`rules takes no arguments, got "${args[0]}". Run latent-lint rules --help.`);
   const engine = new Engine({ scorer: createCliScorer() });
   for (const meta of engine.ruleMetas()) {
     process.stdout.write(`${meta.id.padEnd(44)} ${meta.defaultSeverity.padEnd(8)} ${meta.fixable ? 'fix' : '   '}  ${meta.description}\n`);
@@ -245,7 +326,7 @@ export async function main(argv: string[]): Promise<number> {
         return await runScoreCommand(rest, async (text) => (await policy.lintText('score.prompt.md', text, { explicit: true })).findings.map((f) => f.ruleId));
       }
       case 'rules':
-        return listRules();
+        return listRules(rest);
       default:
         throw new UsageError(`Unknown command "${command}". Run latent-lint --help.`);
     }

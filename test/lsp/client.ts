@@ -57,6 +57,8 @@ export function uriOf(filePath: string): string {
 
 export interface ClientOptions {
   trusted?: boolean;
+  /** As the VS Code client sends it: `bundled` makes documentation links open the shipped pages. */
+  docLinks?: 'bundled' | 'public';
   /** Answers workspace/configuration; may be slow on purpose. */
   configuration?: (item: ConfigurationItem) => unknown | Promise<unknown>;
   /** Extra environment for the server (the tiny model for latent tests). */
@@ -106,7 +108,7 @@ export class TestClient {
       processId: process.pid,
       rootUri: uriOf(folder),
       workspaceFolders: [{ uri: uriOf(folder), name: path.basename(folder) }],
-      initializationOptions: { trusted: options.trusted ?? true },
+      initializationOptions: { trusted: options.trusted ?? true, ...(options.docLinks ? { docLinks: options.docLinks } : {}) },
       capabilities: {
         workspace: {
           configuration: true,

@@ -207,6 +207,10 @@ export interface Finding {
   data?: Record<string, unknown>;
   /** Set when an in-source directive suppressed it (kept for SARIF; hidden elsewhere). */
   suppressed?: { kind: 'inSource'; justification?: string };
+  /** The id of the unit (paragraph, message, description) the finding sits in, if any. */
+  unitId?: string;
+  /** Other findings in the same unit, shown as one problem with this one (set by grouping). */
+  related?: Finding[];
 }
 
 export interface FileResult {

@@ -168,6 +168,7 @@ export class Engine {
       else for (const report of outcome.reports) add({ id: report.ruleId, defaultSeverity: report.severity, docsUrl: report.docsUrl }, report);
     }
 
+    assignUnits(findings, document);
     applyDirectives(findings, directives);
     for (const directive of directives) {
       if (directive.used || directive.kind === 'enable') continue;
@@ -241,6 +242,23 @@ export class Engine {
 
   private severityFor(ruleId: string, fallback: Exclude<Severity, 'off'>, config: LintConfig): Severity {
     return this.severityOverrides[ruleId] ?? config.rules[ruleId]?.severity ?? fallback;
+  }
+}
+
+/** Notes the innermost unit each finding sits in, so that what one unit triggers can be grouped. */
+function assignUnits(findings: Finding[], document: ParsedDocument): void {
+  const units = [...document.units];
+  for (const tool of document.tools) {
+    if (tool.description) units.push(tool.description);
+    for (const parameter of tool.parameters) if (parameter.description) units.push(parameter.description);
+  }
+  for (const finding of findings) {
+    let best: Unit | undefined;
+    for (const unit of units) {
+      if (unit.span.start > finding.span.start || finding.span.end > unit.span.end) continue;
+      if (!best || unit.span.end - unit.span.start < best.span.end - best.span.start) best = unit;
+    }
+    if (best) finding.unitId = best.id;
   }
 }
 

@@ -49,8 +49,16 @@ export function codeActions(input: CodeActionInput): CodeAction[] {
       if (!data) continue;
       const fix = data.fix && data.version === document.version ? fixAction(document, diagnostic, data.fix) : undefined;
       if (fix) actions.push(fix);
-      const line = suppressLineAction(document, diagnostic, data, input.comments);
+      // The fixes of the findings grouped under this one (same paragraph or description).
+      if (data.version === document.version) {
+        for (const other of data.related ?? []) if (other.fix) actions.push({ ...fixAction(document, diagnostic, other.fix), isPreferred: false });
+      }
+      const line = suppressLineAction(document, diagnostic, [data.ruleId], input.comments);
       if (line) actions.push(line);
+      // One problem, one directive: the rules of the findings grouped under this diagnostic too.
+      const grouped = [...new Set([data.ruleId, ...(data.related ?? []).map((other) => other.ruleId)])];
+      const all = grouped.length > 1 ? suppressLineAction(document, diagnostic, grouped, input.comments) : undefined;
+      if (all) actions.push(all);
       if (seenRules.has(data.ruleId)) continue;
       seenRules.add(data.ruleId);
       const file = suppressFileAction(document, diagnostic, data, input.comments);
@@ -136,12 +144,12 @@ function lineText(document: TextDocument, line: number): string {
   return document.getText({ start: { line, character: 0 }, end: { line, character: Number.MAX_SAFE_INTEGER } }).replace(/\r?\n$/, '');
 }
 
-function suppressLineAction(document: TextDocument, diagnostic: Diagnostic, data: DiagnosticData, comments: CommentSyntax | undefined): CodeAction | undefined {
+function suppressLineAction(document: TextDocument, diagnostic: Diagnostic, ruleIds: string[], comments: CommentSyntax | undefined): CodeAction | undefined {
   const line = diagnostic.range.start.line;
   const text = document.getText();
   const syntax = commentSyntaxAt(text, document.offsetAt({ line, character: 0 }), comments);
   if (!syntax) return undefined;
-  const title = `Suppress ${data.ruleId} for this line`;
+  const title = `Suppress ${ruleIds.join(', ')} for this line`;
   // A directive already on the line above: name one more rule in it rather than stacking comments.
   if (line > 0) {
     const previous = lineText(document, line - 1);
@@ -152,12 +160,12 @@ function suppressLineAction(document: TextDocument, diagnostic: Diagnostic, data
         title,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diagnostic],
-        edit: { changes: { [document.uri]: [{ range: { start: { line: line - 1, character: at }, end: { line: line - 1, character: at } }, newText: `, ${data.ruleId}` }] } },
+        edit: { changes: { [document.uri]: [{ range: { start: { line: line - 1, character: at }, end: { line: line - 1, character: at } }, newText: `, ${ruleIds.join(', ')}` }] } },
       };
     }
   }
   const indent = /^[ \t]*/.exec(lineText(document, line))![0];
-  const newText = `${indent}${comment(syntax, `latent-lint-disable-next-line ${data.ruleId} -- ${SUPPRESSION_REASON}`)}${eol(text)}`;
+  const newText = `${indent}${comment(syntax, `latent-lint-disable-next-line ${ruleIds.join(', ')} -- ${SUPPRESSION_REASON}`)}${eol(text)}`;
   return {
     title,
     kind: CodeActionKind.QuickFix,

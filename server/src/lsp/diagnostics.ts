@@ -1,6 +1,7 @@
 // Findings → LSP diagnostics, and the data a diagnostic carries back into code actions and hovers.
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { Finding, Fix, Span } from '../core/types';
+import { COMMANDS } from '../protocol/messages';
 
 export const SOURCE = 'latent-lint';
 
@@ -17,17 +18,46 @@ export interface DiagnosticData {
   extra?: Record<string, unknown>;
   /** True for a latent-guard finding. */
   latent?: boolean;
+  /** The findings grouped under this one (same paragraph or description): their rules and fixes. */
+  related?: { ruleId: string; fix?: Fix }[];
 }
 
-export function toDiagnostic(finding: Finding, version: number, latent = false): Diagnostic {
-  const data: DiagnosticData = { ruleId: finding.ruleId, version, span: finding.span, fix: finding.fix, extra: finding.data, latent: latent || undefined };
+/** Where a rule's documentation link points: the public page, or (our client) a command that opens the bundled one. */
+export type DocLink = (ruleId: string, docsUrl: string) => string;
+
+export const PUBLIC_DOC_LINK: DocLink = (_ruleId, docsUrl) => docsUrl;
+
+/** `command:latentLint.openRuleDocumentation?["<id>"]`: the page that ships with the extension, opened in the editor. */
+export const BUNDLED_DOC_LINK: DocLink = (ruleId) => `command:${COMMANDS.openRuleDocumentation}?${encodeURIComponent(JSON.stringify([ruleId]))}`;
+
+export interface DiagnosticOptions {
+  /** The document's URI, for related information. */
+  uri?: string;
+  docLink?: DocLink;
+}
+
+export function toDiagnostic(finding: Finding, version: number, latent = false, options: DiagnosticOptions = {}): Diagnostic {
+  const related = finding.related ?? [];
+  const data: DiagnosticData = {
+    ruleId: finding.ruleId,
+    version,
+    span: finding.span,
+    fix: finding.fix,
+    extra: finding.data,
+    latent: latent || undefined,
+    related: related.length ? related.map((other) => ({ ruleId: other.ruleId, fix: other.fix })) : undefined,
+  };
+  const docLink = options.docLink ?? PUBLIC_DOC_LINK;
   return {
     range: finding.range,
     severity: LSP_SEVERITY[finding.severity],
     source: SOURCE,
     code: finding.ruleId,
-    codeDescription: { href: finding.docsUrl },
+    codeDescription: { href: docLink(finding.ruleId, finding.docsUrl) },
     message: finding.message,
+    ...(related.length && options.uri
+      ? { relatedInformation: related.map((other) => ({ location: { uri: options.uri!, range: other.range }, message: `${other.ruleId}: ${other.message}` })) }
+      : {}),
     data,
   };
 }

@@ -2,6 +2,7 @@
 import { MarkupKind, type Hover } from 'vscode-languageserver/node';
 import type { Finding, RuleMeta } from '../core/types';
 import { COMMANDS, type ExplainCommandArgs } from '../protocol/messages';
+import { PUBLIC_DOC_LINK, type DocLink } from './diagnostics';
 
 export interface HoverFinding {
   finding: Finding;
@@ -43,7 +44,7 @@ function commandLink(title: string, command: string, args: unknown[]): string {
   return `[${title}](command:${command}?${encodeURIComponent(JSON.stringify(args))})`;
 }
 
-export function hoverFor(uri: string, entries: HoverFinding[], metas: ReadonlyMap<string, RuleMeta>): Hover | undefined {
+export function hoverFor(uri: string, entries: HoverFinding[], metas: ReadonlyMap<string, RuleMeta>, docLink: DocLink = PUBLIC_DOC_LINK): Hover | undefined {
   if (entries.length === 0) return undefined;
   const sections = entries.map(({ finding, latent }) => {
     const meta = metas.get(finding.ruleId);
@@ -55,7 +56,7 @@ export function hoverFor(uri: string, entries: HoverFinding[], metas: ReadonlyMa
       if (lines.length > 0) parts.push(lines.join('\n'));
     }
     const explain: ExplainCommandArgs = { uri, range: finding.range };
-    parts.push(`${commandLink('Explain in Latent Explorer', COMMANDS.explainSelection, [explain])} · [Rule documentation](${finding.docsUrl})`);
+    parts.push(`${commandLink('Explain in Latent Explorer', COMMANDS.explainSelection, [explain])} · [Rule documentation](${docLink(finding.ruleId, finding.docsUrl)})`);
     return parts.join('\n\n');
   });
   const first = entries[0].finding.range;

@@ -37,7 +37,7 @@ import {
 } from '../protocol/messages';
 import { URI } from '../uri';
 import { codeActions, type IgnoreFileTarget } from './codeActions';
-import { toDiagnostic } from './diagnostics';
+import { BUNDLED_DOC_LINK } from './diagnostics';
 import { hoverFor } from './hover';
 import { NO_GUARD_STATE, type LatentGuard } from './latent';
 import { createLatentGuard } from './latentGuard';
@@ -151,6 +151,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     supportsRefresh = !!capabilities.workspace?.diagnostics?.refreshSupport;
     const init = params.initializationOptions as Partial<InitializationOptions> | undefined;
     trusted = init?.trusted !== false;
+    // Our client opens the rule pages it ships (offline); other clients get the public pages.
+    if (init?.docLinks === 'bundled') validator.docLink = BUNDLED_DOC_LINK;
     folders = (params.workspaceFolders ?? []).map((folder) => URI.toFilePath(folder.uri));
     if (folders.length === 0 && params.rootUri) folders = [URI.toFilePath(params.rootUri)];
     return {
@@ -253,7 +255,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     const offset = document.offsetAt(params.position);
     const entries = validator.currentFindings(document).filter(({ finding }) => finding.span.start <= offset && offset <= finding.span.end);
     const metas = new Map(engine.ruleMetas().map((meta) => [meta.id, meta]));
-    return hoverFor(document.uri, entries, metas);
+    return hoverFor(document.uri, entries, metas, validator.docLink);
   });
 
   connection.onRequest(RULES_REQUEST, (): RuleSummary[] =>
@@ -288,7 +290,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       }
       const context = await validator.context(params.uri);
       const result = await engine.lintFile(context.filePath, { config: context.config, explicit: true, latent: context.latent, signal: controller.signal });
-      const diagnostics = result.findings.filter((finding) => !finding.suppressed).map((finding) => toDiagnostic(finding, -1, validator.isLatentFinding(finding)));
+      const diagnostics = validator.diagnosticsFor(context.filePath, result.findings, [], -1);
       return { uri: params.uri, findings: diagnostics.length, diagnostics };
     } catch (error) {
       throwIfCancelled(token);

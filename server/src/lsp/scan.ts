@@ -2,7 +2,6 @@
 import type { CancellationToken, Diagnostic, WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { ScanWorkspaceResult } from '../protocol/messages';
 import { URI } from '../uri';
-import { toDiagnostic } from './diagnostics';
 import type { Validator } from './validator';
 
 export interface ScanOptions {
@@ -47,8 +46,7 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanWorkspace
         const lintOptions = { config: context.config, explicit: context.explicit, latent: context.latent, signal: controller.signal };
         const lint = open !== undefined ? await engine.lintText(filePath, open, lintOptions) : await engine.lintFile(filePath, lintOptions);
         for (const note of lint.notes) options.log(`${filePath}: ${note}`);
-        const findings = lint.findings.filter((finding) => !finding.suppressed);
-        diagnostics = findings.map((finding) => toDiagnostic(finding, -1, validator.isLatentFinding(finding)));
+        diagnostics = validator.diagnosticsFor(filePath, lint.findings, [], -1);
       } catch (error) {
         if (controller.signal.aborted) continue;
         options.log(`${filePath}: ${(error as Error).message}`);

@@ -9,7 +9,8 @@ import { Engine, matchesGlobs, PARSE_RULE, UNUSED_DIRECTIVE_RULE } from '../engi
 import { applyDirectives, parseDirectives } from '../engine/suppressions';
 import { LineIndex } from '../engine/text';
 import { URI } from '../uri';
-import { toDiagnostic } from './diagnostics';
+import { groupFindings } from '../engine/group';
+import { PUBLIC_DOC_LINK, toDiagnostic, type DocLink } from './diagnostics';
 import type { LatentGuard } from './latent';
 import { settingsSeverity, type LatentLintSettings } from './settings';
 
@@ -59,6 +60,8 @@ export class Validator {
   private readonly policyRuleIds: Set<string>;
   /** Wait this long after the last edit before running the (costlier) latent guard. */
   latentDebounceMs = 250;
+  /** Where rule documentation links point (the bundled page when the client can open it). */
+  docLink: DocLink = PUBLIC_DOC_LINK;
 
   constructor(
     readonly engine: Engine,
@@ -141,8 +144,7 @@ export class Validator {
     if (!context.latent) return this.toDiagnostics(state.rules, version, true);
     this.scheduleLatent(document, state, context);
     const carried = this.carryOver(state, document.getText());
-    const rules = this.toDiagnostics(state.rules, version, false);
-    return [...rules, ...carried.map((finding) => toDiagnostic(finding, version, true))];
+    return this.toDiagnostics(state.rules, version, false, carried);
   }
 
   /** Runs rules and the latent guard now and waits for them (Scan Current File). */
@@ -263,17 +265,23 @@ export class Validator {
       const start = nearestOccurrence(text, slice, finding.span.start);
       if (start < 0) continue;
       const span = { start, end: start + slice.length };
-      carried.push({ ...finding, span, range: lines.rangeOf(span), suppressed: undefined, fix: undefined });
+      // Unit ids are positions in the file: a carried finding is not grouped until it is scored again.
+      carried.push({ ...finding, span, range: lines.rangeOf(span), suppressed: undefined, fix: undefined, unitId: undefined });
     }
     applyDirectives(carried, parseDirectives(text, lines));
     return carried.filter((finding) => !finding.suppressed);
   }
 
-  private toDiagnostics(result: FileResult, version: number, complete: boolean): Diagnostic[] {
-    const findings = result.findings.filter((finding) => !finding.suppressed);
+  private toDiagnostics(result: FileResult, version: number, complete: boolean, carried: Finding[] = []): Diagnostic[] {
     // Unused-directive reports wait for the latent run: a directive may be there for a latent finding.
-    const unused = complete ? result.unusedDirectives : [];
-    return [...findings, ...unused].map((finding) => toDiagnostic(finding, version, this.isLatentFinding(finding)));
+    return this.diagnosticsFor(result.filePath, [...result.findings, ...carried], complete ? result.unusedDirectives : [], version);
+  }
+
+  /** Diagnostics for findings of a file: suppressed ones left out, one per unit (the rest as related information). */
+  diagnosticsFor(filePath: string, findings: Finding[], unused: Finding[], version: number): Diagnostic[] {
+    const uri = URI.fromFilePath(filePath);
+    const shown = groupFindings(findings.filter((finding) => !finding.suppressed));
+    return [...shown, ...unused].map((finding) => toDiagnostic(finding, version, this.isLatentFinding(finding), { uri, docLink: this.docLink }));
   }
 
   private checkBudget(uri: string, ms: number, settings: LatentLintSettings): void {

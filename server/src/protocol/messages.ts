@@ -55,6 +55,11 @@ export interface InitializationOptions {
   trusted: boolean;
   /** Folder holding docs/rules/ (the installed extension), for links to shipped rule pages. */
   extensionPath?: string;
+  /**
+   * `bundled`: documentation links (diagnostic code links, hovers) run `latentLint.openRuleDocumentation`,
+   * which opens the page that ships with the extension; otherwise they point at the public pages.
+   */
+  docLinks?: 'bundled' | 'public';
 }
 
 /** Client commands the server names in code actions and hovers. */

@@ -1,5 +1,6 @@
 // SARIF 2.1.0, with ESLint's habits: error→error, warning→warning, info→note; rules listed once with
 // their doc links; findings silenced in source kept as results with an `inSource` suppression.
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FileResult, Finding, RuleMeta } from '../core/types';
@@ -19,6 +20,21 @@ export interface SarifOptions {
   executionSuccessful?: boolean;
   /** Run-wide notes (the latent guard could not load), reported as tool notifications. */
   notes?: string[];
+  /** Each file's text, for fingerprints that survive lines moving. */
+  texts?: ReadonlyMap<string, string>;
+}
+
+/**
+ * `partialFingerprints` so code scanning can follow a finding across commits: the rule, the text the
+ * finding covers (whitespace folded) and how many times that pair came before in the file. Lines
+ * added above do not change it; editing the flagged text does.
+ */
+function fingerprint(finding: Finding, text: string | undefined, seen: Map<string, number>): string {
+  const covered = text === undefined ? `${finding.range.start.line}` : text.slice(finding.span.start, finding.span.end).replace(/\s+/g, ' ').trim();
+  const key = `${finding.ruleId}\u0000${covered}`;
+  const occurrence = seen.get(key) ?? 0;
+  seen.set(key, occurrence + 1);
+  return `${createHash('sha256').update(`${key}\u0000${occurrence}`).digest('hex').slice(0, 32)}:${occurrence + 1}`;
 }
 
 interface SarifRule {
@@ -69,6 +85,14 @@ export function formatSarif(results: FileResult[], options: SarifOptions): strin
     if (findings.length === 0) continue;
     artifacts.push({ location });
     const artifactIndex = artifacts.length - 1;
+    const text = options.texts?.get(result.filePath);
+    const seen = new Map<string, number>();
+    const region = (finding: Finding) => ({
+      startLine: finding.range.start.line + 1,
+      startColumn: finding.range.start.character + 1,
+      endLine: finding.range.end.line + 1,
+      endColumn: finding.range.end.character + 1,
+    });
     for (const finding of findings) {
       sarifResults.push({
         level: LEVEL[finding.severity],
@@ -77,15 +101,20 @@ export function formatSarif(results: FileResult[], options: SarifOptions): strin
           {
             physicalLocation: {
               artifactLocation: { ...location, index: artifactIndex },
-              region: {
-                startLine: finding.range.start.line + 1,
-                startColumn: finding.range.start.character + 1,
-                endLine: finding.range.end.line + 1,
-                endColumn: finding.range.end.character + 1,
-              },
+              region: region(finding),
             },
           },
         ],
+        ...(finding.related?.length
+          ? {
+              relatedLocations: finding.related.map((other, id) => ({
+                id,
+                physicalLocation: { artifactLocation: { ...location, index: artifactIndex }, region: region(other) },
+                message: { text: `${other.ruleId}: ${other.message}` },
+              })),
+            }
+          : {}),
+        partialFingerprints: { 'latentLintFinding/v1': fingerprint(finding, text, seen) },
         ruleId: finding.ruleId,
         ruleIndex: indexOf(finding),
         ...(finding.suppressed

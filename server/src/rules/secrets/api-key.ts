@@ -1,6 +1,7 @@
 import { lintSource } from '@secretlint/core';
 import { creator as secretlintRecommended } from '@secretlint/secretlint-rule-preset-recommend';
-import type { Rule, Span } from '../../core/types';
+import { modify, parseTree, findNodeAtLocation, type FormattingOptions } from 'jsonc-parser';
+import type { Fix, ParsedDocument, Rule, Span } from '../../core/types';
 import { docsUrl } from '../../core/docs';
 
 const ID = 'secrets/api-key';
@@ -31,6 +32,69 @@ export function entropy(value: string): number {
 
 const PLACEHOLDER = /(x{6,}|\.{3}|<[^>]*>|your[_-]?(api[_-]?)?key|example|dummy|placeholder|redacted|0{8,})/i;
 
+// The environment variable each secretlint detector's secret is usually kept in.
+const SECRETLINT_ENV: Record<string, string> = {
+  github: 'GITHUB_TOKEN',
+  npm: 'NPM_TOKEN',
+  slack: 'SLACK_TOKEN',
+  sendgrid: 'SENDGRID_API_KEY',
+  shopify: 'SHOPIFY_ACCESS_TOKEN',
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  linear: 'LINEAR_API_KEY',
+  gcp: 'GOOGLE_APPLICATION_CREDENTIALS',
+  azure: 'AZURE_CLIENT_SECRET',
+};
+
+/** "…_TOKENS" → "…_TOKEN": a detector's type name is plural, a variable holds one. */
+function singular(name: string): string {
+  return name.replace(/(TOKEN|KEY|SECRET|PASSWORD|CREDENTIAL)S$/, '$1');
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The name of the key that holds the secret (an MCP server's `env` entry), when it is a variable name. */
+function keyName(document: ParsedDocument, span: Span): string | undefined {
+  const unit = document.units.find((candidate) => candidate.kind === 'config-value' && candidate.span.start <= span.start && span.end <= candidate.span.end);
+  if (!unit?.label || !/\.env(\.|\[)/.test(unit.id) || !ENV_NAME.test(unit.label)) return undefined;
+  return unit.label.toUpperCase();
+}
+
+const posix = (file: string): string => file.replace(/\\/g, '/');
+
+/**
+ * The replacement in the host's own syntax: VS Code's mcp.json takes `${input:id}` with an `inputs`
+ * entry (asked once, stored in the secret store); Cursor's mcp.json and Prompty read `${env:NAME}`;
+ * Claude Code's .mcp.json and everything else, `${NAME}`.
+ */
+function secretFix(document: ParsedDocument, span: Span, env: string): Fix {
+  const file = posix(document.uri);
+  if (document.format === 'mcp-config' && /(^|\/)\.vscode\/(mcp|settings)\.json$/i.test(file)) {
+    const id = env.toLowerCase().replace(/_/g, '-');
+    const reference = `\${input:${id}}`;
+    return { title: `Replace with ${reference} (an "inputs" entry asks for it once)`, edits: [{ span, newText: reference }, ...inputEdits(document.text, id, env)] };
+  }
+  const reference = (document.format === 'mcp-config' && /(^|\/)\.cursor\/mcp\.json$/i.test(file)) || document.format === 'prompty' ? `\${env:${env}}` : `\${${env}}`;
+  return { title: `Replace with ${reference}`, edits: [{ span, newText: reference }] };
+}
+
+/** Adds `{"type": "promptString", "id", "description", "password": true}` to the file's `inputs`, unless one has that id. */
+function inputEdits(text: string, id: string, env: string): { span: Span; newText: string }[] {
+  const root = parseTree(text);
+  const inputs = root ? findNodeAtLocation(root, ['inputs']) : undefined;
+  const exists = inputs?.children?.some((input) => findNodeAtLocation(input, ['id'])?.value === id);
+  if (exists) return [];
+  const indent = /\n([ \t]+)"/.exec(text)?.[1] ?? '  ';
+  const formattingOptions: FormattingOptions = { insertSpaces: !indent.includes('\t'), tabSize: indent.includes('\t') ? 1 : indent.length, eol: text.includes('\r\n') ? '\r\n' : '\n' };
+  const entry = { type: 'promptString', id, description: env.toLowerCase().replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()), password: true };
+  const path = inputs?.type === 'array' ? ['inputs', inputs.children?.length ?? 0] : ['inputs'];
+  const value = inputs?.type === 'array' ? entry : [entry];
+  return modify(text, path, value, { formattingOptions, isArrayInsertion: inputs?.type === 'array' }).map((edit) => ({
+    span: { start: edit.offset, end: edit.offset + edit.length },
+    newText: edit.content,
+  }));
+}
+
 export const apiKey: Rule = {
   meta: {
     id: ID,
@@ -43,13 +107,15 @@ export const apiKey: Rule = {
   async check(context) {
     const text = context.document.text;
     const seen: Span[] = [];
-    const report = (span: Span, what: string, env: string): void => {
+    const report = (span: Span, what: string, fallback: string): void => {
       if (seen.some((s) => s.start < span.end && span.start < s.end)) return;
       seen.push(span);
+      const env = keyName(context.document, span) ?? fallback;
+      const fix = secretFix(context.document, span, env);
       context.report({
         span,
         message: `${what} is written in the file. Anyone with the file, and every model the prompt is sent to, sees it. Load it from the environment or a secret input instead, and rotate it.`,
-        fix: { title: `Replace with \${${env}}`, edits: [{ span, newText: `\${${env}}` }] },
+        fix,
         data: { env },
       });
     };
@@ -69,7 +135,7 @@ export const apiKey: Rule = {
       if (message.ruleId.includes('privatekey')) continue;
       const data = message.data as { typeName?: unknown } | undefined;
       const typeName = typeof data?.typeName === 'string' ? data.typeName : message.ruleId.replace('@secretlint/secretlint-rule-', '');
-      const env = `${typeName.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, '')}`;
+      const env = SECRETLINT_ENV[message.ruleId.replace('@secretlint/secretlint-rule-', '')] ?? singular(typeName.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, ''));
       report({ start: message.range[0], end: message.range[1] }, `A secret (${typeName}, found by secretlint)`, env || 'SECRET');
     }
   },
