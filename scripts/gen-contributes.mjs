@@ -37,6 +37,7 @@ const COMMANDS = [
   { command: 'latentLint.showOutput', title: 'Show Output' },
   { command: 'latentLint.createConfig', title: 'Create Configuration File' },
   { command: 'latentLint.openRuleDocumentation', title: 'Open Rule Documentation' },
+  { command: 'latentLint.retryModel', title: 'Retry Loading the Model' },
 ];
 
 const SEVERITY_ENUM = ['default', 'error', 'warning', 'info', 'off'];

@@ -109,8 +109,8 @@ async function explainSelection(host: CommandHost, args?: ExplainCommandArgs): P
     if (text) documentOffset = editor.document.offsetAt(selection.start);
     label = text ? text.slice(0, 80) : 'the paragraph at the cursor';
   }
-  const result = client.sendRequest<ExplainResult>(EXPLAIN_REQUEST, params);
-  await showExplorer(host.context, result, { loadingText: label, documentOffset });
+  const ask = (): Promise<ExplainResult> => client.sendRequest<ExplainResult>(EXPLAIN_REQUEST, params);
+  await showExplorer(host.context, ask(), { loadingText: label, documentOffset, rerun: ask });
 }
 
 async function createConfig(host: CommandHost): Promise<void> {

@@ -9,10 +9,10 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { COMMANDS, MODEL_STATE_NOTIFICATION, type InitializationOptions, type ModelState } from '../server/src/protocol/messages';
+import { COMMANDS, MODEL_STATE_NOTIFICATION, RETRY_MODEL_REQUEST, type InitializationOptions, type ModelState } from '../server/src/protocol/messages';
 import { registerCommands } from './commands';
-import { registerExplorer } from './explorer/panel';
-import { ModelStatus } from './status';
+import { registerExplorer, rerunFailedExplain } from './explorer/panel';
+import { ModelStatus, modelUnavailable } from './status';
 
 let client: LanguageClient | undefined;
 
@@ -93,11 +93,37 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const scanResults = vscode.languages.createDiagnosticCollection('latent-lint-scan');
   context.subscriptions.push(output, status, scanResults);
 
+  // Told once per window: after that the status item says "rules only" and why.
+  let notified = false;
+  const notifyUnavailable = async (state: Extract<ModelState, { reason: string }>): Promise<void> => {
+    if (notified) return;
+    notified = true;
+    const choice = await vscode.window.showWarningMessage(
+      `Latent Lint runs the policy rules only: the latent guard's model did not load. ${state.reason}`,
+      'Show details',
+      'Retry',
+    );
+    if (choice === 'Show details') output.show(true);
+    else if (choice === 'Retry') await vscode.commands.executeCommand(COMMANDS.retryModel);
+  };
+  const retryModel = async (): Promise<void> => {
+    if (!client?.isRunning()) {
+      output.show(true);
+      return;
+    }
+    const state = await client.sendRequest<ModelState>(RETRY_MODEL_REQUEST);
+    status.update(state);
+    if (modelUnavailable(state)) void vscode.window.showWarningMessage(`Latent Lint: the model still did not load. ${state.reason}`, 'Show details').then((choice) => choice && output.show(true));
+  };
+
   const start = async (): Promise<void> => {
     client = createClient(context, output);
     client.onNotification(MODEL_STATE_NOTIFICATION, (state: ModelState) => {
+      const before = status.current;
       status.update(state);
-      if (state.state === 'failed') output.appendLine(`Latent guard unavailable: ${state.reason}`);
+      if (modelUnavailable(state)) void notifyUnavailable(state);
+      // The model came back: an explorer showing the failed explain asks again.
+      if (state.state === 'ready' && before.state !== 'ready') rerunFailedExplain();
     });
     try {
       await client.start();
@@ -116,6 +142,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     registerCommands({ context, client: () => client, output, scanResults }),
     registerExplorer(context),
+    vscode.commands.registerCommand(COMMANDS.retryModel, () =>
+      retryModel().catch((error: Error) => {
+        output.appendLine(`Retry failed: ${error.message}`);
+        void vscode.window.showErrorMessage(`Latent Lint: ${error.message}`);
+      }),
+    ),
     // Once a file is open, pulled diagnostics cover it; the scan's copy would show twice.
     vscode.workspace.onDidOpenTextDocument((document) => scanResults.delete(document.uri)),
     vscode.workspace.onDidChangeConfiguration((event) => {

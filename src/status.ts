@@ -1,22 +1,28 @@
-// The status bar item: what the latent guard is doing, and what Restricted Mode limits.
+// The status bar item: what the latent guard is doing, and what Restricted Mode limits. When the
+// model cannot run it says "rules only" and why, with Show details (the output) and Retry.
 import * as vscode from 'vscode';
 import { COMMANDS, type ModelState } from '../server/src/protocol/messages';
 
 const ICON: Record<ModelState['state'], string> = {
   loading: '$(sync~spin)',
   ready: '$(shield)',
-  failed: '$(error)',
-  'rules-only': '$(law)',
+  failed: '$(warning)',
+  'rules-only': '$(warning)',
   disabled: '$(circle-slash)',
 };
 
 const LABEL: Record<ModelState['state'], string> = {
   loading: 'loading the model…',
   ready: 'latent guard ready',
-  failed: 'latent guard failed; rules only',
-  'rules-only': 'rules only',
+  failed: 'rules only: the latent guard failed to load',
+  'rules-only': 'rules only: the latent guard\'s model is missing',
   disabled: 'latent guard off; rules only',
 };
+
+/** The model cannot run, though it is turned on: the user can act on it. */
+export function modelUnavailable(state: ModelState): state is Extract<ModelState, { state: 'failed' | 'rules-only' }> {
+  return state.state === 'failed' || state.state === 'rules-only';
+}
 
 export class ModelStatus implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('latentLint.status', vscode.StatusBarAlignment.Right, 100);
@@ -29,6 +35,10 @@ export class ModelStatus implements vscode.Disposable {
     this.item.show();
   }
 
+  get current(): ModelState {
+    return this.state;
+  }
+
   update(state: ModelState): void {
     this.state = state;
     this.render();
@@ -36,19 +46,26 @@ export class ModelStatus implements vscode.Disposable {
 
   render(): void {
     const state = this.state;
-    this.item.text = `${ICON[state.state]} Latent Lint`;
+    const unavailable = modelUnavailable(state);
+    this.item.text = unavailable ? `${ICON[state.state]} Latent Lint: rules only` : `${ICON[state.state]} Latent Lint`;
     const tooltip = new vscode.MarkdownString(`**Latent Lint**: ${LABEL[state.state]}`);
     if (state.state === 'ready') tooltip.appendMarkdown(`\n\nModel: ${state.model} (${state.graph})`);
-    if ('reason' in state) tooltip.appendMarkdown(`\n\n${state.reason}`);
+    if ('reason' in state) {
+      tooltip.appendMarkdown('\n\n');
+      tooltip.appendText(state.reason);
+    }
+    if (unavailable) tooltip.appendMarkdown('\n\nThe policy rules still run; findings of the latent guard (`latent/*`) appear once the model loads.');
     if (!this.trusted()) {
       tooltip.appendMarkdown(
         '\n\n$(workspace-untrusted) Restricted Mode: this folder\'s `.latentlint.yaml` may not add `promptFiles` or tune the latent guard, and workspace model settings are not applied.',
       );
     }
-    tooltip.appendMarkdown('\n\nClick to show the output.');
+    tooltip.appendMarkdown(unavailable ? `\n\n[Show details](command:${COMMANDS.showOutput}) · [Retry](command:${COMMANDS.retryModel})` : '\n\nClick to show the output.');
     tooltip.supportThemeIcons = true;
+    tooltip.isTrusted = { enabledCommands: [COMMANDS.showOutput, COMMANDS.retryModel] };
     this.item.tooltip = tooltip;
-    this.item.backgroundColor = state.state === 'failed' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.accessibilityInformation = { label: `Latent Lint: ${LABEL[state.state]}${'reason' in state ? `. ${state.reason}` : ''}` };
+    this.item.backgroundColor = unavailable ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 
   dispose(): void {

@@ -10,6 +10,8 @@ export const EXPLORER_VIEW_TYPE = 'latentLint.explorer';
 export interface ShowExplorerOptions {
   /** Shown while the result is on its way (a promise was passed). */
   loadingText?: string;
+  /** Asks again; the explorer calls it when the model comes back after this request failed. */
+  rerun?: () => PromiseLike<ExplainResult>;
   /** Document offset where the explained text starts, when the result has no `textOffset`. */
   documentOffset?: number;
 }
@@ -42,6 +44,8 @@ class ExplorerPanel implements vscode.Disposable {
   private result: ExplainResult | undefined;
   private documentOffset: number | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  /** The failed request's options (with its rerun), while the panel shows its error. */
+  failed: ShowExplorerOptions | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -137,12 +141,30 @@ export async function showExplorer(context: vscode.ExtensionContext, input: Expl
     explorer.post({ type: 'explain', result: input }, options.documentOffset);
     return;
   }
+  explorer.failed = undefined;
   explorer.post({ type: 'loading', text: options.loadingText ?? 'the selection' });
   try {
     explorer.post({ type: 'explain', result: await input }, options.documentOffset);
   } catch (error) {
     explorer.post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    explorer.failed = options;
   }
+}
+
+/** If the explorer shows a failed explain, asks again (the model has just become ready). */
+export function rerunFailedExplain(): void {
+  const explorer = ExplorerPanel.current;
+  const failed = explorer?.failed;
+  if (!explorer || !failed?.rerun) return;
+  explorer.failed = undefined;
+  explorer.post({ type: 'loading', text: failed.loadingText ?? 'the selection' });
+  void Promise.resolve(failed.rerun()).then(
+    (result) => explorer.post({ type: 'explain', result }, failed.documentOffset),
+    (error: unknown) => {
+      explorer.post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      explorer.failed = failed;
+    },
+  );
 }
 
 /** Restores explorer panels after a window reload (needs the onWebviewPanel activation event). */

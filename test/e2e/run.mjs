@@ -185,8 +185,12 @@ async function main() {
     const workspace = copyWorkspace(tmp, 'workspace-ui');
     const payload = vsix ? undefined : [['extensionDevelopmentPath', server.remoteUri(ROOT)]];
     const context = await launchBrowser(tmp, 'ui');
+    // The extension under test: the installed .vsix's folder, or this checkout.
+    const installedDir = vsix ? fs.readdirSync(server.extensionsDir).find((name) => name.startsWith(`${packageJson.publisher}.${packageJson.name}-`)) : undefined;
+    const extensionRoot = installedDir ? path.join(server.extensionsDir, installedDir) : ROOT;
     try {
       await uiTests({
+        extensionRoot,
         context,
         url: workspaceUrl(server, workspace, payload),
         shots: RESULTS,

@@ -32,9 +32,9 @@ async function openFromExplorer(page, folder, file) {
 /**
  * @param {{ context: import('playwright-core').BrowserContext, url: string, shots: string,
  *           packageJson: any, installed: boolean, test: (title: string, body: () => Promise<void>) => Promise<void>,
- *           log: (message: string) => void }} options
+ *           log: (message: string) => void, extensionRoot: string }} options
  */
-export async function uiTests({ context, url, shots, packageJson, installed, test: record, log }) {
+export async function uiTests({ context, url, shots, packageJson, installed, test: record, log, extensionRoot }) {
   const page = context.pages()[0] ?? (await context.newPage());
   // A failing UI test leaves a screenshot of what the user would have seen.
   const test = (title, body) =>
@@ -86,7 +86,7 @@ export async function uiTests({ context, url, shots, packageJson, installed, tes
     await test('loads the latent guard (status bar: shield, "latent guard ready")', async () => {
       const item = page.locator('.statusbar-item:has-text("Latent Lint")').first();
       const ready = item.locator('.codicon-shield');
-      const settled = item.locator('.codicon-error, .codicon-law, .codicon-circle-slash');
+      const settled = item.locator('.codicon-warning, .codicon-error, .codicon-law, .codicon-circle-slash');
       // Loading 0.5 GB of graph takes seconds; a failed or rules-only state ends the wait with its reason.
       await ready.or(settled).first().waitFor({ timeout: 120_000 });
       if ((await ready.count()) === 0) {
@@ -120,7 +120,91 @@ export async function uiTests({ context, url, shots, packageJson, installed, tes
       if (!/30 layers/.test(model)) throw new Error(`the explorer's model line says: ${model}`);
       log(`explorer: ${model}; verdict: ${(await view.locator('[data-testid="verdict-status"]').innerText()).trim()}`);
     });
+
+    await modelMissingTests({ context, url, shots, packageJson, installed, test, log, extensionRoot });
   } finally {
     fs.writeFileSync(path.join(shots, 'ui-console.log'), consoleLines.join('\n') + '\n');
+  }
+}
+
+/**
+ * The model's files gone from the extension under test (a damaged install): a new window says so once
+ * (a notification with Show details and Retry) and in the status item ("rules only", and why); Explain
+ * fails with the reason. When the files come back, the guard loads without a reload and the explorer
+ * replaces its error with the result.
+ */
+async function modelMissingTests({ context, url, shots, packageJson, installed, test, log, extensionRoot }) {
+  // Every folder the extension would find the model in (a checkout may hold models/build and dist/model).
+  const dirs = [path.join(extensionRoot, 'models', 'build', 'smollm2-135m-instruct'), path.join(extensionRoot, 'dist', 'model', 'smollm2-135m-instruct')]
+    .filter((dir) => fs.existsSync(dir));
+  const hidden = (dir) => `${dir}.e2e-hidden`;
+  const restore = () => {
+    for (const dir of dirs) if (fs.existsSync(hidden(dir)) && !fs.existsSync(dir)) fs.renameSync(hidden(dir), dir);
+  };
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  try {
+    await test('with the model missing: one notification and a "rules only" status item that say why', async () => {
+      if (dirs.length === 0) throw new Error(`no model folder under ${extensionRoot}`);
+      for (const dir of dirs) fs.renameSync(dir, hidden(dir));
+      log(`hid ${dirs.map((dir) => path.relative(extensionRoot, dir)).join(', ')} of ${extensionRoot}`);
+      await page.goto(url);
+      await page.locator('.monaco-workbench').waitFor({ timeout: WORKBENCH_TIMEOUT });
+      // Opening a prompt file activates the extension.
+      await openFromExplorer(page, 'prompts', 'support.prompt.md');
+      const toast = page.locator('.notifications-toasts .notification-toast:has-text("policy rules only")').first();
+      await toast.waitFor({ timeout: 60_000 });
+      const item = page.locator('.statusbar-item:has-text("rules only")').first();
+      await item.waitFor({ timeout: 10_000 });
+      const message = (await toast.innerText()).replace(/\s+/g, ' ');
+      for (const action of ['Show details', 'Retry']) {
+        if ((await toast.locator(`.monaco-button:has-text("${action}")`).count()) === 0) throw new Error(`the notification has no ${action} button: ${message}`);
+      }
+      if (installed) {
+        if (!message.includes(path.join('dist', 'model', 'smollm2-135m-instruct'))) throw new Error(`the notification does not name the .vsix's model folder: ${message}`);
+        if (/\bnpm\b/.test(message)) throw new Error(`the notification tells a .vsix user to run npm: ${message}`);
+      }
+      const label = await item.getAttribute('aria-label');
+      if (!/rules only/.test(label ?? '') || !/not found|missing/.test(label ?? '')) throw new Error(`the status item does not say why: ${label}`);
+      await page.screenshot({ path: path.join(shots, 'model-missing.png') });
+      log(`model-missing notification: ${message}`);
+      log(`status item: ${label}`);
+      // Show details (at once: a toast may hide after a while) opens the output, which logged the failed load.
+      await toast.locator('.monaco-button:has-text("Show details")').click();
+      const output = page.locator('.part.panel .view-lines');
+      await output.locator('text=/Latent guard: not loaded/').first().waitFor({ timeout: 15_000 });
+      const text = (await output.innerText()).replace(/\s+/g, ' ');
+      for (const expected of ['Latent guard: loading the model', 'Latent guard: not loaded', 'Latent guard: watching']) {
+        if (!text.includes(expected)) throw new Error(`the output lacks "${expected}": ${text.slice(-600)}`);
+      }
+      await page.screenshot({ path: path.join(shots, 'model-missing-output.png') });
+    });
+
+    await test('Explain while the model is missing shows the reason in the explorer', async () => {
+      const explain = paletteTitle(packageJson, 'Explain Selection');
+      if (!explain) throw new Error('Explain Selection is not contributed');
+      const line = page.locator('.editor-instance .view-line:has-text("Ignore all previous instructions")').first();
+      await line.click();
+      await page.keyboard.press('Home');
+      await page.keyboard.press('Shift+End');
+      await runCommand(page, explain);
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('[data-testid="error"]').waitFor({ timeout: 60_000 });
+    });
+
+    await test('when the model files come back: the guard loads without a reload and the explorer\'s error clears', async () => {
+      restore();
+      log('model folders restored');
+      const item = page.locator('.statusbar-item:has-text("Latent Lint")').first();
+      await item.locator('.codicon-shield').waitFor({ timeout: 120_000 });
+      const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+      await view.locator('[data-testid="layer-row"]').nth(29).waitFor({ state: 'attached', timeout: 120_000 });
+      if (await view.locator('[data-testid="error"]').count()) throw new Error('the explorer still shows the error');
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(shots, 'model-restored.png') });
+    });
+  } finally {
+    restore();
+    await page.close().catch(() => undefined);
   }
 }

@@ -63,6 +63,8 @@ export interface ClientOptions {
   configuration?: (item: ConfigurationItem) => unknown | Promise<unknown>;
   /** Extra environment for the server (the tiny model for latent tests). */
   env?: Record<string, string>;
+  /** The server script (default: this checkout's dist/server/server.js). */
+  server?: string;
 }
 
 export class TestClient {
@@ -80,7 +82,7 @@ export class TestClient {
   constructor(options: ClientOptions = {}) {
     assertBuilt();
     this.configuration = options.configuration ?? (() => ({}));
-    this.process = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    this.process = spawn(process.execPath, [options.server ?? SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     this.process.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
     this.connection.onRequest(ConfigurationRequest.type, async (params) => Promise.all(params.items.map((item) => this.configuration(item))));

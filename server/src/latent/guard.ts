@@ -84,6 +84,15 @@ export class LatentGuardService {
     return this.starting;
   }
 
+  /**
+   * After a failure, loads again now instead of after RETRY_MS: the model's files came back (the
+   * language server watches them) or the user chose Retry. Otherwise the same as start().
+   */
+  retry(): Promise<LatentState> {
+    if (this.currentState.status === 'failed') this.starting = undefined;
+    return this.start();
+  }
+
   /** Throws ModelUnavailableError when the guard cannot run, so callers can say why. */
   private async ready(): Promise<ScoreCache> {
     const state = await this.start();

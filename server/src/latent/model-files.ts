@@ -179,18 +179,54 @@ function verifiedSha256(file: string, expected: string): boolean {
   return true;
 }
 
-const BUILD_HINT = 'run `npm run build:model` to build it';
+/** The folder holding this install's package.json: a checkout, an npm install, or an unpacked .vsix. */
+export function packageRoot(from: string = moduleDir()): string | undefined {
+  const found = findUp('package.json', from);
+  return found ? path.dirname(found) : undefined;
+}
+
+/**
+ * A checkout or an npm install (pre-commit, the CLI) has scripts/build-model.mjs and can build the
+ * model; an installed .vsix has neither the script nor an npm project, and ships the model in
+ * dist/model/<name>.
+ */
+export function canBuildModel(from: string = moduleDir()): boolean {
+  return findUp(path.join('scripts', 'build-model.mjs'), from) !== undefined;
+}
+
+/**
+ * What to do about a missing or damaged model in folder `dir`, for the install this code runs from:
+ * build it (a checkout or npm install), or reinstall the .vsix (which has no npm project).
+ */
+export function modelHint(dir?: string): string {
+  if (canBuildModel()) return 'run `npm run build:model` to build it';
+  const packaged = dir ?? path.join(packageRoot() ?? '.', PACKAGED_MODEL_DIR);
+  return `this extension ships the model in ${packaged}; reinstall the extension (.vsix) to restore it`;
+}
+
+/** The model folders this install would read, whether or not they exist yet (the server watches them). */
+export function expectedModelDirs(): string[] {
+  if (process.env.LATENT_LINT_MODEL_DIR) return [process.env.LATENT_LINT_MODEL_DIR];
+  const root = packageRoot();
+  const found = defaultModelDir();
+  const candidates = root ? [path.join(root, 'models', 'build', REAL_MODEL_NAME), path.join(root, PACKAGED_MODEL_DIR)] : [];
+  return [...new Set([...(found ? [found] : []), ...candidates])];
+}
 
 export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   const dir = options.modelDir ?? defaultModelDir();
-  if (!dir) throw new ModelUnavailableError('missing', `model folder models/build/${REAL_MODEL_NAME} not found; ${BUILD_HINT}`);
+  if (!dir) {
+    const expected = canBuildModel() ? path.join(packageRoot() ?? '.', 'models', 'build', REAL_MODEL_NAME) : path.join(packageRoot() ?? '.', PACKAGED_MODEL_DIR);
+    throw new ModelUnavailableError('missing', `model folder ${expected} not found; ${modelHint()}`);
+  }
+  const hint = modelHint(dir);
   const configPath = path.join(dir, 'model_config.json');
-  if (!fs.existsSync(configPath)) throw new ModelUnavailableError('missing', `${configPath} is missing; ${BUILD_HINT}`);
+  if (!fs.existsSync(configPath)) throw new ModelUnavailableError('missing', `${configPath} is missing; ${hint}`);
   let config: ModelConfig;
   try {
     config = JSON.parse(fs.readFileSync(configPath, 'utf8')) as ModelConfig;
   } catch (error) {
-    throw new ModelUnavailableError('corrupt', `${configPath} is not valid JSON (${(error as Error).message}); ${BUILD_HINT}`);
+    throw new ModelUnavailableError('corrupt', `${configPath} is not valid JSON (${(error as Error).message}); ${hint}`);
   }
   for (const key of ['n_layers', 'hidden_size', 'intermediate_size', 'pad_token_id', 'im_start_token_id', 'im_end_token_id'] as const) {
     if (!Number.isInteger(config[key])) throw new ModelUnavailableError('corrupt', `${configPath}: "${key}" is missing or not a whole number`);
@@ -202,7 +238,7 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   }
   const forced = options.graph ?? process.env.LATENT_LINT_GRAPH;
   const tokenizerPath = path.join(dir, config.tokenizer ?? 'tokenizer.json');
-  if (!fs.existsSync(tokenizerPath)) throw new ModelUnavailableError('missing', `${tokenizerPath} is missing; ${BUILD_HINT}`);
+  if (!fs.existsSync(tokenizerPath)) throw new ModelUnavailableError('missing', `${tokenizerPath} is missing; ${hint}`);
   // An optional graph (prefix, scoring) that is missing or corrupt is not fatal: another graph does its work.
   const optionalGraph = (name: string | undefined): GraphFile | undefined => {
     const optional = name ? config.graphs[name] : undefined;
@@ -231,15 +267,15 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     const q4Path = q4 && !q4.prefix && q4.layers === config.n_layers ? path.join(dir, q4.file) : undefined;
     if (q4 && q4Path && fs.existsSync(q4Path)) {
       if (options.verify !== false && !verifiedSha256(q4Path, q4.sha256)) {
-        throw new ModelUnavailableError('corrupt', `${q4Path} does not match its sha256 in model_config.json (corrupt or partly written); ${BUILD_HINT}`);
+        throw new ModelUnavailableError('corrupt', `${q4Path} does not match its sha256 in model_config.json (corrupt or partly written); ${hint}`);
       }
       graphPath = q4Path;
       standIn = runningGraph = 'q4';
     }
   }
-  if (!fs.existsSync(graphPath)) throw new ModelUnavailableError('missing', `${graphPath} is missing; ${BUILD_HINT}`);
+  if (!fs.existsSync(graphPath)) throw new ModelUnavailableError('missing', `${graphPath} is missing; ${hint}`);
   if (!standIn && options.verify !== false && !verifiedSha256(graphPath, entry.sha256)) {
-    throw new ModelUnavailableError('corrupt', `${graphPath} does not match its sha256 in model_config.json (corrupt or partly written); ${BUILD_HINT}`);
+    throw new ModelUnavailableError('corrupt', `${graphPath} does not match its sha256 in model_config.json (corrupt or partly written); ${hint}`);
   }
   // Without the scoring graph, the full graph scores too.
   const scoring = forced || config.scoring_graph === graph ? undefined : optionalGraph(config.scoring_graph);

@@ -24,6 +24,7 @@ import { EXPLAIN_REQUEST, type ExplainParams, type ExplainResult } from '../prot
 import {
   FIX_ALL_KIND,
   MODEL_STATE_NOTIFICATION,
+  RETRY_MODEL_REQUEST,
   RULES_REQUEST,
   SCAN_DOCUMENT_REQUEST,
   SCAN_WORKSPACE_REQUEST,
@@ -60,6 +61,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       ? undefined
       : (options.guard ??
         createLatentGuard({
+          log: (message) => connection.console.info(message),
           // An untrusted folder's config may not tune the model (it could hide findings).
           thresholdFor: (filePath): number | undefined => {
             if (!trusted) return undefined;
@@ -299,6 +301,11 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     } finally {
       listener.dispose();
     }
+  });
+
+  connection.onRequest(RETRY_MODEL_REQUEST, async (): Promise<ModelState> => {
+    if (guard?.retry && modelEnabled) await guard.retry();
+    return modelState();
   });
 
   connection.onRequest(EXPLAIN_REQUEST, async (params: ExplainParams, token): Promise<ExplainResult> => {

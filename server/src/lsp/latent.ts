@@ -19,6 +19,8 @@ export interface LatentGuard {
   onStateChange(listener: (state: ModelState) => void): () => void;
   /** Applies settings (threshold, threads); may reload the model. */
   configure?(options: LatentGuardOptions): void | Promise<void>;
+  /** After a failure, loads the model again now (the "Retry" action); resolves to the new state. */
+  retry?(): Promise<ModelState>;
   /** Starts loading the model ahead of the first scoring, so the first findings come sooner. */
   warm?(): void | Promise<void>;
   /** Per-layer, per-neuron explanation of a text (the Latent Explorer's data). */

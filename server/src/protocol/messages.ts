@@ -10,6 +10,9 @@ export type ModelState =
 /** Server → client: the latent guard's state, for the status bar. */
 export const MODEL_STATE_NOTIFICATION = 'latentLint/modelState';
 
+/** Client → server: load the model again now (the "Retry" action); answers with the new ModelState. */
+export const RETRY_MODEL_REQUEST = 'latentLint/retryModel';
+
 /** Client → server: lint every supported file under the workspace folders. */
 export const SCAN_WORKSPACE_REQUEST = 'latentLint/scanWorkspace';
 export interface ScanWorkspaceParams {
@@ -70,6 +73,7 @@ export const COMMANDS = {
   showOutput: 'latentLint.showOutput',
   createConfig: 'latentLint.createConfig',
   openRuleDocumentation: 'latentLint.openRuleDocumentation',
+  retryModel: 'latentLint.retryModel',
 } as const;
 
 /** Arguments of `latentLint.explainSelection` when a code action or a hover link runs it. */

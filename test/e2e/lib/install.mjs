@@ -113,7 +113,7 @@ function aptInstall(packages, log) {
     throw new MissingPrerequisites(`LATENT_LINT_CHROMIUM=${CHROMIUM} does not exist`);
   }
   if (!isRootUser()) {
-    throw new MissingPrerequisites(`the tests need ${packages.join(', ')}, which are not installed. Run:\n\n    ${aptCommand(packages, false)}\n\nthen npm test again.`);
+    throw new MissingPrerequisites(`the tests need ${packages.join(', ')}, which ${packages.length === 1 ? 'is' : 'are'} not installed. Run:\n\n    ${aptCommand(packages, false)}\n\nthen npm test again.`);
   }
   log(`apt-get install ${packages.join(' ')}`);
   const env = { ...cleanEnv(), DEBIAN_FRONTEND: 'noninteractive' };
