@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CodeServer } from './lib/code-server.mjs';
 import { CHROMIUM, ensureInstalled } from './lib/install.mjs';
-import { uiTests } from './ui.mjs';
+import { modelMissingTests, uiTests } from './ui.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = path.join(ROOT, 'out', 'test', 'e2e');
@@ -185,12 +185,8 @@ async function main() {
     const workspace = copyWorkspace(tmp, 'workspace-ui');
     const payload = vsix ? undefined : [['extensionDevelopmentPath', server.remoteUri(ROOT)]];
     const context = await launchBrowser(tmp, 'ui');
-    // The extension under test: the installed .vsix's folder, or this checkout.
-    const installedDir = vsix ? fs.readdirSync(server.extensionsDir).find((name) => name.startsWith(`${packageJson.publisher}.${packageJson.name}-`)) : undefined;
-    const extensionRoot = installedDir ? path.join(server.extensionsDir, installedDir) : ROOT;
     try {
       await uiTests({
-        extensionRoot,
         context,
         url: workspaceUrl(server, workspace, payload),
         shots: RESULTS,
@@ -201,6 +197,25 @@ async function main() {
       });
     } finally {
       await context.close();
+    }
+
+    // A new window (its own browser profile: nothing restored) on an install whose model is gone.
+    const installedDir = vsix ? fs.readdirSync(server.extensionsDir).find((name) => name.startsWith(`${packageJson.publisher}.${packageJson.name}-`)) : undefined;
+    const extensionRoot = installedDir ? path.join(server.extensionsDir, installedDir) : ROOT;
+    const missingContext = await launchBrowser(tmp, 'model-missing');
+    try {
+      await modelMissingTests({
+        context: missingContext,
+        url: workspaceUrl(server, copyWorkspace(tmp, 'workspace-model-missing'), payload),
+        shots: RESULTS,
+        packageJson,
+        installed: Boolean(vsix),
+        extensionRoot,
+        test: (title, body) => test(vsix ? 'UI, model missing (installed .vsix)' : 'UI, model missing', title, body),
+        log,
+      });
+    } finally {
+      await missingContext.close();
     }
   } finally {
     await server.stop();

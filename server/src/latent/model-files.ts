@@ -217,7 +217,8 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   const dir = options.modelDir ?? defaultModelDir();
   if (!dir) {
     const expected = canBuildModel() ? path.join(packageRoot() ?? '.', 'models', 'build', REAL_MODEL_NAME) : path.join(packageRoot() ?? '.', PACKAGED_MODEL_DIR);
-    throw new ModelUnavailableError('missing', `model folder ${expected} not found; ${modelHint()}`);
+    const hint = canBuildModel() ? modelHint() : 'reinstall the extension (.vsix), which ships the model there';
+    throw new ModelUnavailableError('missing', `model folder ${expected} not found; ${hint}`);
   }
   const hint = modelHint(dir);
   const configPath = path.join(dir, 'model_config.json');
