@@ -189,8 +189,10 @@ export async function modelMissingTests({ context, url, shots, packageJson, inst
       // dispatchEvent: in the notification centre the buttons of a collapsed entry only show on hover.
       await toast.locator('.monaco-button:has-text("Show details")').first().dispatchEvent('click');
       const output = page.locator('.part.panel .view-lines');
-      await output.locator('text=/Latent guard: not loaded/').first().waitFor({ timeout: 15_000 });
-      const text = (await output.innerText()).replace(/\s+/g, ' ');
+      // Monaco draws spaces as no-break spaces and wraps long lines: read the text, not a text selector.
+      const outputText = async () => (await output.innerText().catch(() => '')).replace(/\s+/g, ' ');
+      for (let waited = 0; !(await outputText()).includes('Latent guard: not loaded') && waited < 15_000; waited += 250) await page.waitForTimeout(250);
+      const text = await outputText();
       for (const expected of ['Latent guard: loading the model', 'Latent guard: not loaded', 'Latent guard: watching']) {
         if (!text.includes(expected)) throw new Error(`the output lacks "${expected}": ${text.slice(-600)}`);
       }
