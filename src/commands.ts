@@ -63,10 +63,19 @@ async function scanWorkspace(host: CommandHost): Promise<void> {
   );
   host.scanResults.clear();
   await putScanResults(host, client, result.diagnostics);
-  const summary = `Latent Lint: ${result.findings} finding${result.findings === 1 ? '' : 's'} in ${result.files} file${result.files === 1 ? '' : 's'}${result.cancelled ? ' (scan cancelled)' : ''}.`;
+  const summary = `Latent Lint: ${plural(result.findings, 'finding')} in ${plural(result.files, 'file')} scanned${result.cancelled ? ' (scan cancelled)' : ''}.`;
   host.output.appendLine(summary);
-  const choice = await vscode.window.showInformationMessage(summary, 'Show Problems');
-  if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
+  await showSummary(summary, result.findings > 0);
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** A summary notification; with findings it offers to show them. */
+async function showSummary(summary: string, findings: boolean): Promise<void> {
+  const choice = findings ? await vscode.window.showInformationMessage(summary, 'Show Problems') : await vscode.window.showInformationMessage(summary);
+  if (choice === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
 }
 
 async function scanFile(host: CommandHost): Promise<void> {
@@ -78,11 +87,14 @@ async function scanFile(host: CommandHost): Promise<void> {
   }
   const uri = editor.document.uri.toString();
   const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: 'Latent Lint: scanning the file' },
+    { location: vscode.ProgressLocation.Notification, title: `Latent Lint: scanning ${vscode.workspace.asRelativePath(editor.document.uri)}` },
     () => client.sendRequest<ScanDocumentResult>(SCAN_DOCUMENT_REQUEST, { uri }),
   );
   if (result.diagnostics.length > 0) await putScanResults(host, client, [{ uri, diagnostics: result.diagnostics }]);
-  vscode.window.setStatusBarMessage(`Latent Lint: ${result.findings} finding${result.findings === 1 ? '' : 's'} in this file`, 4000);
+  const name = vscode.workspace.asRelativePath(editor.document.uri);
+  const summary = result.findings > 0 ? `Latent Lint: ${plural(result.findings, 'finding')} in ${name}.` : `Latent Lint: no findings in ${name}.`;
+  host.output.appendLine(summary);
+  await showSummary(summary, result.findings > 0);
 }
 
 /** From a code action or hover link (args), or from the editor's selection / cursor. */

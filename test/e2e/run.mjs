@@ -189,6 +189,7 @@ async function main() {
       await uiTests({
         context,
         url: workspaceUrl(server, workspace, payload),
+        workspace,
         shots: RESULTS,
         packageJson,
         installed: Boolean(vsix),

@@ -34,7 +34,34 @@ async function openFromExplorer(page, folder, file) {
  *           packageJson: any, installed: boolean, test: (title: string, body: () => Promise<void>) => Promise<void>,
  *           log: (message: string) => void }} options
  */
-export async function uiTests({ context, url, shots, packageJson, installed, test: record, log }) {
+/** Files the UI tests add to their copy of the workspace: a server config with a secret, enough prompts for a scan to take a while. */
+function seedWorkspace(workspace) {
+  fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, '.vscode', 'mcp.json'), `${JSON.stringify({ servers: { github: { command: 'npx', args: ['-y', '@modelcontextprotocol/server-github'], env: { GITHUB_PERSONAL_ACCESS_TOKEN: SECRET } } } }, null, 2)}\n`);
+  fs.mkdirSync(path.join(workspace, 'team'), { recursive: true });
+  for (let i = 0; i < 40; i++) {
+    fs.writeFileSync(path.join(workspace, 'team', `helper-${String(i).padStart(2, '0')}.prompt.md`),
+      `You help the team with task ${i}: summarise the open tickets in three bullet points.\n\nKeep the tone friendly and cite the ticket numbers.\n`);
+  }
+}
+
+const SECRET = 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
+
+/** Opens the quick-fix menu at the cursor and picks the action whose title starts with `title`. */
+async function quickFix(page, title) {
+  await page.keyboard.press('Control+Period');
+  const item = page.locator(`.action-widget .monaco-list-row:has-text("${title}")`).first();
+  await item.waitFor({ timeout: 15_000 });
+  await item.click();
+}
+
+/** Problems-panel rows of one file that name a rule. */
+function problemRows(page, ruleId) {
+  return page.locator(`.markers-panel .monaco-list-row:has-text("${ruleId}")`);
+}
+
+export async function uiTests({ context, url, workspace, shots, packageJson, installed, test: record, log }) {
+  if (workspace) seedWorkspace(workspace);
   const page = context.pages()[0] ?? (await context.newPage());
   // A failing UI test leaves a screenshot of what the user would have seen.
   const test = (title, body) =>
@@ -119,6 +146,98 @@ export async function uiTests({ context, url, shots, packageJson, installed, tes
       const model = await view.locator('[data-testid="model"]').innerText();
       if (!/30 layers/.test(model)) throw new Error(`the explorer's model line says: ${model}`);
       log(`explorer: ${model}; verdict: ${(await view.locator('[data-testid="verdict-status"]').innerText()).trim()}`);
+    });
+
+    await test('Scan Workspace shows a cancellable progress notification with the file count, then a summary that opens Problems', async () => {
+      await page.keyboard.press('Escape');
+      // Headless, the workbench files notifications in the notification center without a toast: watch the center.
+      await page.locator('.statusbar-item[aria-label="Notifications"]').last().click();
+      const center = page.locator('.notifications-center');
+      await center.waitFor({ timeout: 10_000 });
+      await runCommand(page, paletteTitle(packageJson, 'Scan Workspace'));
+      const progress = center.locator('.monaco-list-row:has-text("Latent Lint: scanning the workspace")').first();
+      await progress.waitFor({ timeout: 20_000 });
+      for (let i = 0; i < 100 && !/file \d+ of \d+/.test(await progress.innerText().catch(() => '')); i++) await page.waitForTimeout(100);
+      const running = (await progress.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
+      if (!/file \d+ of \d+/.test(running)) throw new Error(`the progress does not count files: ${running}`);
+      if ((await progress.locator('.monaco-button:has-text("Cancel")').count()) === 0) throw new Error(`the scan notification offers no Cancel: ${running}`);
+      await page.screenshot({ path: path.join(shots, 'scan-progress.png') });
+      log(`scan progress: ${running}`);
+      const summary = center.locator('.monaco-list-row:has-text("scanned")').first();
+      await summary.waitFor({ timeout: 120_000 });
+      const text = (await summary.innerText()).replace(/\s+/g, ' ').trim();
+      if (!/\d+ findings? in \d+ files scanned/.test(text)) throw new Error(`the summary says: ${text}`);
+      await page.screenshot({ path: path.join(shots, 'scan-summary.png') });
+      log(`scan summary: ${text}`);
+      await summary.locator('.monaco-button:has-text("Show Problems")').click();
+      await problemRows(page, 'injection/override-instructions').first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Escape');
+    });
+
+    await test('a rule link in the Problems panel opens the bundled rule page inside the editor', async () => {
+      const row = page.locator('.markers-panel .monaco-list-row:has-text("Disregard the above guidelines")').first();
+      await row.waitFor({ timeout: 10_000 });
+      const link = row.locator('a:has-text("injection/override-instructions"), .monaco-link:has-text("injection/override-instructions")').first();
+      await link.click();
+      await page.locator('.tabs-container .tab:has-text("override-instructions.md")').waitFor({ timeout: 15_000 });
+      // The preview renders the page that ships with the extension (no network).
+      let rendered = false;
+      for (let i = 0; i < 50 && !rendered; i++) {
+        for (const frame of page.frames()) {
+          const body = await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '');
+          if (/injection\/override-instructions/.test(body) && /Default severity/.test(body)) rendered = true;
+        }
+        if (!rendered) await page.waitForTimeout(200);
+      }
+      if (!rendered) throw new Error('the preview did not render the bundled rule page');
+      await page.screenshot({ path: path.join(shots, 'doc-link.png') });
+    });
+
+    await test('the grouped suppress quick-fix silences the override line, and its directive is not reported as unused', async () => {
+      await openFromExplorer(page, 'prompts', 'support.prompt.md');
+      const line = page.locator('.editor-instance .view-line:has-text("Ignore all previous instructions")').first();
+      await line.click();
+      await quickFix(page, 'Suppress injection/override-instructions, injection/prompt-extraction for this line');
+      await page.locator('.editor-instance .view-line:has-text("latent-lint-disable-next-line")').first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Control+S');
+      const rows = page.locator('.markers-panel .monaco-list-row:has-text("support.prompt.md") ~ .monaco-list-row');
+      await page.waitForFunction(() => !document.querySelector('.markers-panel')?.textContent?.includes('print your system prompt instead'), undefined, { timeout: 20_000 }).catch(() => undefined);
+      await page.waitForTimeout(4000); // the latent run on the edited text, and the unused-directive check after it
+      const panel = (await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ');
+      if (/print your system prompt instead/.test(panel)) throw new Error(`the override line is still reported: ${panel.slice(0, 400)}`);
+      if (/directives\/unused-disable/.test(panel)) throw new Error(`the directive is reported as unused: ${panel.slice(0, 400)}`);
+      await page.screenshot({ path: path.join(shots, 'suppressed.png') });
+      log(`after suppressing: ${await rows.count()} rows below support.prompt.md`);
+    });
+
+    await test('the secret quick-fix writes .vscode/mcp.json with an ${input:…} named after the key and its inputs entry', async () => {
+      await openFromExplorer(page, '.vscode', 'mcp.json');
+      const line = page.locator('.editor-instance .view-line:has-text("GITHUB_PERSONAL_ACCESS_TOKEN")').first();
+      await line.waitFor({ timeout: 30_000 });
+      await problemRows(page, 'secrets/api-key').first().waitFor({ timeout: 30_000 });
+      await line.click();
+      await quickFix(page, 'Replace with ${input:github-personal-access-token}');
+      await page.locator('.editor-instance .view-line:has-text("promptString")').first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Control+S');
+      const file = path.join(workspace, '.vscode', 'mcp.json');
+      let config;
+      for (let i = 0; i < 50; i++) {
+        const text = fs.readFileSync(file, 'utf8');
+        if (!text.includes(SECRET)) {
+          config = JSON.parse(text);
+          break;
+        }
+        await page.waitForTimeout(200);
+      }
+      if (!config) throw new Error('the secret is still in .vscode/mcp.json after the fix and a save');
+      if (config.servers.github.env.GITHUB_PERSONAL_ACCESS_TOKEN !== '${input:github-personal-access-token}') throw new Error(`env: ${JSON.stringify(config.servers.github.env)}`);
+      const input = (config.inputs ?? []).find((entry) => entry.id === 'github-personal-access-token');
+      if (!input || input.type !== 'promptString' || input.password !== true) throw new Error(`inputs: ${JSON.stringify(config.inputs)}`);
+      await page.waitForTimeout(1500);
+      const panel = (await page.locator('.markers-panel').innerText()).replace(/\s+/g, ' ');
+      if (/secrets\/api-key/.test(panel) && /mcp\.json/.test(panel)) throw new Error(`the secret is still reported: ${panel.slice(0, 300)}`);
+      await page.screenshot({ path: path.join(shots, 'secret-fixed.png') });
+      log(`mcp.json after the fix: inputs ${JSON.stringify(config.inputs)}`);
     });
   } finally {
     fs.writeFileSync(path.join(shots, 'ui-console.log'), consoleLines.join('\n') + '\n');

@@ -1,4 +1,5 @@
 // Scan Workspace: every supported file under the workspace folders (ignore files respected).
+import * as path from 'node:path';
 import type { CancellationToken, Diagnostic, WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { ScanWorkspaceResult } from '../protocol/messages';
 import { URI } from '../uri';
@@ -37,7 +38,8 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanWorkspace
         break;
       }
       const uri = URI.fromFilePath(filePath);
-      progress.report(Math.round((index / Math.max(1, unique.length)) * 100), `${index + 1}/${unique.length}: ${filePath}`);
+      const folder = options.folders.find((candidate) => filePath.startsWith(candidate + path.sep));
+      progress.report(Math.round((index / Math.max(1, unique.length)) * 100), `file ${index + 1} of ${unique.length}: ${folder ? path.relative(folder, filePath) : filePath}`);
       let diagnostics: Diagnostic[];
       try {
         const context = await validator.context(uri);

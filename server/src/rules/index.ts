@@ -4,6 +4,7 @@ import { goalOverSafety } from './agent/goal-over-safety';
 import { unboundedAutonomy } from './agent/unbounded-autonomy';
 import { missingScope } from './hygiene/missing-scope';
 import { overrideInstructions } from './injection/override-instructions';
+import { plantedInstructions } from './injection/planted-instructions';
 import { promptExtraction } from './injection/prompt-extraction';
 import { untrustedInput } from './injection/untrusted-input';
 import { encodedPayload } from './jailbreak/encoded-payload';
@@ -26,6 +27,7 @@ import { mixedScriptName } from './unicode/mixed-script-name';
 export const RULES: readonly Rule[] = [
   overrideInstructions,
   untrustedInput,
+  plantedInstructions,
   promptExtraction,
   roleplayTemplate,
   refusalSuppression,

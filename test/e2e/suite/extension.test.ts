@@ -55,7 +55,10 @@ describe('Latent Lint in VS Code', () => {
       assert.match(diagnostic.message, /Ignore all previous instructions/i);
       const code = diagnostic.code;
       assert.ok(typeof code === 'object' && code !== null && 'target' in code, 'the code links to the rule page');
-      assert.match(code.target.toString(), /docs\/rules\/injection\/override-instructions/);
+      // The link opens the rule page bundled with the extension (works offline).
+      assert.equal(code.target.scheme, 'command');
+      assert.equal(code.target.path, 'latentLint.openRuleDocumentation');
+      assert.deepEqual(JSON.parse(decodeURIComponent(code.target.query)), [OVERRIDE]);
     });
 
     it('leaves a clean prompt file without findings', async () => {

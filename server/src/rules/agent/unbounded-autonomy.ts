@@ -9,7 +9,7 @@ const MAX_REASONABLE_STEPS = 100;
 
 // Prompts that take the human out of the loop.
 const NO_CHECKPOINT =
-  /\b(?:do\s+not|don'?t|never|must\s+not|no\s+need\s+to)\s+(?:ask|wait|check\s+with\s+the\s+user|stop)\s+(?:the\s+user\s+|the\s+human\s+|anyone\s+)?(?:for\s+)?(?:(?:user|their|his|her|explicit|human)\s+)?(?:confirmation|permission|approval|consent|sign-?off|review)\b|\b(?:run|act|proceed|execute|continue|operate|deploy|delete|send|pay|transfer)\w*\s+without\s+(?:ever\s+)?(?:asking|waiting|checking|consulting|confirmation|approval|permission|human\s+(?:review|oversight|approval))\b|\b(?:no|without)\s+(?:any\s+)?human\s+(?:in\s+the\s+loop|oversight|review|approval|intervention)\b/gi;
+  /\b(?:do\s+not|don'?t|never|must\s+not|no\s+need\s+to)\s+(?:ask|wait|check\s+with\s+the\s+user|stop)\s+(?:the\s+user\s+|the\s+human\s+|anyone\s+)?(?:for\s+)?(?:(?:user|their|his|her|explicit|human)\s+)?(?:confirmation|permission|approval|consent|sign-?off|review)\b|\b(?:run|act|proceed|execute|continue|operate|deploy|delete|send|pay|transfer|push|merge|publish|release|ship|drop|wipe|purge|apply|commit|install|approve|refund|charge)\w*(?:\s+[\w'./:-]{1,40}){0,6}?\s+without\s+(?:ever\s+|first\s+)?(?:asking|waiting|checking|consulting|confirming|confirmation|approval|permission|a\s+review|review|human\s+(?:review|oversight|approval))\b|\b(?:no|without)\s+(?:any\s+)?human\s+(?:in\s+the\s+loop|oversight|review|approval|intervention)\b/gi;
 
 // "Do not ask for permission to read files" and "ask before anything destructive" are scoped.
 const SCOPED = /\b(read(?:ing)?|view(?:ing)?|inspect(?:ing)?|list(?:ing)?|search(?:ing)?|look(?:ing)?\s+up|open(?:ing)?|format(?:ting)?|lint(?:ing)?|small|trivial|minor|safe|read-only|except|unless|but\s+(?:always\s+)?ask|destructive)\b/i;

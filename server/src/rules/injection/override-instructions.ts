@@ -6,7 +6,7 @@ const ID = 'injection/override-instructions';
 
 // "ignore/disregard/forget ... previous/above/system ... instructions/rules/prompt", with a bounded gap.
 const OVERRIDE =
-  /\b(ignore|disregard|forget|override|bypass|skip|drop|abandon)(?:\s+[\w'-]+){0,4}?\s+(previous|prior|preceding|above|earlier|original|initial|system|developer|all|your|any)(?:\s+[\w'-]+){0,2}?\s+(instructions?|directions|rules|directives?|guidelines|prompts?|constraints|restrictions|guardrails|programming|context)\b/gi;
+  /\b(ignore|disregard|forget|override|bypass|skip|drop|abandon)(?:\s+[\w'-]+){0,4}?\s+(previous|prior|preceding|above|earlier|original|initial|system|developer|all|your|any)(?:\s+[\w'-]+){0,2}?\s+(instructions?|directions|rules|directives?|guidelines|prompts?|constraints|restrictions|guardrails|programming|context|(?:tool\s+)?descriptions|tool\s+definitions|policies)\b/gi;
 const NEW_INSTRUCTIONS = /\b(new|real|actual|true)\s+(system\s+)?(instructions|directives|prompt)\s*:/gi;
 const FROM_NOW_ON = /\bfrom\s+now\s+on,?\s+you\s+(are|will|must|shall)\s+(no\s+longer|not)\b/gi;
 

@@ -8,9 +8,10 @@ const EMAIL = /(?<![\w.%+-])([A-Za-z0-9][A-Za-z0-9._%+-]{0,63})@((?:[A-Za-z0-9](
 
 // RFC 2606 / RFC 6761 names, and domains used only as placeholders.
 const RESERVED_DOMAIN = /(^|\.)(example\.(com|org|net|edu)|example|test|invalid|localhost|local|domain\.(com|tld)|email\.com|company\.(com|tld)|acme\.(com|corp)|contoso\.com|fabrikam\.com|yourdomain\.\w+|yourcompany\.\w+|mycompany\.\w+|foo\.\w+|bar\.\w+|sample\.\w+|users\.noreply\.github\.com|noreply\.github\.com|your[\w-]*\.[\w.]+|my[\w-]*(?:tenant|domain|company|org)\.[\w.]+|test\.com|contoso\.\w+|fabrikam\.\w+|northwind\w*\.\w+|adventure-?works\.\w+)$/i;
-// Local parts that name a role or a placeholder, not a person.
+// Local parts that name a role or a placeholder, not a person. Name-shaped ones (jane.doe, bob) are
+// people unless the domain is a placeholder: jane.doe@acme-billing.com is someone's address.
 const NOT_A_PERSON =
-  /^(test[\w.-]*|[\w.-]*example[\w.-]*|my-[\w.-]+|[\w.-]*-user|user\d*|username|name|first\.?last|firstname\.?lastname|email|e-?mail|you|your[._-]?(name|email)?|me|someone|somebody|test|tester|demo|sample|example|foo|bar|john\.?doe|jane\.?doe|j\.?doe|jdoe|alice|bob|admin|administrator|root|info|support|help|helpdesk|contact|hello|hi|sales|security|abuse|privacy|legal|press|team|dev|developers?|noreply|no-reply|donotreply|do-not-reply|postmaster|webmaster|hostmaster|billing|feedback|jobs|careers|office|mail|notifications?|alerts?|bot|git|github|ops|it|hr|marketing|community|opensource|open-source|maintainers?|conduct|report|inquiries|enquiries|partners?)$/i;
+  /^(test[\w.-]*|[\w.-]*example[\w.-]*|my-[\w.-]+|[\w.-]*-user|user\d*|username|name|first\.?last|firstname\.?lastname|email|e-?mail|you|your[._-]?(name|email)?|me|someone|somebody|test|tester|demo|sample|example|foo|bar|admin|administrator|root|info|support|help|helpdesk|contact|hello|hi|sales|security|abuse|privacy|legal|press|team|dev|developers?|noreply|no-reply|donotreply|do-not-reply|postmaster|webmaster|hostmaster|billing|feedback|jobs|careers|office|mail|notifications?|alerts?|bot|git|github|ops|it|hr|marketing|community|opensource|open-source|maintainers?|conduct|report|inquiries|enquiries|partners?)$/i;
 // Things that look like addresses but are not: package scopes, git remotes, decorators.
 const NOT_AN_ADDRESS_BEFORE = /(git|ssh:\/\/[^\s]*|npm\s+i(nstall)?\s+|[:/])$/;
 
