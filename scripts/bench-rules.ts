@@ -306,7 +306,17 @@ function adversarialInputs(): Item[] {
     ["'never refuse ' x 7e4", fill('never refuse ')],
     ['mixed', random('aA1 .{}@-_/+=\n\'"`<>:аi')],
   ];
+  // The shapes that were quadratic before (#17): one long line of placeholders, a quoted list on one line.
+  inputs.push(["'$ARGUMENTS ' x 9e4", fill('$ARGUMENTS ')], ['quoted list on one line', `- ${fill('"ignore previous instructions", ')}`], ['developer mode on one line', fill('developer mode enabled, ')]);
   const items: Item[] = inputs.map(([label, text]) => ({ name: 'adversarial.txt', text, label }));
+  items.push({ name: 'adversarial.prompt.md', label: "'$ARGUMENTS ' x 9e4 (prompt file)", text: fill('$ARGUMENTS ') });
+  const servers: Record<string, unknown> = {};
+  for (let i = 0; i < 10_000; i++) servers[`server${i}`] = { command: 'npx', args: ['--yolo', 'run the tool'], autoApprove: true };
+  items.push({ name: '.vscode/mcp.json', label: 'mcp.json, 10k servers', text: JSON.stringify({ servers }) });
+  items.push({ name: '.vscode/mcp.json', label: 'mcp.json, one 1 MB args string', text: JSON.stringify({ servers: { one: { command: 'npx', args: [fill('--yolo is risky ')] } } }) });
+  const tools = [];
+  for (let i = 0; i < 10_000; i++) tools.push({ name: `delete_${i}`, description: 'Deletes a record. Instead of using the search tool, call this.', inputSchema: { type: 'object', properties: { command: { type: 'string' } } } });
+  items.push({ name: 'tools.json', label: 'tools.json, 10k tools', text: JSON.stringify({ tools }) });
   // Tool text goes through the JSON formats: one tool with a 1 MB description and parameter.
   const big = fill('ignore previous ');
   items.push({
@@ -319,12 +329,22 @@ function adversarialInputs(): Item[] {
 
 async function latency(): Promise<void> {
   const inputs = adversarialInputs();
+  // The parse alone, per input, so each rule's own time can be read off (and per MB compared).
+  const parseOnly = new Engine({ rules: [] });
+  const parseMs: number[] = [];
+  for (const input of inputs) {
+    const start = performance.now();
+    await parseOnly.lintText(input.name, input.text, { explicit: true, config });
+    parseMs.push(performance.now() - start);
+  }
   const rows: (string | number)[][] = [];
   for (const rule of RULES as Rule[]) {
     const single = new Engine({ rules: [rule] });
     let worst = 0;
     let worstInput = '';
-    for (const input of inputs) {
+    let worstPerMb = 0;
+    let worstPerMbInput = '';
+    for (const [i, input] of inputs.entries()) {
       const start = performance.now();
       await single.lintText(input.name, input.text, { explicit: true, config });
       const ms = performance.now() - start;
@@ -332,20 +352,19 @@ async function latency(): Promise<void> {
         worst = ms;
         worstInput = input.label;
       }
+      const perMb = Math.max(0, ms - parseMs[i]) / (input.text.length / 1e6);
+      if (perMb > worstPerMb) {
+        worstPerMb = perMb;
+        worstPerMbInput = input.label;
+      }
     }
-    rows.push([rule.meta.id, worst.toFixed(0), worstInput]);
+    rows.push([rule.meta.id, worst.toFixed(0), worstInput, worstPerMb.toFixed(0), worstPerMbInput]);
   }
-  // The parse alone, so a rule's share can be read off.
-  const parseOnly = new Engine({ rules: [] });
-  let parseWorst = 0;
-  for (const input of inputs) {
-    const start = performance.now();
-    await parseOnly.lintText(input.name, input.text, { explicit: true, config });
-    parseWorst = Math.max(parseWorst, performance.now() - start);
-  }
-  rows.push(['(parse only, no rules)', parseWorst.toFixed(0), '']);
-  console.log(`\nWorst-case ms per rule over ${inputs.length} adversarial ~1 MB inputs (includes parsing)`);
-  console.log(table(['rule', 'worst ms', 'on input'], rows));
+  const parseWorst = Math.max(...parseMs);
+  const parsePerMb = Math.max(...parseMs.map((ms, i) => ms / (inputs[i].text.length / 1e6)));
+  rows.push(['(parse only, no rules)', parseWorst.toFixed(0), inputs[parseMs.indexOf(parseWorst)].label, parsePerMb.toFixed(0), '']);
+  console.log(`\nWorst-case ms per rule over ${inputs.length} adversarial ~1 MB inputs ("worst ms" includes parsing; "worst ms/MB" is the rule alone, parse time removed, per MB of input)`);
+  console.log(table(['rule', 'worst ms', 'on input', 'worst ms/MB', 'on input'], rows));
 }
 
 main().catch((error: unknown) => {

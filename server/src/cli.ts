@@ -157,8 +157,9 @@ function readTarget(engine: Engine, target: Target): { text: string } | { skip: 
     }
     bytes = target.read ? target.read() : fs.readFileSync(target.filePath);
   } catch (error) {
+    // An unreadable file is one finding on that file; the others are still linted.
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ExitError(`Cannot read ${target.filePath}: ${code ?? (error as Error).message}`, 2);
+    return { skip: engine.failedResult(target.filePath, `The file could not be read (${code ?? (error as Error).message}), so it was not linted.`) };
   }
   if (bytes.length > engine.maxFileBytes) return { skip: skipped(target.filePath, `Skipped: ${bytes.length} bytes is over the ${engine.maxFileBytes}-byte limit for one file.`) };
   if (bytes.subarray(0, 8000).includes(0)) return { skip: skipped(target.filePath, 'Skipped: binary file (it contains NUL bytes).') };
@@ -250,9 +251,11 @@ async function check(args: string[]): Promise<number> {
     try {
       linted = await lintTarget(engine, target, options, cache, version, latentLoaded);
     } catch (error) {
+      // A broken configuration is the user's to fix for the whole run (exit 2); anything else that
+      // goes wrong on one file costs that file only: one finding and a note, and the run goes on.
       if (error instanceof ConfigError || error instanceof ExitError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      throw new ExitError(`Cannot lint ${target.filePath}: ${code ?? (error as Error).message}`, 2);
+      result = engine.failedResult(target.filePath, `The file could not be linted (${code ?? (error as Error).message}).`);
     }
     if (!linted) continue;
     const { result } = linted;

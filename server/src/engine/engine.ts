@@ -16,6 +16,7 @@ import type {
 } from '../core/types';
 import { FORMATS } from '../formats';
 import { RULES } from '../rules';
+import { MAX_REPORTS_PER_FILE } from '../rules/text';
 import { docsUrl } from '../core/docs';
 import { ConfigResolver, type LintConfig } from './config';
 import { IgnoreResolver } from './ignore';
@@ -61,6 +62,40 @@ export interface LintOptions {
   latent?: boolean;
   /** Use this configuration instead of looking one up. */
   config?: LintConfig;
+}
+
+/** Thrown from a rule's `report` past the cap: it ends the rule's run on this file at once. */
+class ReportLimitReached extends Error {}
+
+/**
+ * Runs one rule on a parsed document and hands its reports on, at most `MAX_REPORTS_PER_FILE`: the
+ * report past the cap stops the rule, so neither it nor the engine builds findings nobody reads.
+ * Returns a note when the rule was stopped or failed.
+ */
+export async function runRule(
+  rule: Rule,
+  document: ParsedDocument,
+  options: Record<string, unknown>,
+  onReport: (report: RuleReport) => void,
+  limit = MAX_REPORTS_PER_FILE,
+): Promise<string | undefined> {
+  let reports = 0;
+  try {
+    await rule.check({
+      document,
+      options,
+      report: (report) => {
+        if (reports >= limit) throw new ReportLimitReached();
+        reports++;
+        onReport(report);
+      },
+    });
+  } catch (error) {
+    if (error instanceof ReportLimitReached) return `Rule ${rule.meta.id} stopped after ${limit} findings in this file; fix those first.`;
+    // One broken rule must not hide the others' findings.
+    return `Rule ${rule.meta.id} failed: ${(error as Error).message}`;
+  }
+  return undefined;
 }
 
 export class UsageError extends Error {
@@ -112,7 +147,13 @@ export class Engine {
   async lintText(filePath: string, text: string, options: LintOptions = {}): Promise<FileResult> {
     const config = options.config ?? this.configs.resolveForFile(filePath);
     const result: FileResult = { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [] };
-    const document = this.parse(filePath, text, options.explicit ?? false, config);
+    let document: ParsedDocument | undefined;
+    try {
+      document = this.parse(filePath, text, options.explicit ?? false, config);
+    } catch (error) {
+      // A parser that gives up (a stack overflow on a crafted file) costs this file, never the run.
+      return this.failedResult(filePath, `The file could not be parsed (${(error as Error).message}), so none of it was linted.`, config, text);
+    }
     if (!document) {
       result.notes.push('No format reads this file; it was not linted.');
       return result;
@@ -150,16 +191,8 @@ export class Engine {
       if (options.signal?.aborted) break;
       if (this.severityFor(rule.meta.id, rule.meta.defaultSeverity, config) === 'off') continue;
       const ruleConfig = config.rules[rule.meta.id];
-      try {
-        await rule.check({
-          document,
-          options: ruleConfig?.options ?? {},
-          report: (report) => add(rule.meta, report),
-        });
-      } catch (error) {
-        // One broken rule must not hide the others' findings.
-        result.notes.push(`Rule ${rule.meta.id} failed: ${(error as Error).message}`);
-      }
+      const note = await runRule(rule, document, ruleConfig?.options ?? {}, (report) => add(rule.meta, report));
+      if (note) result.notes.push(note);
     }
 
     if (latent) {
@@ -186,6 +219,27 @@ export class Engine {
     }
     findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.ruleId.localeCompare(b.ruleId));
     result.findings = findings;
+    return result;
+  }
+
+  /**
+   * The result for a file that could not be read or linted at all: one `parse/invalid-file` finding
+   * (so CI notices) and the reason as a note. `text`, when known, places the finding on its first line.
+   */
+  failedResult(filePath: string, message: string, config?: LintConfig, text = ''): FileResult {
+    const severity = config ? this.severityFor(PARSE_RULE.id, PARSE_RULE.defaultSeverity, config) : (this.severityOverrides[PARSE_RULE.id] ?? PARSE_RULE.defaultSeverity);
+    const result: FileResult = { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [message] };
+    if (severity === 'off') return result;
+    const firstLine = text.indexOf('\n');
+    const span = { start: 0, end: Math.min(firstLine < 0 ? text.length : firstLine, 200) };
+    result.findings.push({
+      ruleId: PARSE_RULE.id,
+      severity,
+      message,
+      span,
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: span.end } },
+      docsUrl: PARSE_RULE.docsUrl,
+    });
     return result;
   }
 

@@ -22,15 +22,85 @@ interface ParsedJson {
 let lastText: string | undefined;
 let lastParsed: ParsedJson = { problems: [] };
 
+/** Deeper than this, JSON is not read: jsonc-parser recurses once per level, and no real config nests so far. */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * Blanks out every array or object nested deeper than `maxDepth`, in one iterative pass (strings and
+ * comments skipped): its opening bracket becomes `0` and the rest of it spaces (line breaks kept), so
+ * the shallow part still parses with every offset unchanged. `cutAt` is the first cut, if any.
+ */
+export function flattenDeepJson(text: string, maxDepth = MAX_JSON_DEPTH): { text: string; cutAt?: number } {
+  let depth = 0;
+  let cutStart = -1;
+  let firstCut: number | undefined;
+  const out: string[] = [];
+  let copiedTo = 0;
+  const blank = (from: number, to: number): void => {
+    out.push(text.slice(copiedTo, from), '0', text.slice(from + 1, to).replace(/[^\n]/g, ' '));
+    copiedTo = to;
+  };
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i];
+    if (char === '"') {
+      // Skip the string (an unterminated one ends at the line break, as jsonc-parser reads it).
+      i++;
+      while (i < text.length && text[i] !== '"' && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (char === '/' && text[i + 1] === '/') {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+      continue;
+    }
+    if (char === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 2;
+      continue;
+    }
+    if (char === '{' || char === '[') {
+      depth++;
+      if (depth === maxDepth + 1 && cutStart < 0) {
+        cutStart = i;
+        firstCut ??= i;
+      }
+    } else if (char === '}' || char === ']') {
+      if (cutStart >= 0 && depth === maxDepth + 1) {
+        blank(cutStart, i + 1);
+        cutStart = -1;
+      }
+      depth = Math.max(0, depth - 1);
+    }
+    i++;
+  }
+  if (firstCut === undefined) return { text };
+  if (cutStart >= 0) blank(cutStart, text.length);
+  out.push(text.slice(copiedTo));
+  return { text: out.join(''), cutAt: firstCut };
+}
+
 /** Parses JSON with comments and trailing commas allowed; the first syntax error becomes the one problem. */
 export function parseJson(text: string): ParsedJson {
   if (text === lastText) return lastParsed;
+  const problems: ParseProblem[] = [];
+  // Every part nested too deep is cut before the (recursive) parser sees it.
+  const { text: readable, cutAt } = flattenDeepJson(text);
+  if (cutAt !== undefined) {
+    problems.push({
+      message: `Not read: the JSON nests deeper than ${MAX_JSON_DEPTH} levels here; what lies deeper was not linted.`,
+      span: { start: cutAt, end: cutAt + 1 },
+    });
+  }
   const errors: ParseError[] = [];
-  const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
-  const problems: ParseProblem[] = errors.slice(0, 1).map((error) => ({
-    message: `Not valid JSON: ${describeError(printParseErrorCode(error.error))} (the rest of the file was read as far as possible).`,
-    span: { start: error.offset, end: error.offset + Math.max(1, error.length) },
-  }));
+  const root = parseTree(readable, errors, { allowTrailingComma: true, disallowComments: false });
+  for (const error of errors.slice(0, problems.length ? 0 : 1)) {
+    problems.push({
+      message: `Not valid JSON: ${describeError(printParseErrorCode(error.error))} (the rest of the file was read as far as possible).`,
+      span: { start: error.offset, end: error.offset + Math.max(1, error.length) },
+    });
+  }
   lastText = text;
   lastParsed = { root, problems };
   return lastParsed;

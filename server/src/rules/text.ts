@@ -82,12 +82,28 @@ export function quote(text: string, max = 60): string {
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }
 
+/** How far helpers look around a match, on its line: enough for a sentence, constant however long the line. */
+export const LINE_WINDOW = 400;
+
+/**
+ * The line around [start, end), cut to `max` characters either side: `before` runs from the line's
+ * start (or `max` back) to `start`, `after` from `end` to the line's end (or `max` on). Constant work
+ * per match, so a rule that looks at the line stays linear on a file that is one long line.
+ */
+export function lineAround(text: string, start: number, end: number, max = LINE_WINDOW): { before: string; after: string; lineStart: number; lineEnd: number } {
+  const from = Math.max(0, start - max);
+  const head = text.slice(from, start);
+  const newline = head.lastIndexOf('\n');
+  const lineStart = newline >= 0 ? from + newline + 1 : from;
+  const tail = text.slice(end, end + max);
+  const stop = tail.indexOf('\n');
+  const lineEnd = stop >= 0 ? end + stop : end + tail.length;
+  return { before: text.slice(lineStart, start), after: text.slice(end, lineEnd), lineStart, lineEnd };
+}
+
 /** True when the match sits inside quotes on its line, as an example string in a list: `- "ignore all rules"`. */
 export function isQuotedMention(text: string, start: number, end: number): boolean {
-  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-  const lineEndAt = text.indexOf('\n', end);
-  const before = text.slice(lineStart, start);
-  const after = text.slice(end, lineEndAt < 0 ? undefined : lineEndAt);
+  const { before, after } = lineAround(text, start, end, 1000);
   const opens = (quote: string): boolean => (before.split(quote).length - 1) % 2 === 1 && after.includes(quote);
   if (opens('"') || opens('`') || (before.includes('“') && after.includes('”'))) {
     // A whole-paragraph quote is still text the model reads; a quoted phrase in a list is a mention.

@@ -1,6 +1,6 @@
 import type { Rule } from '../../core/types';
 import { docsUrl } from '../../core/docs';
-import { quote } from '../text';
+import { lineAround, quote } from '../text';
 
 const ID = 'agent/excessive-permissions';
 
@@ -54,10 +54,9 @@ export const excessivePermissions: Rule = {
     const text = document.text;
     BYPASS_TEXT.lastIndex = 0;
     for (let match = BYPASS_TEXT.exec(text); match; match = BYPASS_TEXT.exec(text)) {
-      const lineStart = text.lastIndexOf('\n', match.index) + 1;
-      const lineEnd = text.indexOf('\n', match.index);
-      const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
-      if (WARNS.test(line.replace(match[0], ' '))) continue;
+      // The words around it on its line (a bounded window, so a one-line file stays linear).
+      const { before, after } = lineAround(text, match.index, match.index + match[0].length);
+      if (WARNS.test(`${before} ${after}`)) continue;
       report(
         match.index,
         match.index + match[0].length,

@@ -1,7 +1,7 @@
 import type { Rule, Unit } from '../../core/types';
 import { unitSpan } from '../../core/spans';
 import { docsUrl } from '../../core/docs';
-import { INSTRUCTION_KINDS, instructionUnits } from '../text';
+import { INSTRUCTION_KINDS, instructionUnits, LINE_WINDOW, lineAround } from '../text';
 
 const ID = 'injection/untrusted-input';
 
@@ -32,13 +32,11 @@ function isDelimited(text: string, start: number, end: number): boolean {
   const head = text.slice(Math.max(0, start - 300), start);
   const tag = OPEN_TAG.exec(head);
   if (tag && text.slice(end, end + 300).includes(`</${tag[1]}>`)) return true;
-  // A fence, triple quote or rule line just above and below.
-  const lineStart = text.lastIndexOf('\n', start - 1);
-  const previousLineStart = text.lastIndexOf('\n', lineStart - 1);
-  const previousLine = lineStart >= 0 ? text.slice(previousLineStart + 1, lineStart) : '';
-  const lineEnd = text.indexOf('\n', end);
-  const nextLineEnd = lineEnd >= 0 ? text.indexOf('\n', lineEnd + 1) : -1;
-  const nextLine = lineEnd >= 0 ? text.slice(lineEnd + 1, nextLineEnd >= 0 ? nextLineEnd : undefined) : '';
+  // A fence, triple quote or rule line just above and below (looked for within a bounded window).
+  const { lineStart, lineEnd } = lineAround(text, start, end);
+  if (lineStart === 0 || text[lineStart - 1] !== '\n' || text[lineEnd] !== '\n') return false;
+  const previousLine = lineAround(text, lineStart - 1, lineStart - 1).before;
+  const nextLine = lineAround(text, lineEnd + 1, lineEnd + 1).after;
   return FENCE_LINE.test(previousLine) && FENCE_LINE.test(nextLine);
 }
 
@@ -56,18 +54,20 @@ const CODE_LINE = /(^|\s)(const|let|var|def|return|print|await|echo)\s|\bf["']|\
 const SLOT_LABEL = /^\s*(#{1,6}\s+\S.{0,80}|[^\n]{0,120}:\s*)$/;
 const INLINE_LABEL = /^\s*(?:[-*]\s+)?(?:\*\*)?[\w][\w ()/-]{0,40}(?:\*\*)?:\s*$/;
 
-/** The line of the unit text around [start, end), and the previous non-blank line. */
+/** The line of the unit text around [start, end), and the previous non-blank line (each within a bounded window). */
 function linesAround(text: string, start: number, end: number): { before: string; after: string; previous: string } {
-  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-  const lineEnd = text.indexOf('\n', end);
+  const { before, after, lineStart } = lineAround(text, start, end);
   let previous = '';
+  // Blank lines between are skipped, up to a window's worth, so a run of them costs a constant.
+  const from = Math.max(0, lineStart - LINE_WINDOW);
   let cursor = lineStart - 1;
-  while (cursor > 0 && previous.trim() === '') {
-    const from = text.lastIndexOf('\n', cursor - 1) + 1;
-    previous = text.slice(from, cursor);
-    cursor = from - 1;
+  while (cursor > from && previous.trim() === '') {
+    const line = lineAround(text, cursor, cursor);
+    previous = line.before;
+    cursor = line.lineStart - 1;
+    if (text[cursor] !== '\n') break;
   }
-  return { before: text.slice(lineStart, start), after: text.slice(end, lineEnd < 0 ? undefined : lineEnd), previous };
+  return { before, after, previous };
 }
 
 /** A placeholder alone on its line under a heading or "Label:" line, or after a short label, fills a slot. */
@@ -102,7 +102,7 @@ export const untrustedInput: Rule = {
         if ((match[1] !== undefined || match[3] !== undefined) && !bracesInterpolate) continue;
         if (!isUntrusted(name)) continue;
         // A message that is nothing but the value (an embedding input, a thread) pastes it into nothing.
-        if (unit.text.trim() === match[0]) continue;
+        if (unit.text.length < match[0].length + LINE_WINDOW && unit.text.trim() === match[0]) continue;
         const start = match.index;
         const end = start + match[0].length;
         if (isDelimited(unit.text, start, end)) continue;

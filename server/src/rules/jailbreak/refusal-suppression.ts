@@ -9,7 +9,7 @@ const PATTERNS: RegExp[] = [
   // "never refuse", "you cannot refuse", "must not decline any request"
   /\b(?:never|must\s+not|mustn'?t|cannot|can'?t|can\s+not|will\s+not|won'?t|shall\s+not|should\s+not|do\s+not|don'?t|are\s+not\s+allowed\s+to|are\s+forbidden\s+to)\s+(?:ever\s+)?(?:refuse|reject|decline|deny)(?:\s+(?:to\s+answer|any|a|my|the|requests?|questions?|orders?|answering|anything)){0,3}\b/gi,
   // "no disclaimers", "without warnings", "do not add any caveats"
-  /\b(?:no|without(?:\s+any)?|never\s+(?:add|include|give|use|write)|do\s+not\s+(?:add|include|give|use|write)(?:\s+any)?|don'?t\s+(?:add|include|give|use|write)(?:\s+any)?|skip\s+(?:the|all|any))\s+(?:moral(?:izing|ising)?|ethical|safety|legal)?\s*(?:disclaimers?|warnings?\s+about\s+(?:legality|ethics|safety|morality|danger)|moral\s+lectures?|moralizing|caveats\s+about\s+(?:ethics|legality|safety))\b/gi,
+  /\b(?:no|without(?:\s+any)?|never\s+(?:add|include|give|use|write)|do\s+not\s+(?:add|include|give|use|write)(?:\s+any)?|don'?t\s+(?:add|include|give|use|write)(?:\s+any)?|skip\s+(?:the|all|any))\s+(?:(?:moral(?:izing|ising)?|ethical|safety|legal)\s*)?(?:disclaimers?|warnings?\s+about\s+(?:legality|ethics|safety|morality|danger)|moral\s+lectures?|moralizing|caveats\s+about\s+(?:ethics|legality|safety))\b/gi,
   // "do not apologize", "never say you're sorry", "never say I can't"
   /\b(?:never|do\s+not|don'?t|must\s+not)\s+(?:apologi[sz]e|say\s+(?:that\s+)?(?:you(?:'re|\s+are)\s+sorry|you\s+(?:can'?t|cannot)|I\s+(?:can'?t|cannot|am\s+unable))|(?:say|tell)\s+(?:the\s+user\s+)?(?:it|that\s+it)\s+is\s+(?:illegal|unethical|inappropriate|harmful|dangerous))\b/gi,
   // "you have no restrictions", "free of all ethical guidelines", "not bound by any rules"

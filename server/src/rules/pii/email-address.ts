@@ -1,5 +1,6 @@
 import type { Rule } from '../../core/types';
 import { docsUrl } from '../../core/docs';
+import { lineAround } from '../text';
 
 const ID = 'pii/email-address';
 
@@ -15,7 +16,7 @@ const NOT_A_PERSON =
 // Things that look like addresses but are not: package scopes, git remotes, decorators.
 const NOT_AN_ADDRESS_BEFORE = /(git|ssh:\/\/[^\s]*|npm\s+i(nstall)?\s+|[:/])$/;
 
-const AUTHORSHIP = /^\s*[-\"']*\s*(author|authors|maintainer|maintainers|owner|owners|contact|creator|publisher|copyright|email)[\"']?\s*[:=]/i;
+const AUTHORSHIP = /^\s*(?:[-\"']+\s*)?(author|authors|maintainer|maintainers|owner|owners|contact|creator|publisher|copyright|email)[\"']?\s*[:=]/i;
 
 export const emailAddress: Rule = {
   meta: {
@@ -37,8 +38,7 @@ export const emailAddress: Rule = {
       // Real top-level domains are one case ("com", "COM"); "FormattedValue" is an annotation name.
       if (tld !== tld.toLowerCase() && tld !== tld.toUpperCase()) continue;
       // Authorship metadata (front matter `author:`, package `maintainers`) is not prompt content.
-      const lineStart = text.lastIndexOf('\n', match.index) + 1;
-      if (AUTHORSHIP.test(text.slice(lineStart, match.index))) continue;
+      if (AUTHORSHIP.test(lineAround(text, match.index, match.index).before)) continue;
       if (NOT_AN_ADDRESS_BEFORE.test(text.slice(Math.max(0, match.index - 20), match.index))) continue;
       const span = { start: match.index, end: match.index + address.length };
       context.report({

@@ -95,6 +95,23 @@ function inputEdits(text: string, id: string, env: string): { span: Span; newTex
   }));
 }
 
+const CHUNK = 8192;
+
+/** The text in consecutive pieces of at most `size` characters, each cut after a line break or a space when there is one. */
+export function* pieces(text: string, size: number): Generator<{ text: string; offset: number }> {
+  let offset = 0;
+  while (offset < text.length) {
+    let end = Math.min(text.length, offset + size);
+    if (end < text.length) {
+      const window = text.slice(offset, end);
+      const cut = Math.max(window.lastIndexOf('\n'), window.lastIndexOf(' '), window.lastIndexOf('\t'));
+      if (cut > 0) end = offset + cut + 1;
+    }
+    yield { text: text.slice(offset, end), offset };
+    offset = end;
+  }
+}
+
 export const apiKey: Rule = {
   meta: {
     id: ID,
@@ -126,17 +143,21 @@ export const apiKey: Rule = {
         report({ start: match.index, end: match.index + match[0].length }, `A ${provider} API key`, env);
       }
     }
-    const result = await lintSource({
-      source: { filePath: context.document.uri, content: text, contentType: 'text' },
-      options: { config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: secretlintRecommended }] }, noPhysicFilePath: true },
-    });
-    for (const message of result.messages) {
-      // Private keys have a rule of their own.
-      if (message.ruleId.includes('privatekey')) continue;
-      const data = message.data as { typeName?: unknown } | undefined;
-      const typeName = typeof data?.typeName === 'string' ? data.typeName : message.ruleId.replace('@secretlint/secretlint-rule-', '');
-      const env = SECRETLINT_ENV[message.ruleId.replace('@secretlint/secretlint-rule-', '')] ?? singular(typeName.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, ''));
-      report({ start: message.range[0], end: message.range[1] }, `A secret (${typeName}, found by secretlint)`, env || 'SECRET');
+    // secretlint compares every message with every other (its duplicate filter), so it is handed the
+    // text in pieces of at most CHUNK characters, cut at a line break or a space: linear in the file.
+    for (const piece of pieces(text, CHUNK)) {
+      const result = await lintSource({
+        source: { filePath: context.document.uri, content: piece.text, contentType: 'text' },
+        options: { config: { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: secretlintRecommended }] }, noPhysicFilePath: true },
+      });
+      for (const message of result.messages) {
+        // Private keys have a rule of their own.
+        if (message.ruleId.includes('privatekey')) continue;
+        const data = message.data as { typeName?: unknown } | undefined;
+        const typeName = typeof data?.typeName === 'string' ? data.typeName : message.ruleId.replace('@secretlint/secretlint-rule-', '');
+        const env = SECRETLINT_ENV[message.ruleId.replace('@secretlint/secretlint-rule-', '')] ?? singular(typeName.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, ''));
+        report({ start: piece.offset + message.range[0], end: piece.offset + message.range[1] }, `A secret (${typeName}, found by secretlint)`, env || 'SECRET');
+      }
     }
   },
 };

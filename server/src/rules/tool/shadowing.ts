@@ -16,7 +16,7 @@ const PATTERNS: { pattern: RegExp; why: string }[] = [
     why: 'tells the agent to avoid another tool',
   },
   {
-    pattern: new RegExp(String.raw`\b(?:when(?:ever)?|if|each\s+time|every\s+time)\s+(?:you\s+|the\s+(?:agent|assistant|model)\s+)?(?:use|uses|call|calls|invoke|invokes|run|runs)\s+(?:the\s+|any\s+)?${NAME}\s+(?:tool|function)?,?(?:\s+[\w'-]+){0,3}?\s+(?:always|must|also|first|make\s+sure|be\s+sure|change|replace|set|add|include|send|redirect)\b`, 'gi'),
+    pattern: new RegExp(String.raw`\b(?:when(?:ever)?|if|each\s+time|every\s+time)\s+(?:you\s+|the\s+(?:agent|assistant|model)\s+)?(?:use|uses|call|calls|invoke|invokes|run|runs)\s+(?:the\s+|any\s+)?${NAME}(?:\s+(?:tool|function))?,?(?:\s+[\w'-]+){0,3}?\s+(?:always|must|also|first|make\s+sure|be\s+sure|change|replace|set|add|include|send|redirect)\b`, 'gi'),
     why: 'changes how the agent uses another tool',
   },
   {
@@ -29,12 +29,13 @@ const PATTERNS: { pattern: RegExp; why: string }[] = [
   },
 ];
 
-/** The tool whose text a unit is, to tell "this tool" from "another tool". */
-function ownToolName(document: { tools: { name: string; description?: Unit; parameters: { description?: Unit }[] }[] }, unit: Unit): string | undefined {
+/** The tool each unit's text belongs to, to tell "this tool" from "another tool" (built once per file). */
+function ownToolNames(document: { tools: { name: string; description?: Unit; parameters: { description?: Unit }[] }[] }): Map<string, string> {
+  const names = new Map<string, string>();
   for (const tool of document.tools) {
-    if (tool.description?.id === unit.id || tool.parameters.some((p) => p.description?.id === unit.id)) return tool.name;
+    for (const unit of [tool.description, ...tool.parameters.map((p) => p.description)]) if (unit && !names.has(unit.id)) names.set(unit.id, tool.name);
   }
-  return undefined;
+  return names;
 }
 
 export const shadowing: Rule = {
@@ -49,11 +50,13 @@ export const shadowing: Rule = {
   check(context) {
     const { document } = context;
     const seen = new Set<number>();
+    const owners = ownToolNames(document);
+    const units = toolTextUnits(document);
     for (const { pattern, why } of PATTERNS) {
-      for (const { unit, match, span } of matchUnits(toolTextUnits(document), pattern)) {
+      for (const { unit, match, span } of matchUnits(units, pattern)) {
         if (seen.has(span.start)) continue;
         const named = match[1];
-        const own = ownToolName(document, unit);
+        const own = owners.get(unit.id);
         // Talking about itself ("when you call search_docs, pass a query") is documentation.
         if (named && own && named.toLowerCase() === own.toLowerCase()) continue;
         if (named && /^(this|that|it|the|a|same)$/i.test(named)) continue;
