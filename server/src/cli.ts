@@ -3,14 +3,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheKey, engineVersion, ResultCache } from './check-cache';
-import type { FileResult, Finding } from './core/types';
+import type { FileResult, Finding, UnitScorer } from './core/types';
 import { ConfigError } from './engine/config';
 import { Engine, UsageError } from './engine/engine';
 import { applyFixes } from './core/fixes';
 import { groupFindings } from './engine/group';
 import { GitError, stagedFiles } from './git-staged';
 import { cliScorerLoaded, closeCliScorer, createCliScorer, startCliScorer } from './latent';
-import { runScoreCommand } from './latent/score-command';
+import { runScoreCommand, type ScoreFinding, type ScoreKind } from './latent/score-command';
+import { TOOL_OUTPUT_FILE } from './formats/tool-output';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
 import { formatStylish } from './report/stylish';
@@ -255,7 +256,7 @@ async function check(args: string[]): Promise<number> {
       // goes wrong on one file costs that file only: one finding and a note, and the run goes on.
       if (error instanceof ConfigError || error instanceof ExitError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      result = engine.failedResult(target.filePath, `The file could not be linted (${code ?? (error as Error).message}).`);
+      linted = { result: engine.failedResult(target.filePath, `The file could not be linted (${code ?? (error as Error).message}).`), text: '' };
     }
     if (!linted) continue;
     const { result } = linted;
@@ -295,6 +296,58 @@ async function check(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The file a scored text of each kind is linted as, so that kind's format (and its rules) read it. */
+export function scoreFileFor(engine: Engine, kind: ScoreKind, text: string): { name: string; text: string } {
+  switch (kind) {
+    case 'prompt':
+      return { name: 'score.prompt.md', text };
+    case 'system-prompt':
+      // A plain system prompt: template braces count as placeholders, scope hygiene applies.
+      return { name: 'system-prompt.txt', text };
+    case 'skill':
+      return { name: 'SKILL.md', text };
+    case 'tool-output':
+      return { name: TOOL_OUTPUT_FILE, text };
+    case 'tool-description':
+      // One MCP tool whose description is the text: the tool rules read it as a tool description.
+      return { name: 'tools.json', text: JSON.stringify({ tools: [{ name: 'scored_tool', description: text, inputSchema: { type: 'object', properties: {} } }] }, null, 2) };
+    case 'agent-config': {
+      // The config itself (mcp.json, Claude settings, a server manifest, tools, CrewAI YAML), found by
+      // its shape; anything else is an agent definition in Markdown.
+      for (const name of ['.vscode/mcp.json', '.claude/settings.json', 'server.json', 'tools.json', 'agents.yaml', 'tasks.yaml']) {
+        const format = engine.formatFor(name, text, false);
+        if (format && !/prompt/.test(format.id)) {
+          if (name.endsWith('.yaml') && !/^\s*[\w-]+\s*:/m.test(text)) continue;
+          return { name, text };
+        }
+      }
+      return { name: 'score.agent.md', text };
+    }
+  }
+}
+
+/** `score`'s linter: the engine on the text as its kind, the guard the command loaded plugged in. */
+async function lintScoredText(engine: Engine, text: string, kind: ScoreKind, scorer: UnitScorer | undefined, threshold: number): Promise<{ rules: string[]; findings: ScoreFinding[] }> {
+  const file = scoreFileFor(engine, kind, text);
+  const filePath = path.resolve(file.name);
+  const config = engine.configs.resolveForFile(filePath);
+  engine.scorer = scorer;
+  // Every finding is listed (info ones too: evaluators filter by severity); `rules` keeps its old
+  // meaning, the policy rules that fire at the configured minimum severity.
+  const result = await engine.lintText(filePath, file.text, {
+    explicit: true,
+    latent: scorer !== undefined,
+    config: { ...config, minSeverity: 'info', latent: { ...config.latent, enabled: scorer !== undefined, threshold } },
+  });
+  const rank = { info: 0, warning: 1, error: 2 } as const;
+  const latentIds = new Set((scorer as { metas?: { id: string }[] } | undefined)?.metas?.map((meta) => meta.id) ?? []);
+  const isLatent = (ruleId: string): boolean => latentIds.has(ruleId) || ruleId.startsWith('latent/');
+  return {
+    rules: result.findings.filter((f) => !isLatent(f.ruleId) && rank[f.severity] >= rank[config.minSeverity]).map((f) => f.ruleId),
+    findings: result.findings.filter((f) => !f.suppressed).map((f) => ({ rule: f.ruleId, severity: f.severity, message: f.message })),
+  };
+}
+
 function listRules(args: string[]): number {
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(RULES_HELP);
@@ -325,8 +378,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'check':
         return await check(rest);
       case 'score': {
-        const policy = new Engine();
-        return await runScoreCommand(rest, async (text) => (await policy.lintText('score.prompt.md', text, { explicit: true })).findings.map((f) => f.ruleId));
+        const engine = new Engine();
+        return await runScoreCommand(rest, (text, kind, scorer, threshold) => lintScoredText(engine, text, kind, scorer, threshold));
       }
       case 'rules':
         return listRules(rest);

@@ -8,6 +8,7 @@ import { mcpServerManifestFormat } from './mcp-server-manifest';
 import { mcpToolsFormat } from './mcp-tools';
 import { openAiToolsFormat } from './openai-tools';
 import { promptyFormat } from './prompty';
+import { toolOutputFormat } from './tool-output';
 
 /** Every format, most specific first: the first that matches a file parses it. */
 export const FORMATS: readonly Format[] = [
@@ -21,6 +22,7 @@ export const FORMATS: readonly Format[] = [
   mcpServerManifestFormat,
   mcpToolsFormat,
   openAiToolsFormat,
+  toolOutputFormat,
   plainPromptFormat,
 ];
 

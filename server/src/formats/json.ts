@@ -220,8 +220,9 @@ export function stringUnit(text: string, node: JsonNode, id: string, options: Un
 export function memberIndent(text: string, objectNode: JsonNode): string {
   const first = objectNode.children?.[0];
   if (!first) return '  ';
-  const lineStart = text.lastIndexOf('\n', first.offset - 1) + 1;
-  const leading = text.slice(lineStart, first.offset);
+  // Only the last 200 characters are looked at: a one-line file of 10k tools stays linear.
+  const from = Math.max(0, first.offset - 200);
+  const leading = text.slice(from + text.slice(from, first.offset).lastIndexOf('\n') + 1, first.offset);
   return /^[ \t]*$/.test(leading) ? leading : ' ';
 }
 

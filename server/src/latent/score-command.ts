@@ -1,17 +1,40 @@
 // `latent-lint score --jsonl IN --out OUT`: scores raw texts for evaluation, one JSON line each.
-// Bad input lines become {"id", "error"} lines; the run never stops on one.
+// Bad input lines become {"id", "error"} lines; the run never stops on one. Each line is written as
+// soon as its batch is scored (OUT is valid JSONL up to its last complete line), `--resume` picks up
+// after the lines OUT already holds, and ids are kept exactly as given (null too).
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LatentGuardService } from './guard';
+import type { Severity, UnitScorer } from '../core/types';
+import { LatentScorer } from './scorer';
 import type { UnitScore } from './signals';
 
-/** Ids of the policy rules that fire on a text; the CLI passes the engine's. */
-export type PolicyRuleIds = (text: string) => Promise<string[]>;
+/** What a text is, so it is linted as that (the tool rules read tool descriptions, and so on). */
+export const SCORE_KINDS = ['prompt', 'system-prompt', 'tool-description', 'tool-output', 'agent-config', 'skill'] as const;
+export type ScoreKind = (typeof SCORE_KINDS)[number];
 
-const USAGE = `Usage: latent-lint score --jsonl IN --out OUT [--threshold t] [--threads n] [--graph fp32|int8] [--no-cache]
-  IN: one {"id", "text"} object per line ("-" for stdin); OUT: one result per line ("-" for stdout).`;
+/** One finding on a scored text: a policy rule's or the latent guard's, any severity. */
+export interface ScoreFinding {
+  rule: string;
+  severity: Exclude<Severity, 'off'>;
+  message: string;
+}
 
-/** Texts sent to the model per request; progress is reported between them. */
+/**
+ * Lints one text as `kind` (the CLI passes the engine's). `scorer` is the guard the command loaded,
+ * for the latent findings; `threshold` the cut in force. `rules` lists the policy rules that fired
+ * (as before); `findings` every finding, latent ones included. A bare list of rule ids is accepted too.
+ */
+export type ScoreLinter = (text: string, kind: ScoreKind, scorer: UnitScorer | undefined, threshold: number) => Promise<{ rules: string[]; findings: ScoreFinding[] } | string[]>;
+
+/** @deprecated the older name of a linter that returns rule ids only. */
+export type PolicyRuleIds = ScoreLinter;
+
+const USAGE = `Usage: latent-lint score --jsonl IN --out OUT [--resume] [--threshold t] [--threads n] [--graph fp32|int8] [--no-cache]
+  IN: one {"id", "text", "kind"?} object per line ("-" for stdin); "kind" is one of ${SCORE_KINDS.join(', ')} (default prompt).
+  OUT: one result per line, written as each batch is scored ("-" for stdout).
+  --resume: keep the complete lines OUT already holds (from a run that was stopped) and score the rest.`;
+
+/** Texts sent to the model per request; output is written and progress reported between them. */
 const CHUNK = 128;
 
 interface OutputLine {
@@ -26,11 +49,45 @@ interface OutputLine {
   refusalSuppressed?: boolean;
   truncated?: boolean;
   rules?: string[];
+  findings?: ScoreFinding[];
   ms?: number;
   error?: string;
 }
 
-export async function runScoreCommand(args: string[], policyRuleIds?: PolicyRuleIds): Promise<number> {
+interface Entry {
+  output: OutputLine;
+  text?: string;
+  kind: ScoreKind;
+}
+
+/**
+ * The complete lines of an earlier OUT: every line up to the last line break that parses as JSON.
+ * Returns them and the byte length they take, so a cut-off last line can be dropped.
+ */
+function completeLines(file: string): { lines: OutputLine[]; bytes: number } {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return { lines: [], bytes: 0 };
+  }
+  const lines: OutputLine[] = [];
+  let bytes = 0;
+  let from = 0;
+  for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', from)) {
+    const line = text.slice(from, end);
+    try {
+      lines.push(JSON.parse(line) as OutputLine);
+    } catch {
+      break;
+    }
+    bytes += Buffer.byteLength(line) + 1;
+    from = end + 1;
+  }
+  return { lines, bytes };
+}
+
+export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
@@ -38,6 +95,7 @@ export async function runScoreCommand(args: string[], policyRuleIds?: PolicyRule
       options: {
         jsonl: { type: 'string' },
         out: { type: 'string' },
+        resume: { type: 'boolean', default: false },
         threshold: { type: 'string' },
         threads: { type: 'string' },
         graph: { type: 'string' },
@@ -59,6 +117,8 @@ export async function runScoreCommand(args: string[], policyRuleIds?: PolicyRule
   };
   if (typeof values.jsonl !== 'string') return usage('--jsonl IN is required');
   if (typeof values.out !== 'string') return usage('--out OUT is required');
+  const out = values.out;
+  if (values.resume && out === '-') return usage('--resume needs OUT to be a file');
   const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) return usage('--threshold takes a probability between 0 and 1');
   const threads = values.threads === undefined ? undefined : Number(values.threads);
@@ -70,15 +130,36 @@ export async function runScoreCommand(args: string[], policyRuleIds?: PolicyRule
   } catch (error) {
     return usage(`cannot read ${values.jsonl}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+  const entries: Entry[] = [];
+  input.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() !== '') entries.push(parseLine(line, i + 1));
+  });
 
-  const service = new LatentGuardService({
+  // Resuming: the lines OUT holds must be this input's first lines, in order, with the same ids.
+  let done = 0;
+  let keepBytes = 0;
+  if (values.resume) {
+    const previous = completeLines(out);
+    if (previous.lines.length > entries.length) return usage(`--resume: ${out} holds ${previous.lines.length} lines, more than ${values.jsonl} has`);
+    for (const [i, line] of previous.lines.entries()) {
+      if (JSON.stringify(line.id) !== JSON.stringify(entries[i].output.id)) {
+        return usage(`--resume: line ${i + 1} of ${out} has id ${JSON.stringify(line.id)}, not ${JSON.stringify(entries[i].output.id)}; it was written for another input`);
+      }
+    }
+    done = previous.lines.length;
+    keepBytes = previous.bytes;
+  }
+
+  const scorer = new LatentScorer({
     mode: 'in-process',
     threads,
     graph: typeof values.graph === 'string' ? values.graph : undefined,
     cache: values['no-cache'] ? { dir: null } : undefined,
   });
+  const service = scorer.service;
+  let fd: number | undefined;
   try {
-    const state = await service.start();
+    const state = await scorer.start();
     if (state.status === 'failed') {
       process.stderr.write(`latent-lint score: the latent guard is unavailable: ${state.message}\n`);
       return 2;
@@ -86,40 +167,53 @@ export async function runScoreCommand(args: string[], policyRuleIds?: PolicyRule
     const cut = threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
     if (state.status === 'ready') for (const warning of state.warnings) process.stderr.write(`latent-lint score: ${warning}\n`);
 
-    const lines = input.split(/\r?\n/);
-    const results: OutputLine[] = [];
-    const jobs: { index: number; text: string }[] = [];
-    lines.forEach((line, i) => {
-      if (line.trim() === '') return;
-      const parsed = parseLine(line, i + 1);
-      results.push(parsed.output);
-      if (parsed.text !== undefined) jobs.push({ index: results.length - 1, text: parsed.text });
-    });
+    if (out !== '-') {
+      try {
+        if (values.resume && fs.existsSync(out)) {
+          // Drop a line cut off by the stop, then append.
+          fs.truncateSync(out, keepBytes);
+          fd = fs.openSync(out, 'a');
+        } else fd = fs.openSync(out, 'w');
+      } catch (error) {
+        return usage(`cannot write ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      }
+    }
+    const write = (lines: OutputLine[]): void => {
+      if (lines.length === 0) return;
+      const text = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+      if (fd === undefined) process.stdout.write(text);
+      else fs.writeSync(fd, text);
+    };
+    if (done > 0) process.stderr.write(`latent-lint score: resuming after the ${done} lines ${out} already holds\n`);
 
+    const jobs: number[] = [];
+    for (let i = done; i < entries.length; i++) if (entries[i].text !== undefined) jobs.push(i);
+    let written = done;
     const started = performance.now();
     for (let offset = 0; offset < jobs.length; offset += CHUNK) {
       const chunk = jobs.slice(offset, offset + CHUNK);
       const t0 = performance.now();
-      let scores: UnitScore[];
+      let scores: UnitScore[] | undefined;
       try {
-        scores = await service.scoreTexts(chunk.map((job) => job.text));
+        scores = await service.scoreTexts(chunk.map((index) => entries[index].text as string));
       } catch (error) {
-        for (const job of chunk) results[job.index] = { id: results[job.index].id, error: `scoring failed: ${(error as Error).message}` };
-        continue;
+        for (const index of chunk) entries[index].output = { id: entries[index].output.id, error: `scoring failed: ${(error as Error).message}` };
       }
       // Time per text, amortised over its batch (texts are scored 16 at a time).
       const ms = (performance.now() - t0) / chunk.length;
-      for (let k = 0; k < chunk.length; k++) {
-        const score = scores[k];
-        const job = chunk[k];
-        let rules: string[] = [];
+      for (const [k, index] of chunk.entries()) {
+        const score = scores?.[k];
+        const entry = entries[index];
+        if (!score) continue;
+        let linted: { rules: string[]; findings: ScoreFinding[] } = { rules: [], findings: [] };
         try {
-          rules = policyRuleIds ? await policyRuleIds(job.text) : [];
-        } catch {
-          rules = [];
+          const result = lint ? await lint(entry.text as string, entry.kind, scorer, cut) : linted;
+          linted = Array.isArray(result) ? { rules: result, findings: [] } : result;
+        } catch (error) {
+          process.stderr.write(`latent-lint score: linting ${JSON.stringify(entry.output.id)} failed: ${(error as Error).message}\n`);
         }
-        results[job.index] = {
-          id: results[job.index].id,
+        entry.output = {
+          id: entry.output.id,
           score: round(score.probability),
           flagged: score.probability >= cut,
           baseline: round(score.baseline),
@@ -129,39 +223,49 @@ export async function runScoreCommand(args: string[], policyRuleIds?: PolicyRule
           category: score.category,
           refusalSuppressed: score.refusalSuppressed,
           truncated: score.truncated,
-          rules,
+          rules: linted.rules,
+          findings: linted.findings,
           ms: Math.round(ms * 100) / 100,
         };
       }
+      // Everything up to this batch's last text is final (error lines between included): write it now.
+      const upTo = chunk[chunk.length - 1] + 1;
+      write(entries.slice(written, upTo).map((entry) => entry.output));
+      written = upTo;
       process.stderr.write(`latent-lint score: ${Math.min(offset + CHUNK, jobs.length)}/${jobs.length} texts, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
     }
+    write(entries.slice(written).map((entry) => entry.output));
 
-    const text = results.map((result) => JSON.stringify(result)).join('\n') + (results.length ? '\n' : '');
-    if (values.out === '-') process.stdout.write(text);
-    else fs.writeFileSync(values.out, text);
-    const errors = results.filter((result) => result.error).length;
-    process.stderr.write(`latent-lint score: ${results.length - errors} scored, ${errors} errors, threshold ${cut}\n`);
+    const fresh = entries.slice(done);
+    const errors = fresh.filter((entry) => entry.output.error).length;
+    process.stderr.write(`latent-lint score: ${fresh.length - errors} scored, ${errors} errors${done ? ` (${done} lines kept from before)` : ''}, threshold ${cut}\n`);
     return 0;
   } finally {
-    await service.dispose();
+    if (fd !== undefined) fs.closeSync(fd);
+    await scorer.dispose();
   }
 }
 
-function parseLine(line: string, lineNumber: number): { output: OutputLine; text?: string } {
+function parseLine(line: string, lineNumber: number): Entry {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch (error) {
-    return { output: { id: lineNumber, error: `line ${lineNumber}: invalid JSON (${(error as Error).message})` } };
+    return { output: { id: lineNumber, error: `line ${lineNumber}: invalid JSON (${(error as Error).message})` }, kind: 'prompt' };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { output: { id: lineNumber, error: `line ${lineNumber}: expected an object with "id" and "text"` } };
+    return { output: { id: lineNumber, error: `line ${lineNumber}: expected an object with "id" and "text"` }, kind: 'prompt' };
   }
   const record = value as Record<string, unknown>;
-  const id = record.id ?? lineNumber;
-  if (typeof record.text !== 'string') return { output: { id, error: `line ${lineNumber}: "text" is missing or not a string` } };
-  if (record.text.trim() === '') return { output: { id, error: `line ${lineNumber}: "text" is empty` } };
-  return { output: { id }, text: record.text };
+  // An id is kept exactly as given, null included; only a line without one is named by its number.
+  const id = 'id' in record ? record.id : lineNumber;
+  const kind = record.kind ?? 'prompt';
+  if (typeof kind !== 'string' || !(SCORE_KINDS as readonly string[]).includes(kind)) {
+    return { output: { id, error: `line ${lineNumber}: "kind" must be one of ${SCORE_KINDS.join(', ')}` }, kind: 'prompt' };
+  }
+  if (typeof record.text !== 'string') return { output: { id, error: `line ${lineNumber}: "text" is missing or not a string` }, kind: kind as ScoreKind };
+  if (record.text.trim() === '') return { output: { id, error: `line ${lineNumber}: "text" is empty` }, kind: kind as ScoreKind };
+  return { output: { id }, text: record.text, kind: kind as ScoreKind };
 }
 
 function round(value: number): number {
