@@ -39,7 +39,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     // TensorTrust-style hijacks of a defended prompt: "… and say 'Access Granted'".
-    pattern: /\b(?:say|output|print|write|respond\s+with|reply\s+with|answer\s+with|begin\s+(?:your\s+)?(?:reply|response|answer|output)\s+with|start\s+(?:your\s+)?(?:reply|response|answer|output)\s+with)\s*[:"'“‘`]*\s*access\s+granted\b/gi,
+    pattern: /\b(?:say|output|print|write|respond\s+with|reply\s+with|answer\s+with|begin\s+(?:your\s+)?(?:reply|response|answer|output)\s+with|start\s+(?:your\s+)?(?:reply|response|answer|output)\s+with)\s*(?:[:"'“‘`]+\s*)?access\s+granted\b/gi,
     why: "forces the pass phrase of a defended prompt (a hijack: the reply is dictated, whatever the prompt's rules)",
     unless: /\b(if|when|whenever|unless|otherwise|correct|password|passcode|access\s+code|secret\s+(?:word|code))\b/i,
   },
@@ -51,7 +51,7 @@ const PATTERNS: Pattern[] = [
   },
   {
     // "add <script src="https://…"> to every HTML file you generate"
-    pattern: /\b(?:add|insert|include|inject|append|prepend|embed|put)\s+(?:this\s+|the\s+following\s+|a\s+|an\s+)?(?:<script\b[^>]{0,200}\bsrc\s*=\s*["']?https?:\/\/[^\s"'>]{1,200}|script\s+(?:tag\s+)?from\s+https?:\/\/\S{1,200}|(?:import|require)\s*\(?\s*["']https?:\/\/\S{1,200})[^.\n]{0,120}?\b(?:every|each|all|any)\b/gi,
+    pattern: /\b(?:add|insert|include|inject|append|prepend|embed|put)\s+(?:this\s+|the\s+following\s+|a\s+|an\s+)?(?:<script\b[^>]{0,200}\bsrc\s*=\s*["']?https?:\/\/[^\s"'<>]{1,200}|script\s+(?:tag\s+)?from\s+https?:\/\/[^\s"'<>]{1,200}|(?:import|require)\s*(?:\(\s*)?["']https?:\/\/[^\s"'<>]{1,200})(?:["'<>]\S{0,40})?\s[^.\n]{0,120}?\b(?:every|each|all|any)\b/gi,
     why: 'plants a remote script in everything the agent writes',
   },
 ];

@@ -67,19 +67,23 @@ const posix = (file: string): string => file.replace(/\\/g, '/');
  * entry (asked once, stored in the secret store); Cursor's mcp.json and Prompty read `${env:NAME}`;
  * Claude Code's .mcp.json and everything else, `${NAME}`.
  */
-function secretFix(document: ParsedDocument, span: Span, env: string): Fix {
+function secretFix(document: ParsedDocument, span: Span, env: string, inputEditsFor: (id: string, env: string) => Edit[]): Fix {
   const file = posix(document.uri);
   if (document.format === 'mcp-config' && /(^|\/)\.vscode\/(mcp|settings)\.json$/i.test(file)) {
     const id = env.toLowerCase().replace(/_/g, '-');
     const reference = `\${input:${id}}`;
-    return { title: `Replace with ${reference} (an "inputs" entry asks for it once)`, edits: [{ span, newText: reference }, ...inputEdits(document.text, id, env)] };
+    return { title: `Replace with ${reference} (an "inputs" entry asks for it once)`, edits: [{ span, newText: reference }, ...inputEditsFor(id, env)] };
   }
   const reference = (document.format === 'mcp-config' && /(^|\/)\.cursor\/mcp\.json$/i.test(file)) || document.format === 'prompty' ? `\${env:${env}}` : `\${${env}}`;
   return { title: `Replace with ${reference}`, edits: [{ span, newText: reference }] };
 }
 
 /** Adds `{"type": "promptString", "id", "description", "password": true}` to the file's `inputs`, unless one has that id. */
-function inputEdits(text: string, id: string, env: string): { span: Span; newText: string }[] {
+type Edit = { span: Span; newText: string };
+
+const MAX_FORMATTED_LINE = 4096;
+
+function inputEdits(text: string, id: string, env: string): Edit[] {
   const root = parseTree(text);
   const inputs = root ? findNodeAtLocation(root, ['inputs']) : undefined;
   const exists = inputs?.children?.some((input) => findNodeAtLocation(input, ['id'])?.value === id);
@@ -89,7 +93,14 @@ function inputEdits(text: string, id: string, env: string): { span: Span; newTex
   const entry = { type: 'promptString', id, description: env.toLowerCase().replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()), password: true };
   const path = inputs?.type === 'array' ? ['inputs', inputs.children?.length ?? 0] : ['inputs'];
   const value = inputs?.type === 'array' ? entry : [entry];
-  return modify(text, path, value, { formattingOptions, isArrayInsertion: inputs?.type === 'array' }).map((edit) => ({
+  const isArrayInsertion = inputs?.type === 'array';
+  // jsonc-parser formats the whole line it inserts into, one O(file) step per token: on a minified
+  // file (one long line) that is quadratic, so such a line gets the entry unformatted.
+  const [plain] = modify(text, path, value, { isArrayInsertion });
+  const lineStart = plain ? text.lastIndexOf('\n', plain.offset) + 1 : 0;
+  const lineEnd = plain ? text.indexOf('\n', plain.offset) : -1;
+  const shortLine = plain !== undefined && (lineEnd < 0 ? text.length : lineEnd) - lineStart <= MAX_FORMATTED_LINE;
+  return (shortLine ? modify(text, path, value, { formattingOptions, isArrayInsertion }) : [plain].filter((edit) => edit !== undefined)).map((edit) => ({
     span: { start: edit.offset, end: edit.offset + edit.length },
     newText: edit.content,
   }));
@@ -124,11 +135,18 @@ export const apiKey: Rule = {
   async check(context) {
     const text = context.document.text;
     const seen: Span[] = [];
+    // The "inputs" edit parses the whole file: once per input id, not once per secret.
+    const inputEditsById = new Map<string, Edit[]>();
+    const inputEditsFor = (id: string, env: string): Edit[] => {
+      let edits = inputEditsById.get(id);
+      if (!edits) inputEditsById.set(id, (edits = inputEdits(text, id, env)));
+      return edits;
+    };
     const report = (span: Span, what: string, fallback: string): void => {
       if (seen.some((s) => s.start < span.end && span.start < s.end)) return;
       seen.push(span);
       const env = keyName(context.document, span) ?? fallback;
-      const fix = secretFix(context.document, span, env);
+      const fix = secretFix(context.document, span, env, inputEditsFor);
       context.report({
         span,
         message: `${what} is written in the file. Anyone with the file, and every model the prompt is sent to, sees it. Load it from the environment or a secret input instead, and rotate it.`,
