@@ -5,7 +5,7 @@
 //   npx tsx scripts/bench-latent.ts [paths...] [--threads 2] [--mode worker|in-process] [--accuracy]
 //
 // Paths default to the repository's own prompt-like files (test fixtures, docs). --accuracy then runs
-// the calibration's held-out accuracy bench (`npm run calibrate -- --bench`, models/calibrate.py) on
+// the calibration's leave-one-source-out accuracy bench (`npm run calibrate -- --bench`, models/calibrate_concepts.py) on
 // the committed models/latent-guard.json, so speed and accuracy come from one command.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   }
 
   if (values.accuracy) {
-    console.log('\n# accuracy (models/calibrate.py --bench on the committed guard file)');
+    console.log('\n# accuracy, leave-one-source-out (models/calibrate_concepts.py --bench)');
     const env = { ...process.env };
     if (userCache === undefined) delete env.LATENT_LINT_CACHE;
     else env.LATENT_LINT_CACHE = userCache;

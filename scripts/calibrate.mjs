@@ -6,8 +6,12 @@
 // built model in models/build/smollm2-135m-instruct. Residual features are cached under
 // ~/.cache/latent-lint/features/<key>, so a rerun re-fits in seconds without running the model.
 //
-//   npm run calibrate                      fit and write the guard file
-//   npm run calibrate -- --bench           measure the committed guard file on held-out sets
+//   npm run calibrate                      fit everything: layer centroids, categories and neurons
+//                                          (models/calibrate.py), then the three latent concepts
+//                                          (models/calibrate_concepts.py), and write the guard file
+//   npm run calibrate -- --concepts-only   refit only the concepts on top of the committed file
+//   npm run calibrate -- --bench           the leave-one-source-out tables (fit without each source,
+//                                          score it; sealed sources last); writes nothing
 //   npm run calibrate -- --extract-only    only compute (and cache) the features
 //
 // Env: LATENT_LINT_CACHE overrides ~/.cache/latent-lint; PYTHON picks the interpreter for a new venv;
@@ -51,9 +55,14 @@ if (!args.includes('--model-dir') && !fs.existsSync(path.join(MODEL_DIR, 'model_
   fail(`no model in ${path.relative(ROOT, MODEL_DIR)}; run npm run build:model first`);
 }
 const py = venvPython();
-const r = spawnSync(py, [path.join(MODELS, 'calibrate.py'), ...args], {
-  stdio: 'inherit',
-  cwd: ROOT,
-  env: { ...process.env, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? '1', PYTHONUNBUFFERED: '1' },
-});
-process.exit(r.status ?? 1);
+const env = { ...process.env, OPENBLAS_NUM_THREADS: process.env.OPENBLAS_NUM_THREADS ?? '2', PYTHONUNBUFFERED: '1' };
+const python = (script, scriptArgs) => spawnSync(py, [path.join(MODELS, script), ...scriptArgs], { stdio: 'inherit', cwd: ROOT, env }).status ?? 1;
+
+const conceptsOnly = args.includes('--concepts-only');
+const rest = args.filter((a) => a !== '--concepts-only');
+if (rest.includes('--bench')) process.exit(python('calibrate_concepts.py', rest));
+if (!conceptsOnly) {
+  const status = python('calibrate.py', rest);
+  if (status !== 0 || rest.includes('--extract-only')) process.exit(status);
+}
+process.exit(python('calibrate_concepts.py', rest.filter((a) => a !== '--extract-only')));
