@@ -10,7 +10,13 @@
 // - Positions: the unit is wrapped as one user turn of the model's ChatML template (default system
 //   prompt as the GGUF template renders it with no system message). `t_inst` = the last token of the
 //   user's text; `t_post_inst` = the last token of the whole prompt (the "\n" after
-//   "<|im_start|>assistant"). The user's text is truncated to `prompt.maxUserTokens` tokens.
+//   "<|im_start|>assistant"). A unit of at most `prompt.maxUserTokens` user tokens is one prompt.
+// - Windows: a longer unit is read as overlapping windows of maxUserTokens user tokens (a slice of the
+//   whole text's tokens, each wrapped in the same user turn: same prefix and suffix), window k starting
+//   at token k·⌊maxUserTokens·2/3⌋, the last one the first that reaches the end; at most 16 windows
+//   (past that the rest is not read and the score says `truncated`). t_inst / t_post_inst are a
+//   window's own. The unit's harm score is its window with the highest detector probability; each
+//   concept's probability is its maximum over windows.
 // - Harm at layer ℓ (Zhao et al. 2025 Latent Guard): with h = resid[t_inst, ℓ] − center_ℓ,
 //   harm_ℓ = cos(h, harmfulCentroid_ℓ − center_ℓ) − cos(h, harmlessCentroid_ℓ − center_ℓ).
 //   `center` is optional (absent = zero vector).
@@ -22,6 +28,11 @@
 //   probe_p = vector_p · h / ‖h‖ + offset_p (offset centres it on the training prompts, so a probe's
 //   value is that layer's push toward harmful). position "inst" = t_inst, "postInst" = t_post_inst.
 //   Flagged when probability ≥ threshold (a user's `latent.threshold` overrides the file's).
+// - Concepts (optional `concepts`, names "injection" and "jailbreak"): each its own probes (the same
+//   shape and arithmetic as the detector's), logit = bias + Σ_p probe_p, probability =
+//   sigmoid(calibration.a · logit + calibration.b), flagged (latent/<name>) when probability ≥ its
+//   threshold. latent/harmful-request stays the detector. When a file has concepts, the jailbreak
+//   concept replaces the refusal-suppressed rule (latent/refusal-suppressed is not reported).
 // - Baseline (the paper's): mean of harm_ℓ over `baseline.layers` > `baseline.threshold` (0).
 // - Refusal suppressed (jailbreak-like): probability ≥ refusalSuppressed.minProbability and the mean of
 //   z_ℓ over refusalSuppressed.layers ≤ refusalSuppressed.maxRefusalZ.
@@ -67,6 +78,27 @@ export interface GuardProbe {
   offset: number;
 }
 
+/** The concepts a guard file may calibrate besides harm (each reported as latent/<name>). */
+export const CONCEPT_NAMES = ['injection', 'jailbreak'] as const;
+export type ConceptName = (typeof CONCEPT_NAMES)[number];
+
+export interface GuardConceptJson {
+  name: ConceptName;
+  /** Linear probes, as the detector's (GuardProbeJson), summed into the concept's logit. */
+  probes: GuardProbeJson[];
+  bias: number;
+  /** Platt scaling of the concept's logit: p = sigmoid(a·logit + b). */
+  calibration: { a: number; b: number };
+  /** Flagged when the probability is at or over this, in (0, 1]. */
+  threshold: number;
+  description?: string;
+}
+
+/** A decoded concept: probe vectors as Float32Array. */
+export interface GuardConcept extends Omit<GuardConceptJson, 'probes'> {
+  probes: GuardProbe[];
+}
+
 export interface LatentGuardFileJson {
   /** Schema version; this file describes version 1. */
   version: 1;
@@ -89,7 +121,7 @@ export interface LatentGuardFileJson {
     template: 'chatml-user-turn';
     /** The system prompt the template adds (null for none), exactly as rendered. */
     systemPrompt: string | null;
-    /** User tokens kept; longer units are truncated (keeping the start) and the result says so. */
+    /** User tokens per window; longer units are read as overlapping windows (see the conventions above). */
     maxUserTokens: number;
     /** Units with fewer whitespace-separated words are not scored (calibration never saw them); default 4. */
     minWords?: number;
@@ -108,6 +140,8 @@ export interface LatentGuardFileJson {
   calibration: { a: number; b: number };
   /** Default probability threshold for latent/harmful-request. */
   threshold: number;
+  /** Calibrated concepts besides harm (optional; each name at most once). */
+  concepts?: GuardConceptJson[];
   /** The paper's unweighted baseline, kept for comparison (bench) and the explorer. */
   baseline: { layers: number[]; threshold: number };
   refusalSuppressed: { layers: number[]; minProbability: number; maxRefusalZ: number };
@@ -164,11 +198,12 @@ export interface GuardLayer {
 }
 
 export interface LatentGuard
-  extends Omit<LatentGuardFileJson, 'layers' | 'categories' | 'neurons' | 'detector'> {
+  extends Omit<LatentGuardFileJson, 'layers' | 'categories' | 'neurons' | 'detector' | 'concepts'> {
   layers: GuardLayer[];
   detector: Omit<LatentGuardFileJson['detector'], 'probes'> & { probes?: GuardProbe[] };
   /** Lookup by resid index. */
   byLayer: Map<number, GuardLayer>;
+  concepts?: GuardConcept[];
   categories?: { layer: number; minScore: number; entries: { name: string; direction: Float32Array }[] };
   neurons?: { gateBlocks: number[]; blocks: { block: number; targetLayer: number; weights: Float32Array }[] };
 }
@@ -311,11 +346,10 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     refusalWeights = numbers(detectorRaw.refusalWeights, 'detector.refusalWeights');
     if (refusalWeights.length !== detectorLayers.length) fail('detector.refusalWeights', `expected ${detectorLayers.length} weights`);
   }
-  let probes: GuardProbe[] | undefined;
-  if (detectorRaw.probes !== undefined) {
-    probes = arr(detectorRaw.probes, 'detector.probes').map((value, i) => {
-      const path = `detector.probes[${i}]`;
-      const probeRaw = obj(value, path);
+  const probeList = (value: unknown, at: string): GuardProbe[] =>
+    arr(value, at).map((entry, i) => {
+      const path = `${at}[${i}]`;
+      const probeRaw = obj(entry, path);
       if (probeRaw.position !== 'inst' && probeRaw.position !== 'postInst') fail(`${path}.position`, 'expected "inst" or "postInst"');
       return {
         layer: layerIndex(probeRaw.layer, `${path}.layer`),
@@ -324,12 +358,38 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
         offset: num(probeRaw.offset, `${path}.offset`),
       };
     });
-  }
+  const probes = detectorRaw.probes === undefined ? undefined : probeList(detectorRaw.probes, 'detector.probes');
   const calibrationRaw = obj(root.calibration, 'calibration');
   const threshold = num(root.threshold, 'threshold');
   if (threshold < 0 || threshold > 1) fail('threshold', 'expected a probability in 0..1');
   const baselineRaw = obj(root.baseline, 'baseline');
   const suppressedRaw = obj(root.refusalSuppressed, 'refusalSuppressed');
+
+  let concepts: GuardConcept[] | undefined;
+  if (root.concepts !== undefined) {
+    const seen = new Set<string>();
+    concepts = arr(root.concepts, 'concepts').map((value, i): GuardConcept => {
+      const path = `concepts[${i}]`;
+      const conceptRaw = obj(value, path);
+      const name = str(conceptRaw.name, `${path}.name`);
+      if (!(CONCEPT_NAMES as readonly string[]).includes(name)) {
+        fail(`${path}.name`, `unknown concept ${JSON.stringify(name)}; expected one of ${CONCEPT_NAMES.map((n) => `"${n}"`).join(', ')}`);
+      }
+      if (seen.has(name)) fail(`${path}.name`, `concept "${name}" appears twice`);
+      seen.add(name);
+      const conceptCalibration = obj(conceptRaw.calibration, `${path}.calibration`);
+      const conceptThreshold = num(conceptRaw.threshold, `${path}.threshold`);
+      if (!(conceptThreshold > 0 && conceptThreshold <= 1)) fail(`${path}.threshold`, 'expected a probability in (0, 1]');
+      return {
+        name: name as ConceptName,
+        probes: probeList(conceptRaw.probes, `${path}.probes`),
+        bias: num(conceptRaw.bias, `${path}.bias`),
+        calibration: { a: num(conceptCalibration.a, `${path}.calibration.a`), b: num(conceptCalibration.b, `${path}.calibration.b`) },
+        threshold: conceptThreshold,
+        description: conceptRaw.description === undefined ? undefined : str(conceptRaw.description, `${path}.description`),
+      };
+    });
+  }
 
   let categories: LatentGuard['categories'];
   if (root.categories !== undefined) {
@@ -368,6 +428,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     detector: { layers: detectorLayers, harmWeights, refusalWeights, probes, bias: num(detectorRaw.bias, 'detector.bias') },
     calibration: { a: num(calibrationRaw.a, 'calibration.a'), b: num(calibrationRaw.b, 'calibration.b') },
     threshold,
+    concepts,
     baseline: {
       layers: arr(baselineRaw.layers, 'baseline.layers').map((v, i) => known(v, `baseline.layers[${i}]`)),
       threshold: num(baselineRaw.threshold, 'baseline.threshold'),
