@@ -1,10 +1,16 @@
 // Score cache: an in-memory LRU in front of one small JSON file per text on disk, keyed by
-// sha256(graph sha + guard-file sha + text). An edit re-scores only the units that changed, and a
-// warm re-scan (a new CLI run, a reloaded window) is served from disk.
+// sha256(score format + graph sha + guard-file sha + text). An edit re-scores only the units that
+// changed, and a warm re-scan (a new CLI run, a reloaded window) is served from disk.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheRoot, sha256Text } from './model-files';
 import type { UnitScore } from './signals';
+
+/**
+ * The shape and meaning of a cached UnitScore. Part of every key, so a change in how units are scored
+ * (2: concepts, and long units read in windows instead of cut) never serves an older entry.
+ */
+export const SCORE_FORMAT = 2;
 
 export interface ScoreCacheOptions {
   /** Folder for the disk cache; default ~/.cache/latent-lint/scores; null turns the disk cache off. */
@@ -29,7 +35,7 @@ export class ScoreCache {
   }
 
   key(text: string): string {
-    return sha256Text(`${this.scope}\n${text}`);
+    return sha256Text(`${SCORE_FORMAT}\n${this.scope}\n${text}`);
   }
 
   get(text: string): UnitScore | undefined {

@@ -7,7 +7,7 @@ import { buildExplanation } from './explain';
 import { GuardFileError, parseGuardFile, type LatentGuard } from './guard-file';
 import { LatentModel, type OutputName, type PastKV } from './model';
 import { defaultGuardPath, locateModelFiles, ModelUnavailableError, sha256Text, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
-import { scoreResiduals, type UnitScore } from './signals';
+import { combineWindows, scoreResiduals, type UnitScore } from './signals';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
 
 export interface RuntimeOptions extends LocateOptions {
@@ -216,7 +216,10 @@ export class LatentRuntime {
   /** Scores texts (one user turn each). */
   async score(texts: readonly string[], shouldStop?: () => boolean): Promise<UnitScore[]> {
     const guard = this.requireGuard();
-    const prompts = texts.map((text) => this.tokenizer.build(text));
+    // A unit that fits is one prompt (one forward, as ever); a longer one is one prompt per window,
+    // and every window of every unit goes through the same batches.
+    const units = texts.map((text) => this.tokenizer.buildWindows(text));
+    const prompts = units.flatMap((unit) => unit.prompts);
     const positions = (p: Prompt): number[] => [p.tInst, p.tPostInst];
     let outputs: Record<'resid', Float32Array>[];
     if (this.prefixModel) {
@@ -234,11 +237,16 @@ export class LatentRuntime {
       outputs = await this.forward(prompts, positions, ['resid'], shouldStop, this.scoringModel);
     }
     const H = this.files.config.hidden_size;
-    return outputs.map((out, i) => {
+    const windowScores = outputs.map((out, i) => {
       // Two positions per row; the layer count comes from the output itself (a scoring graph may be truncated).
       const stride = out.resid.length / 2;
       const maxLayer = stride / H - 1;
       return scoreResiduals(guard, out.resid, 0, out.resid, stride, { tokens: prompts[i].userTokens, truncated: prompts[i].truncated }, maxLayer);
+    });
+    let next = 0;
+    return units.map((unit) => {
+      const scores = windowScores.slice(next, (next += unit.prompts.length));
+      return combineWindows(scores, { tokens: unit.userTokens, truncated: unit.truncated, windows: unit.ranges });
     });
   }
 
@@ -296,9 +304,9 @@ export function tilePast(past: PastKV, batch: number): PastKV {
   return { dims: [layers, batch, kv, length, hd], key, value };
 }
 
-/** The deepest resid layer the guard's score reads (detector, baseline, refusal rule, categories). */
+/** The deepest resid layer the guard's score reads (detector, concepts, baseline, refusal rule, categories). */
 export function layersRead(guard: LatentGuard): number {
-  const probes = (guard.detector.probes ?? []).map((probe) => probe.layer);
+  const probes = [...(guard.detector.probes ?? []), ...(guard.concepts ?? []).flatMap((concept) => concept.probes)].map((probe) => probe.layer);
   return Math.max(...guard.detector.layers, ...probes, ...guard.baseline.layers, ...guard.refusalSuppressed.layers, guard.categories?.layer ?? 0);
 }
 

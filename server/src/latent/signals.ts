@@ -1,7 +1,27 @@
 // The guard's arithmetic: per-layer harm and refusal from hidden states, the detector's calibrated
-// probability, the category, the refusal-suppressed rule. Pure functions on Float32Arrays; the
-// conventions are written down in guard-file.ts.
-import type { GuardLayer, GuardProbe, LatentGuard } from './guard-file';
+// probability, the concepts' (injection, jailbreak), the category, the refusal-suppressed rule, and
+// how a long unit's windows combine. Pure functions on Float32Arrays; the conventions are written
+// down in guard-file.ts.
+import type { ConceptName, GuardConcept, GuardLayer, GuardProbe, LatentGuard } from './guard-file';
+
+/** One concept's reading of a unit (present for every concept the guard file has). */
+export interface ConceptScore {
+  name: ConceptName;
+  probability: number;
+  logit: number;
+  /** Layers whose probes pushed toward the concept, strongest first. */
+  topLayers: number[];
+  /** The guard file's threshold for it (flagged at or over). */
+  threshold: number;
+  /** Index into UnitScore.windows of the window that carried this probability (0 for a one-window unit). */
+  window: number;
+}
+
+/** A window's characters [start, end) in the unit's text. */
+export interface WindowRange {
+  start: number;
+  end: number;
+}
 
 /** What scoring one unit yields; independent of the user's threshold, so it can be cached. */
 export interface UnitScore {
@@ -20,9 +40,15 @@ export interface UnitScore {
   categoryScores: { category: string; score: number }[];
   /** Detector layers that carried the decision, strongest first. */
   topLayers: number[];
-  /** Tokens the model read (user text), and whether the unit was cut to fit. */
+  /** Per concept of the guard file, in its order (empty without concepts). */
+  concepts: ConceptScore[];
+  /** Tokens of the unit's text, and whether some were not read (more than the windows hold). */
   tokens: number;
   truncated: boolean;
+  /** Index into `windows` of the window the harm score (and everything above) came from. */
+  window: number;
+  /** Each window's character range in the unit text when it was read in more than one; empty when it fit in one. */
+  windows: WindowRange[];
 }
 
 export function dot(a: Float32Array, aOffset: number, b: Float32Array, length: number): number {
@@ -114,6 +140,7 @@ export function scoreResiduals(
     add(probe.layer, probeAt(probe, data, base + probe.layer * H));
   }
   const contributions = [...contributionBy].map(([layer, value]) => ({ layer, value }));
+  const concepts = (guard.concepts ?? []).map((concept) => scoreConcept(concept, inst, instOffset, post, postOffset, H, maxLayer));
   const probability = sigmoid(guard.calibration.a * logit + guard.calibration.b);
   const refusalZ = mean(guard.refusalSuppressed.layers.map((layer) => refusalBy.get(layer) ?? 0));
   const refusalSuppressed = probability >= guard.refusalSuppressed.minProbability && refusalZ <= guard.refusalSuppressed.maxRefusalZ;
@@ -131,11 +158,7 @@ export function scoreResiduals(
     category = best && best.score >= guard.categories.minScore ? best.category : 'Other';
   }
 
-  const topLayers = contributions
-    .filter((c) => c.value > 0)
-    .sort((a, b) => b.value - a.value)
-    .slice(0, 4)
-    .map((c) => c.layer);
+  const topLayers = strongest(contributions);
   const layers = present.map((layer) => layer.layer);
   return {
     probability,
@@ -149,9 +172,71 @@ export function scoreResiduals(
     category,
     categoryScores: categoryScores.map((c) => ({ category: c.category, score: round(c.score) })),
     topLayers,
+    concepts,
     tokens: meta.tokens,
     truncated: meta.truncated,
+    window: 0,
+    windows: [],
   };
+}
+
+/** The layers that pushed toward the decision (positive contributions), strongest first, at most four. */
+function strongest(contributions: { layer: number; value: number }[]): number[] {
+  return contributions
+    .filter((c) => c.value > 0)
+    .sort((a, b) => b.value - a.value)
+    .slice(0, 4)
+    .map((c) => c.layer);
+}
+
+/** A concept: logit = bias + Σ probes (those above `maxLayer` skipped), p = sigmoid(a·logit + b). */
+export function scoreConcept(
+  concept: GuardConcept,
+  inst: Float32Array,
+  instOffset: number,
+  post: Float32Array,
+  postOffset: number,
+  H: number,
+  maxLayer: number,
+): ConceptScore {
+  let logit = concept.bias;
+  const contributionBy = new Map<number, number>();
+  for (const probe of concept.probes) {
+    if (probe.layer > maxLayer) continue;
+    const [data, base] = probe.position === 'inst' ? [inst, instOffset] : [post, postOffset];
+    const value = probeAt(probe, data, base + probe.layer * H);
+    logit += value;
+    contributionBy.set(probe.layer, (contributionBy.get(probe.layer) ?? 0) + value);
+  }
+  return {
+    name: concept.name,
+    probability: sigmoid(concept.calibration.a * logit + concept.calibration.b),
+    logit,
+    topLayers: strongest([...contributionBy].map(([layer, value]) => ({ layer, value }))),
+    threshold: concept.threshold,
+    window: 0,
+  };
+}
+
+/**
+ * One unit's score from its windows' (in reading order): the window with the highest harm probability
+ * gives the score (the first on ties), each concept takes its maximum over windows, and the result
+ * records which window carried each. A single window comes back as it is.
+ */
+export function combineWindows(scores: readonly UnitScore[], meta: { tokens: number; truncated: boolean; windows: WindowRange[] }): UnitScore {
+  if (scores.length === 0) throw new Error('a unit has at least one window');
+  let best = 0;
+  scores.forEach((score, i) => {
+    if (score.probability > scores[best].probability) best = i;
+  });
+  const concepts = scores[best].concepts.map((concept, c) => {
+    let top = best;
+    scores.forEach((score, i) => {
+      if (score.concepts[c].probability > scores[top].concepts[c].probability) top = i;
+    });
+    return { ...scores[top].concepts[c], window: top };
+  });
+  return { ...scores[best], concepts, tokens: meta.tokens, truncated: meta.truncated, window: best, windows: scores.length > 1 ? meta.windows : [] };
 }
 
 /** cos(h − base, direction) is centredCosine(h, base + direction, base). */
