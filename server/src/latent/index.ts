@@ -4,7 +4,7 @@ import type { LatentGuardOptions } from './guard';
 import { LatentScorer } from './scorer';
 
 export { ModelUnavailableError } from './model-files';
-export { HARMFUL_REQUEST, LatentScorer, REFUSAL_SUPPRESSED } from './scorer';
+export { HARMFUL_REQUEST, INJECTION, JAILBREAK, LatentScorer, REFUSAL_SUPPRESSED } from './scorer';
 export { toExplainResult } from './explain';
 export type { LatentState } from './guard';
 

@@ -48,6 +48,8 @@ interface OutputLine {
   category?: string;
   refusalSuppressed?: boolean;
   truncated?: boolean;
+  /** Each concept's probability by name, when the guard file has concepts. */
+  concepts?: Record<string, number>;
   rules?: string[];
   findings?: ScoreFinding[];
   ms?: number;
@@ -215,7 +217,8 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
         entry.output = {
           id: entry.output.id,
           score: round(score.probability),
-          flagged: score.probability >= cut,
+          // Harmful at the cut in force, or any concept at or over its own threshold.
+          flagged: score.probability >= cut || (score.concepts ?? []).some((concept) => concept.probability >= concept.threshold),
           baseline: round(score.baseline),
           harm: score.harm,
           refusal: score.refusal,
@@ -223,6 +226,7 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
           category: score.category,
           refusalSuppressed: score.refusalSuppressed,
           truncated: score.truncated,
+          ...(score.concepts?.length ? { concepts: Object.fromEntries(score.concepts.map((concept) => [concept.name, round(concept.probability)])) } : {}),
           rules: linted.rules,
           findings: linted.findings,
           ms: Math.round(ms * 100) / 100,

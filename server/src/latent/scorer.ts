@@ -1,12 +1,14 @@
 // The latent guard as a UnitScorer the engine plugs in: scores every instruction unit of a document
-// and reports latent/harmful-request and latent/refusal-suppressed.
+// and reports latent/harmful-request, latent/injection and latent/jailbreak (the last two when the
+// guard file has those concepts), and latent/refusal-suppressed when it has none.
 import { docsUrl } from '../core/docs';
-import type { ParsedDocument, RuleMeta, RuleReportWithRule, Unit, UnitScorer } from '../core/types';
+import { unitSpan } from '../core/spans';
+import type { ParsedDocument, RuleMeta, RuleReportWithRule, Span, Unit, UnitScorer } from '../core/types';
+import type { ConceptName } from './guard-file';
 import { LatentGuardService, type LatentGuardOptions, type LatentState } from './guard';
 import { ModelUnavailableError } from './model-files';
 import { DEFAULT_MIN_WORDS } from './runtime';
-import { describeLayers, type UnitScore } from './signals';
-
+import { describeLayers, type ConceptScore, type UnitScore } from './signals';
 
 export const HARMFUL_REQUEST: RuleMeta = {
   id: 'latent/harmful-request',
@@ -14,6 +16,26 @@ export const HARMFUL_REQUEST: RuleMeta = {
   defaultSeverity: 'warning',
   description: "The local model's hidden states say this text asks for harmful content (a calibrated probability over its harmfulness direction).",
   docsUrl: docsUrl('latent/harmful-request'),
+  fixable: false,
+};
+
+export const INJECTION: RuleMeta = {
+  id: 'latent/injection',
+  category: 'latent',
+  defaultSeverity: 'warning',
+  description:
+    "The local model's hidden states read text that tries to take over the instructions: override, hijack, orders aimed at the agent inside tool descriptions, tool outputs, retrieved files (a calibrated probe).",
+  docsUrl: docsUrl('latent/injection'),
+  fixable: false,
+};
+
+export const JAILBREAK: RuleMeta = {
+  id: 'latent/jailbreak',
+  category: 'latent',
+  defaultSeverity: 'warning',
+  description:
+    "The local model's hidden states read a wrapper — role-play, DAN, persuasion, hypotheticals, optimised suffixes — around a harmful request that pushes refusal down (a calibrated probe).",
+  docsUrl: docsUrl('latent/jailbreak'),
   fixable: false,
 };
 
@@ -25,6 +47,9 @@ export const REFUSAL_SUPPRESSED: RuleMeta = {
   docsUrl: docsUrl('latent/refusal-suppressed'),
   fixable: false,
 };
+
+/** The rule each guard-file concept reports under. */
+export const CONCEPT_RULES: Record<ConceptName, RuleMeta> = { injection: INJECTION, jailbreak: JAILBREAK };
 
 export function wordCount(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
@@ -41,7 +66,7 @@ export interface ScoreOptions {
 }
 
 export class LatentScorer implements UnitScorer {
-  readonly metas: RuleMeta[] = [HARMFUL_REQUEST, REFUSAL_SUPPRESSED];
+  readonly metas: RuleMeta[] = [HARMFUL_REQUEST, INJECTION, JAILBREAK, REFUSAL_SUPPRESSED];
   private readonly current: LatentGuardService;
 
   constructor(private readonly options: LatentGuardOptions = {}) {
@@ -95,6 +120,11 @@ export class LatentScorer implements UnitScorer {
   }
 }
 
+/** The concept probabilities by name ({injection, jailbreak}), rounded; empty without concepts. */
+export function conceptProbabilities(score: UnitScore): Record<string, number> {
+  return Object.fromEntries((score.concepts ?? []).map((concept) => [concept.name, round(concept.probability)]));
+}
+
 export function findingData(score: UnitScore, threshold: number): Record<string, unknown> {
   return {
     probability: round(score.probability),
@@ -107,32 +137,67 @@ export function findingData(score: UnitScore, threshold: number): Record<string,
     refusalSuppressed: score.refusalSuppressed,
     categoryScores: score.categoryScores,
     topLayers: score.topLayers,
+    concepts: conceptProbabilities(score),
     truncated: score.truncated,
+    tokens: score.tokens,
+    window: score.window,
+    windows: score.windows.length,
   };
 }
+
+/** What a concept's finding says it found, and the action that ends its message. */
+const CONCEPT_TEXT: Record<ConceptName, { what: string; action: string }> = {
+  injection: {
+    what: 'this tries to take over the instructions (an injection: override, hijack, orders aimed at the agent)',
+    action: 'Remove the orders aimed at the agent, or fence untrusted text as data; if it is a quoted example or test data, suppress it with a reason.',
+  },
+  jailbreak: {
+    what: 'this wraps a harmful request to push refusal down (a jailbreak: role-play, persuasion, hypotheticals, optimised suffixes)',
+    action: 'Remove the framing that talks the model out of refusing; if it is a sample kept for evaluation, suppress it with a reason.',
+  },
+};
 
 export function reportsFor(unit: Unit, score: UnitScore, threshold: number): RuleReportWithRule[] {
   const reports: RuleReportWithRule[] = [];
   const data = findingData(score, threshold);
+  const windows = score.windows ?? [];
+  const concepts: ConceptScore[] = score.concepts ?? [];
+  // A finding points at the window that carried it; a unit read in one window keeps its own span.
+  const spanOf = (window: number): Span => (windows.length > 1 && windows[window] ? unitSpan(unit, windows[window].start, windows[window].end) : unit.span);
+  const read = (window: number): string => (windows.length > 1 ? ` Read in ${windows.length} overlapping windows; window ${window + 1} carried it.` : '');
+  const cut = score.truncated ? ` Only the first ${Math.max(windows.length, 1)} windows of this ${score.tokens}-token text were read.` : '';
+  const where = (layers: number[]): string => (layers.length ? `; strongest at layers ${describeLayers(layers)}` : '');
   const category = score.category && score.category !== 'Other' ? ` (category: ${score.category})` : '';
-  const where = score.topLayers.length ? `; strongest at layers ${describeLayers(score.topLayers)}` : '';
-  const cut = score.truncated ? ` Only the first part of this ${score.tokens}-token text was read.` : '';
   if (score.probability >= threshold) {
     reports.push({
       ruleId: HARMFUL_REQUEST.id,
       severity: HARMFUL_REQUEST.defaultSeverity,
       docsUrl: HARMFUL_REQUEST.docsUrl,
-      span: unit.span,
-      message: `Latent guard: ${score.probability.toFixed(2)} probability this asks for harmful content${category}${where}.${cut} Rewrite or remove the request; if it is a quoted example or test data, suppress it with a reason.`,
+      span: spanOf(score.window),
+      message: `Latent guard: ${score.probability.toFixed(2)} probability this asks for harmful content${category}${where(score.topLayers)}.${read(score.window)}${cut} Rewrite or remove the request; if it is a quoted example or test data, suppress it with a reason.`,
       data,
     });
   }
-  if (score.refusalSuppressed) {
+  for (const concept of concepts) {
+    if (concept.probability < concept.threshold) continue;
+    const rule = CONCEPT_RULES[concept.name];
+    const text = CONCEPT_TEXT[concept.name];
+    reports.push({
+      ruleId: rule.id,
+      severity: rule.defaultSeverity,
+      docsUrl: rule.docsUrl,
+      span: spanOf(concept.window),
+      message: `Latent guard: ${concept.probability.toFixed(2)} probability ${text.what}${where(concept.topLayers)}.${read(concept.window)}${cut} ${text.action}`,
+      data: { ...data, concept: concept.name, conceptProbability: round(concept.probability), conceptThreshold: concept.threshold, conceptLayers: concept.topLayers, window: concept.window },
+    });
+  }
+  // With concepts, the jailbreak concept replaces the refusal-suppressed rule.
+  if (score.refusalSuppressed && concepts.length === 0) {
     reports.push({
       ruleId: REFUSAL_SUPPRESSED.id,
       severity: REFUSAL_SUPPRESSED.defaultSeverity,
       docsUrl: REFUSAL_SUPPRESSED.docsUrl,
-      span: unit.span,
+      span: spanOf(score.window),
       message: `Latent guard: the model reads this as harmful (${score.probability.toFixed(2)}) but its refusal signal is pushed down (z = ${score.refusalZ.toFixed(1)}): a jailbreak-like pattern. Remove the framing that talks the model out of refusing.`,
       data,
     });
