@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LatentGuardFileJson } from '../../server/src/latent/guard-file';
+import type { GuardConceptJson, LatentGuardFileJson } from '../../server/src/latent/guard-file';
 import { sha256File, type ModelConfig } from '../../server/src/latent/model-files';
 import { defaultSystemPrompt } from '../../server/src/latent/tokenizer';
 
@@ -82,6 +82,29 @@ export function tinyGuardJson(seed = 7, overrides: Partial<LatentGuardFileJson> 
     metrics: { note: 'random directions for tests' },
     ...overrides,
   };
+}
+
+/**
+ * The `concepts` of a tiny guard: injection and jailbreak, each with seeded random probes on both
+ * positions (one vector as base64, to exercise both encodings). `thresholds` sets each concept's cut.
+ */
+export function tinyConcepts(seed = 11, thresholds: { injection?: number; jailbreak?: number } = {}): GuardConceptJson[] {
+  const config = requireTinyModel();
+  const next = random(seed);
+  const H = config.hidden_size;
+  const concept = (name: GuardConceptJson['name'], bias: number): GuardConceptJson => ({
+    name,
+    probes: [
+      { layer: 1, position: 'inst', vector: vector(next, H), offset: 0.1 },
+      { layer: 2, position: 'inst', vector: Buffer.from(new Float32Array(vector(next, H)).buffer).toString('base64'), offset: -0.2 },
+      { layer: 2, position: 'postInst', vector: vector(next, H), offset: 0.05 },
+    ],
+    bias,
+    calibration: { a: 1.5, b: -0.1 },
+    threshold: thresholds[name] ?? 0.5,
+    description: `random ${name} probes for tests`,
+  });
+  return [concept('injection', 0.3), concept('jailbreak', -0.4)];
 }
 
 /** Writes a guard file to a fresh temp folder; returns its path. */
