@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """The latent concepts (harmful-request, injection, jailbreak): leave-one-source-out bench and fit.
 
-  python models/calibrate_concepts.py --bench   # print the leave-one-source-out tables only
-  python models/calibrate_concepts.py           # also fit on every open source and write the guard file
+  python models/calibrate_concepts.py --bench   # the committed detector on every source, then the
+                                                # leave-one-source-out tables of a fresh concept fit
+  python models/calibrate_concepts.py --committed-only   # the first table only (no fitting)
+  python models/calibrate_concepts.py           # also fit on every open source and write a candidate file
 
-Run through `npm run calibrate -- --concepts-only` / `npm run calibrate -- --bench`. The guard file's
-layer centroids, categories and neurons come from models/calibrate.py; this step replaces its
+Run through `npm run calibrate -- --concepts-only` / `npm run calibrate -- --bench`. The candidate
+keeps the committed file's layer centroids, categories and neurons (models/calibrate.py), replaces its
 detector with the harmful-request concept and adds `concepts`. See models/calibration/concepts.py.
 """
 import argparse
@@ -19,7 +21,7 @@ sys.path.insert(0, HERE)
 from calibrate import Context  # noqa: E402
 from calibration import concept_data as cdat  # noqa: E402
 from calibration import data as cd  # noqa: E402
-from calibration.concepts import run  # noqa: E402
+from calibration.concepts import run, score_committed  # noqa: E402
 from calibration.features import log  # noqa: E402
 
 # Real prompt files (benign): units as the linter reads them, one source per corpus.
@@ -43,9 +45,11 @@ def main():
     ap.add_argument("--model-dir", default=os.path.join(HERE, "build", "smollm2-135m-instruct"))
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--guard", default=os.path.join(HERE, "latent-guard.json"))
-    ap.add_argument("--out", default=None, help="where to write the fitted guard file (default: --guard)")
+    ap.add_argument("--out", default=os.path.join(HERE, "build", "latent-guard.candidate.json"),
+                    help="where to write the fitted guard file (a candidate: commit it only when the bench shows it holds)")
     ap.add_argument("--bench", action="store_true", help="print the tables; write nothing")
     ap.add_argument("--extract-only", action="store_true")
+    ap.add_argument("--committed-only", action="store_true", help="only score the committed guard file on every source")
     ap.add_argument("--max-layer", type=int, default=None)
     args = ap.parse_args()
     ctx = Context(args)
@@ -57,7 +61,10 @@ def main():
         for name, rows in S.items():
             ctx.store.features(f"concept.{name}", [r["text"] for r in rows])
         return
-    run(ctx, S, write_to=None if args.bench else (args.out or args.guard), guard_path=args.guard)
+    score_committed(ctx, S, args.guard)
+    if args.committed_only:
+        return
+    run(ctx, S, write_to=None if args.bench else args.out, guard_path=args.guard)
 
 
 if __name__ == "__main__":

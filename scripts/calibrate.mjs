@@ -6,12 +6,12 @@
 // built model in models/build/smollm2-135m-instruct. Residual features are cached under
 // ~/.cache/latent-lint/features/<key>, so a rerun re-fits in seconds without running the model.
 //
-//   npm run calibrate                      fit everything: layer centroids, categories and neurons
-//                                          (models/calibrate.py), then the three latent concepts
-//                                          (models/calibrate_concepts.py), and write the guard file
-//   npm run calibrate -- --concepts-only   refit only the concepts on top of the committed file
-//   npm run calibrate -- --bench           the leave-one-source-out tables (fit without each source,
-//                                          score it; sealed sources last); writes nothing
+//   npm run calibrate                      fit and write the guard file (models/calibrate.py)
+//   npm run calibrate -- --bench           the committed detector on every source, then the
+//                                          leave-one-source-out tables of a concept fit (fit without
+//                                          each source, score it; sealed sources last); writes nothing
+//   npm run calibrate -- --concepts-only   fit the three concepts on every open source and write a
+//                                          candidate guard file, models/build/latent-guard.candidate.json
 //   npm run calibrate -- --extract-only    only compute (and cache) the features
 //
 // Env: LATENT_LINT_CACHE overrides ~/.cache/latent-lint; PYTHON picks the interpreter for a new venv;
@@ -60,9 +60,5 @@ const python = (script, scriptArgs) => spawnSync(py, [path.join(MODELS, script),
 
 const conceptsOnly = args.includes('--concepts-only');
 const rest = args.filter((a) => a !== '--concepts-only');
-if (rest.includes('--bench')) process.exit(python('calibrate_concepts.py', rest));
-if (!conceptsOnly) {
-  const status = python('calibrate.py', rest);
-  if (status !== 0 || rest.includes('--extract-only')) process.exit(status);
-}
-process.exit(python('calibrate_concepts.py', rest.filter((a) => a !== '--extract-only')));
+if (rest.includes('--bench') || conceptsOnly) process.exit(python('calibrate_concepts.py', rest));
+process.exit(python('calibrate.py', rest));

