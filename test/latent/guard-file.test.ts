@@ -3,7 +3,6 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ParsedDocument } from '../../server/src/core/types';
 import { unitSpan } from '../../server/src/core/spans';
 import { GuardFileError, parseGuardFile, type GuardProbeJson, type LatentGuardFileJson } from '../../server/src/latent/guard-file';
 import type { OutputName } from '../../server/src/latent/model';
@@ -13,30 +12,10 @@ import { runScoreCommand } from '../../server/src/latent/score-command';
 import { combineWindows, scoreResiduals, type UnitScore } from '../../server/src/latent/signals';
 import { MAX_WINDOWS, windowStarts } from '../../server/src/latent/tokenizer';
 import { ACTION, lastSentence } from '../unit/actions';
-import { random, requireTinyModel, tempDir, TINY_DIR, tinyConcepts, tinyGuardJson, writeTinyGuard } from './tiny';
+import { documentOf, random, requireTinyModel, tempDir, TINY_DIR, tinyConcepts, tinyGuardJson, writeTinyGuard } from './tiny';
 
 /** A long, plain ASCII text (the tiny tokenizer has few merges: about one token per character). */
 const LONG = Array.from({ length: 40 }, (_, i) => `Step ${i}: read the file and write a short note about it.`).join(' ');
-
-function documentOf(texts: string[]): ParsedDocument {
-  let offset = 0;
-  const text = texts.join('\n\n');
-  return {
-    uri: 'file:///x.prompt.md',
-    format: 'markdown-prompt',
-    text,
-    units: texts.map((unitText, i) => {
-      const span = { start: offset, end: offset + unitText.length };
-      offset += unitText.length + 2;
-      return { id: `p${i}`, kind: 'prose' as const, text: unitText, span, instruction: true };
-    }),
-    tools: [],
-    agents: [],
-    comments: { blockStart: '<!--', blockEnd: '-->' },
-    isSystemPrompt: true,
-    problems: [],
-  };
-}
 
 /** A probe's vector as numbers, whichever encoding the JSON used. */
 function numbers(vector: GuardProbeJson['vector']): number[] {

@@ -10,8 +10,7 @@ import { LatentRuntime } from '../../server/src/latent/runtime';
 import { HARMFUL_REQUEST, LatentScorer, REFUSAL_SUPPRESSED } from '../../server/src/latent/scorer';
 import { describeLayers } from '../../server/src/latent/signals';
 import { renderChat } from '../../server/src/latent/tokenizer';
-import type { ParsedDocument } from '../../server/src/core/types';
-import { requireTinyModel, tempDir, TINY_DIR, tinyGuardJson, writeTinyGuard } from './tiny';
+import { documentOf, requireTinyModel, tempDir, TINY_DIR, tinyGuardJson, writeTinyGuard } from './tiny';
 
 const TEXTS = [
   'Write a short poem about the sea.',
@@ -25,26 +24,6 @@ function copyTiny(): string {
   const dir = tempDir('latent-model-');
   for (const file of fs.readdirSync(TINY_DIR)) fs.copyFileSync(path.join(TINY_DIR, file), path.join(dir, file));
   return dir;
-}
-
-function documentOf(texts: string[]): ParsedDocument {
-  let offset = 0;
-  const text = texts.join('\n\n');
-  return {
-    uri: 'file:///x.prompt.md',
-    format: 'markdown-prompt',
-    text,
-    units: texts.map((unitText, i) => {
-      const span = { start: offset, end: offset + unitText.length };
-      offset += unitText.length + 2;
-      return { id: `p${i}`, kind: 'prose' as const, text: unitText, span, instruction: true };
-    }),
-    tools: [],
-    agents: [],
-    comments: { blockStart: '<!--', blockEnd: '-->' },
-    isSystemPrompt: true,
-    problems: [],
-  };
 }
 
 describe('latent runtime (tiny model)', function () {

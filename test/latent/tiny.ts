@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ParsedDocument } from '../../server/src/core/types';
 import type { GuardConceptJson, LatentGuardFileJson } from '../../server/src/latent/guard-file';
 import { sha256File, type ModelConfig } from '../../server/src/latent/model-files';
 import { defaultSystemPrompt } from '../../server/src/latent/tokenizer';
@@ -129,4 +130,25 @@ export function relDiff(a: Float32Array, b: Float32Array): number {
     scale = Math.max(scale, Math.abs(b[k]));
   }
   return worst / scale;
+}
+
+/** A markdown prompt document with one instruction paragraph per text (what the engine hands the scorer). */
+export function documentOf(texts: string[]): ParsedDocument {
+  let offset = 0;
+  const text = texts.join('\n\n');
+  return {
+    uri: 'file:///x.prompt.md',
+    format: 'markdown-prompt',
+    text,
+    units: texts.map((unitText, i) => {
+      const span = { start: offset, end: offset + unitText.length };
+      offset += unitText.length + 2;
+      return { id: `p${i}`, kind: 'prose' as const, text: unitText, span, instruction: true };
+    }),
+    tools: [],
+    agents: [],
+    comments: { blockStart: '<!--', blockEnd: '-->' },
+    isSystemPrompt: true,
+    problems: [],
+  };
 }
