@@ -49,9 +49,20 @@ const SECRET = 'ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 
 /** Opens the quick-fix menu at the cursor and picks the action whose title starts with `title`. */
 async function quickFix(page, title) {
-  await page.keyboard.press('Control+Period');
   const item = page.locator(`.action-widget .monaco-list-row:has-text("${title}")`).first();
-  await item.waitFor({ timeout: 15_000 });
+  // The menu opens on what the server has answered so far: a press that comes before the code
+  // actions arrive shows an empty or partial menu, so close it and ask again.
+  for (let attempt = 0; ; attempt++) {
+    await page.keyboard.press('Control+Period');
+    try {
+      await item.waitFor({ timeout: 5_000 });
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1_000);
+    }
+  }
   await item.click();
 }
 
