@@ -20,7 +20,7 @@
 // tuning data by construction, so their rates overstate what unseen phrasing gets.
 //
 // Usage: npm run bench:rules [-- --data DIR] [--sample N] [--skip-latency] [--only attacks|benign|latency]
-//        [--list-fp RULE_ID,...] [--list-miss CORPUS_SUBSTRING] [--no-sealed]
+//        [--list-fp RULE_ID,...] [--list-miss CORPUS_REGEX] [--no-sealed]
 // The data sets stay in ../shared/data; nothing from them is written into the repository.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -431,7 +431,7 @@ async function runCorpus(corpus: Corpus): Promise<CorpusResult> {
       for (const finding of result.findings.filter((f) => LIST_FP.has(f.ruleId) && f.severity !== 'info' && !corpus.sealed)) {
         console.log(`  [${finding.ruleId}] ${corpus.name} · ${item.label}:${finding.range.start.line + 1}  ${finding.message.slice(0, 240)}`);
       }
-    } else if (!fired.size && LIST_MISS && !corpus.sealed && corpus.name.includes(LIST_MISS)) {
+    } else if (!fired.size && LIST_MISS && !corpus.sealed && new RegExp(LIST_MISS, "i").test(corpus.name)) {
       console.log(`  [miss] ${corpus.name} · ${item.label}: ${JSON.stringify(item.text.slice(0, 300))}`);
     }
   }

@@ -8,6 +8,9 @@ const ID = 'injection/override-instructions';
 const OVERRIDE =
   /\b(ignore|disregard|forget|override|bypass|skip|drop|abandon)(?:\s+[\w'-]+){0,4}?\s+(previous|prior|preceding|above|earlier|original|initial|system|developer|all|your|any)(?:\s+[\w'-]+){0,2}?\s+(instructions?|directions|rules|directives?|guidelines|prompts?|constraints|restrictions|guardrails|programming|context|(?:tool\s+)?descriptions|tool\s+definitions|policies)\b/gi;
 const NEW_INSTRUCTIONS = /\b(new|real|actual|true)\s+(system\s+)?(instructions|directives|prompt)\s*:/gi;
+// "forget what the tool definitions say", "ignore the documented limits of your tools".
+const TOOL_OVERRIDE =
+  /\b(?:ignore|disregard|forget|override|bypass)\s+what\s+(?:the\s+|your\s+)?(?:tool\s+(?:descriptions?|definitions?|docs|documentation|schemas?)|system\s+prompt|(?:previous\s+|earlier\s+|original\s+)?instructions|developer)\s+(?:says?|said|tells?\s+you|told\s+you)\b|\b(?:ignore|disregard|bypass|override|forget)\s+(?:the\s+|all\s+|any\s+)?(?:[\w-]{1,20}\s+){0,2}?(?:limits|limitations|restrictions|permissions|descriptions|definitions|documentation|rules)\s+(?:of|on|for)\s+(?:your|the|its|these)\s+tools?\b/gi;
 const FROM_NOW_ON = /\bfrom\s+now\s+on,?\s+you\s+(are|will|must|shall)\s+(no\s+longer|not)\b/gi;
 
 export const overrideInstructions: Rule = {
@@ -21,7 +24,7 @@ export const overrideInstructions: Rule = {
   },
   check(context) {
     const units = context.document.units;
-    for (const pattern of [OVERRIDE, NEW_INSTRUCTIONS, FROM_NOW_ON]) {
+    for (const pattern of [OVERRIDE, NEW_INSTRUCTIONS, FROM_NOW_ON, TOOL_OVERRIDE]) {
       for (const { unit, match, span } of matchUnits(units, pattern)) {
         const sentence = sentenceAround(unit.text, match.index, match.index + match[0].length);
         // A prompt that warns about override attempts is a defence, not an attack.

@@ -7,7 +7,7 @@ const ID = 'tool/hidden-instructions';
 // Tool poisoning: a tool or parameter description that gives the agent orders of its own.
 const PATTERNS: { pattern: RegExp; why: string }[] = [
   {
-    pattern: /<\/?(?:IMPORTANT|SYSTEM|system|instructions?|INSTRUCTIONS?|secret|SECRET|hidden|HIDDEN|admin|ADMIN|critical|CRITICAL)>|\[(?:SYSTEM|INST|ADMIN)\]|<\|im_start\|>|<<SYS>>/g,
+    pattern: /<\/?(?:IMPORTANT|SYSTEM|system|instructions?|INSTRUCTIONS?|secret|SECRET|hidden|HIDDEN|admin|ADMIN|critical|CRITICAL)>|\[(?:SYSTEM|INST|ADMIN|IMPORTANT|PRIORITY|OVERRIDE)(?:\s+(?:INSTRUCTIONS?|MESSAGE|NOTE|OVERRIDE))?\]|<\|im_start\|>|<<SYS>>|<\/?(?:system[-_]?(?:prompt|instructions?|message)|admin[-_]instructions?|important[-_]instructions?)>/gi,
     why: 'uses a tag that pretends to be a system or priority instruction',
   },
   {
@@ -19,7 +19,7 @@ const PATTERNS: { pattern: RegExp; why: string }[] = [
     why: 'points the agent at a secret file (keys, credentials, configs)',
   },
   {
-    pattern: /\b(?:do\s+not|don'?t|never|must\s+not|without)\s+(?:ever\s+)?(?:tell(?:ing)?|mention(?:ing)?|inform(?:ing)?|notify(?:ing)?|alert(?:ing)?|reveal(?:ing)?\s+(?:this\s+)?to|show(?:ing)?|let(?:ting)?\s+(?:know)?)\s+(?:this\s+|it\s+)?(?:to\s+)?the\s+user\b|\bwithout\s+(?:the\s+user|them|anyone)\s+(?:knowing|noticing|seeing|being\s+aware)\b|\bthe\s+user\s+(?:must|should|need)\s+not\s+(?:know|see|notice|be\s+told)\b|\bkeep\s+(?:this|it)\s+(?:a\s+)?(?:secret|hidden)\s+from\s+the\s+user\b|\b(?:secretly|covertly|silently)\s+(?:send|read|copy|forward|include|pass|upload|call|add|append)\b/gi,
+    pattern: /\b(?:do\s+not|don'?t|never|must\s+not|without)\s+(?:ever\s+)?(?:tell(?:ing)?|mention(?:ing)?|inform(?:ing)?|notify(?:ing)?|alert(?:ing)?|reveal(?:ing)?\s+(?:this\s+)?to|show(?:ing)?|let(?:ting)?\s+(?:know)?)\s+(?:this\s+|it\s+)?(?:to\s+)?the\s+user\b|\bwithout\s+(?:the\s+user|them|anyone)\s+(?:knowing|noticing|seeing|being\s+aware)\b|\bthe\s+user\s+(?:must|should|need)\s+not\s+(?:know|see|notice|be\s+told)\b|\bkeep\s+(?:this|it)\s+(?:a\s+)?(?:secret|hidden)\s+from\s+the\s+user\b|\b(?:secretly|covertly|silently|quietly|discreetly)\s+(?:send|read|copy|forward|include|pass|upload|call|add|append|attach|insert|cc|bcc|route|redirect)\b|\bthe\s+user\s+(?:does|do|did)\s*(?:not|n't)\s+need\s+to\s+(?:know|see|be\s+told)\b|\b(?:never|do\s+not|don'?t)\s+(?:mention|reveal|disclose|explain)\s+(?:this|it|these\s+steps?|this\s+step)\b/gi,
     why: 'tells the agent to hide what it does from the user',
   },
   {
