@@ -18,7 +18,7 @@ export const overrideInstructions: Rule = {
     id: ID,
     category: 'injection',
     defaultSeverity: 'error',
-    description: 'Text that tells the model to ignore, forget or replace its earlier instructions — the core move of prompt injection.',
+    description: 'Text that tells the model to ignore, forget or replace its earlier instructions or its tool descriptions — the core move of prompt injection.',
     docsUrl: docsUrl(ID),
     fixable: false,
   },

@@ -113,7 +113,7 @@ export const plantedInstructions: Rule = {
     category: 'injection',
     defaultSeverity: 'error',
     description:
-      'Orders planted for an agent: text that raises content it reads (issues, mail, files, tool output) to instructions, sends it to a file for its next orders, addresses it from inside tool output, dictates the pass phrase of a defended prompt, or runs or plants a remote script.',
+      'Orders planted for an agent: text that raises content it reads (issues, mail, files, tool output) to instructions, sends it to a file for its next orders, addresses it from inside tool output or gives it a new task there, fakes the end of the user input or dictates the pass phrase of a defended prompt, sends it to an address for orders, or runs a remote script before every reply or plants one in the code it generates.',
     docsUrl: docsUrl(ID),
     fixable: false,
   },

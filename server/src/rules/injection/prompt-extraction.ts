@@ -33,7 +33,7 @@ export const promptExtraction: Rule = {
     id: ID,
     category: 'injection',
     defaultSeverity: 'warning',
-    description: 'Text that baits the model into revealing its system prompt or earlier instructions ("repeat the words above", "print your system prompt").',
+    description: 'Text that baits the model into revealing its system prompt or earlier instructions, as is or encoded, translated or recited ("repeat the words above", "print your system prompt").',
     docsUrl: docsUrl(ID),
     fixable: false,
   },
