@@ -95,12 +95,19 @@ export const untrustedInput: Rule = {
     const bracesInterpolate = document.format !== 'markdown-prompt';
     // A user turn is where untrusted text belongs; the risk is pasting it into instructions.
     const units: Unit[] = instructionUnits(document.units, INSTRUCTION_KINDS).filter((unit) => !/^(user|human)$/i.test(unit.label ?? ''));
+    // Prompty expands an input of `kind: thread` into the conversation's messages, not into the text.
+    const threads = new Set<string>();
+    if (document.format === 'prompty') {
+      const head = document.text.slice(0, 65_536);
+      for (const m of head.matchAll(/^[ \t-]*name:[ \t]*["']?([\w-]{1,64})["']?[ \t]*\r?\n[ \t]+kind:[ \t]*thread\b/gm)) threads.add(m[1]);
+    }
     for (const unit of units) {
       PLACEHOLDER.lastIndex = 0;
       for (let match = PLACEHOLDER.exec(unit.text); match; match = PLACEHOLDER.exec(unit.text)) {
         const name = match[1] ?? match[2] ?? match[3] ?? match[4] ?? '';
         if ((match[1] !== undefined || match[3] !== undefined) && !bracesInterpolate) continue;
         if (!isUntrusted(name)) continue;
+        if (threads.has(name)) continue;
         // A message that is nothing but the value (an embedding input, a thread) pastes it into nothing.
         if (unit.text.length < match[0].length + LINE_WINDOW && unit.text.trim() === match[0]) continue;
         const start = match.index;
