@@ -2,5 +2,7 @@
 // Transport from the command line: `--stdio` (tests, other editors) or `--node-ipc` (VS Code).
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startLanguageServer } from './lsp/languageServer';
+import { clearPerformanceEntriesEvery } from './lsp/performance';
 
+clearPerformanceEntriesEvery();
 startLanguageServer(createConnection(ProposedFeatures.all));

@@ -1,6 +1,8 @@
 // Score cache: an in-memory LRU in front of one small JSON file per text on disk, keyed by
 // sha256(score format + graph sha + guard-file sha + text). An edit re-scores only the units that
-// changed, and a warm re-scan (a new CLI run, a reloaded window) is served from disk.
+// changed, and a warm re-scan (a new CLI run, a reloaded window) is served from disk. The disk part
+// is capped in size and age: a read refreshes an entry's mtime, and pruning drops entries past the
+// age limit, then the least recently used until the folder fits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheRoot, sha256Text } from './model-files';
@@ -17,11 +19,28 @@ export interface ScoreCacheOptions {
   dir?: string | null;
   /** Entries kept in memory (default 5000). */
   capacity?: number;
+  /** Disk cap in bytes (default: $LATENT_LINT_SCORE_CACHE_MB megabytes, else 64 MB). */
+  maxDiskBytes?: number;
+  /** Entries unused for longer are dropped (default 30 days). */
+  maxAgeMs?: number;
+  /** Prune after this many writes (default 500); the first write of a process prunes too. */
+  pruneEvery?: number;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+function defaultMaxDiskBytes(): number {
+  const mb = Number(process.env.LATENT_LINT_SCORE_CACHE_MB);
+  return (Number.isFinite(mb) && mb > 0 ? mb : 64) * 1024 * 1024;
 }
 
 export class ScoreCache {
   private readonly memory = new Map<string, UnitScore>();
   private readonly capacity: number;
+  private readonly maxDiskBytes: number;
+  private readonly maxAgeMs: number;
+  private readonly pruneEvery: number;
+  private writesSincePrune: number;
   readonly dir: string | null;
   hits = 0;
   misses = 0;
@@ -32,6 +51,10 @@ export class ScoreCache {
   ) {
     this.capacity = options.capacity ?? 5000;
     this.dir = options.dir === null ? null : (options.dir ?? path.join(cacheRoot(), 'scores'));
+    this.maxDiskBytes = options.maxDiskBytes ?? defaultMaxDiskBytes();
+    this.maxAgeMs = options.maxAgeMs ?? 30 * DAY;
+    this.pruneEvery = options.pruneEvery ?? 500;
+    this.writesSincePrune = this.pruneEvery;
   }
 
   key(text: string): string {
@@ -47,8 +70,12 @@ export class ScoreCache {
       this.memory.set(key, score);
     } else if (this.dir) {
       try {
-        score = JSON.parse(fs.readFileSync(this.fileFor(key), 'utf8')) as UnitScore;
+        const file = this.fileFor(key);
+        score = JSON.parse(fs.readFileSync(file, 'utf8')) as UnitScore;
         this.remember(key, score);
+        // A read is a use: the disk LRU orders entries by mtime.
+        const now = new Date();
+        fs.utimesSync(file, now, now);
       } catch {
         score = undefined;
       }
@@ -72,6 +99,55 @@ export class ScoreCache {
     } catch {
       // A read-only or full disk only costs a re-score next time.
     }
+    if (++this.writesSincePrune >= this.pruneEvery) this.prune();
+  }
+
+  /** Drops entries unused for longer than the age limit, then the least recently used past the size cap. */
+  prune(now = Date.now()): { removed: number; bytes: number } {
+    this.writesSincePrune = 0;
+    if (!this.dir) return { removed: 0, bytes: 0 };
+    const entries: { file: string; size: number; mtime: number }[] = [];
+    let shards: string[] = [];
+    try {
+      shards = fs.readdirSync(this.dir);
+    } catch {
+      return { removed: 0, bytes: 0 };
+    }
+    for (const shard of shards) {
+      const folder = path.join(this.dir, shard);
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(folder);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const file = path.join(folder, name);
+        try {
+          const stat = fs.statSync(file);
+          if (stat.isFile()) entries.push({ file, size: stat.size, mtime: stat.mtimeMs });
+        } catch {
+          // Removed by another process meanwhile.
+        }
+      }
+    }
+    entries.sort((a, b) => b.mtime - a.mtime);
+    let bytes = 0;
+    let removed = 0;
+    for (const entry of entries) {
+      const tooOld = now - entry.mtime > this.maxAgeMs;
+      if (tooOld || bytes + entry.size > this.maxDiskBytes) {
+        try {
+          fs.unlinkSync(entry.file);
+          removed++;
+        } catch {
+          // Another process pruned it first.
+        }
+      } else {
+        bytes += entry.size;
+      }
+    }
+    return { removed, bytes };
   }
 
   private remember(key: string, score: UnitScore): void {
