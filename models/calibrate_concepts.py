@@ -21,7 +21,7 @@ sys.path.insert(0, HERE)
 from calibrate import Context  # noqa: E402
 from calibration import concept_data as cdat  # noqa: E402
 from calibration import data as cd  # noqa: E402
-from calibration.concepts import run, score_committed  # noqa: E402
+from calibration.concepts import load, run, score_committed  # noqa: E402
 from calibration.features import log  # noqa: E402
 
 # Real prompt files (benign): units as the linter reads them, one source per corpus.
@@ -61,10 +61,11 @@ def main():
         for name, rows in S.items():
             ctx.store.features(f"concept.{name}", [r["text"] for r in rows])
         return
-    score_committed(ctx, S, args.guard)
+    feats = load(ctx, S)  # read once, for both tables
+    score_committed(ctx, S, args.guard, feats=feats)
     if args.committed_only:
         return
-    run(ctx, S, write_to=None if args.bench else args.out, guard_path=args.guard)
+    run(ctx, S, write_to=None if args.bench else args.out, guard_path=args.guard, feats=feats)
 
 
 if __name__ == "__main__":

@@ -45,10 +45,6 @@ def _add(S, name, rows, labels, group, cap=CAP):
     GROUP_OF[name] = group
 
 
-def _json(reg, rel):
-    return reg.json(rel)
-
-
 def _lines(reg, rel):
     with open(reg.path(rel), encoding="utf-8") as f:
         return [line.strip() for line in f if line.strip()]
@@ -73,7 +69,7 @@ def _t(texts):
 
 def base_sources(reg):
     S = {}
-    instr = lambda rel: _t(r.get("instruction") for r in _json(reg, rel))  # noqa: E731
+    instr = lambda rel: _t(r.get("instruction") for r in reg.json(rel))  # noqa: E731
     # --- harmful requests
     _add(S, "arditi_harmful", instr(f"{ARDITI}/splits/harmful_train.json") + instr(f"{ARDITI}/splits/harmful_val.json"), H, "harmful-request")
     _add(S, "advbench", _t(_lines(reg, "malicious_instruct/advbench.txt")), H, "harmful-request")
@@ -104,11 +100,11 @@ def base_sources(reg):
         dna += _t(r["prompt"] for r in reg.jsonl(os.path.relpath(p, reg.root)))
     _add(S, "do_not_answer", dna, H, "harmful-request")
     stl = "safety_tuned_llamas/data/evaluation"
-    _add(S, "stl_physical_unsafe", _t(_json(reg, f"{stl}/I-PhysicalSafetyUnsafe.json")["instructions"]), H, "harmful-request")
-    _add(S, "stl_malicious", _t(_json(reg, f"{stl}/I-MaliciousInstructions.json")["instructions"]), H, "harmful-request")
-    _add(S, "stl_qharm", _t(_json(reg, f"{stl}/Q-Harm.json")["instructions"]), H, "harmful-request")
-    _add(S, "stl_cona", _t(_json(reg, f"{stl}/I-CoNa.json")["instructions"]), H, "harmful-request")
-    _add(S, "stl_safety_only", _t(r["instruction"] for r in _json(reg, "safety_tuned_llamas/data/training/safety_only_data_Instructions.json")), H, "harmful-request")
+    _add(S, "stl_physical_unsafe", _t(reg.json(f"{stl}/I-PhysicalSafetyUnsafe.json")["instructions"]), H, "harmful-request")
+    _add(S, "stl_malicious", _t(reg.json(f"{stl}/I-MaliciousInstructions.json")["instructions"]), H, "harmful-request")
+    _add(S, "stl_qharm", _t(reg.json(f"{stl}/Q-Harm.json")["instructions"]), H, "harmful-request")
+    _add(S, "stl_cona", _t(reg.json(f"{stl}/I-CoNa.json")["instructions"]), H, "harmful-request")
+    _add(S, "stl_safety_only", _t(r["instruction"] for r in reg.json("safety_tuned_llamas/data/training/safety_only_data_Instructions.json")), H, "harmful-request")
     mj = _csv(reg, "multijail/data/MultiJail.csv")
     _add(S, "multijail_en", _t(r["en"] for r in mj), H, "harmful-request")
     _add(S, "multijail_other", _t(r[lang] for r in mj for lang in ("zh", "it", "vi", "ar", "ko", "th", "bn", "sw", "jv")), H, "harmful-request")
@@ -126,7 +122,7 @@ def base_sources(reg):
     dv = _csv(reg, "davidson_hate_offensive/data/labeled_data.csv")
     _add(S, "davidson_hate", _t(r["tweet"] for r in dv if r["class"] == "0"), H, "harmful-content")
     _add(S, "davidson_neither", _t(r["tweet"] for r in dv if r["class"] == "2"), B, "benign-plain")
-    lj = _json(reg, "latent_jailbreak/finetune_dataset/train.json")
+    lj = reg.json("latent_jailbreak/finetune_dataset/train.json")
     _add(S, "latent_jailbreak_unsafe_text", _t(r["response"] for r in lj if r["label"] == 0), H, "harmful-content")
     # --- jailbreaks: harmful requests inside wrappers
     sap = []
@@ -145,10 +141,10 @@ def base_sources(reg):
     si = reg.jsonl("self_instruct_seed_tasks/data/seed_tasks.jsonl") + reg.jsonl("self_instruct_seed_tasks/human_eval/user_oriented_instructions.jsonl")
     _add(S, "self_instruct", [{"text": (r["instruction"] + ("\n\n" + r["instances"][0]["input"] if r.get("instances") and r["instances"][0].get("input") else "")).strip()} for r in si], B, "benign-plain")
     gt = "gpteacher"
-    _add(S, "gpteacher_roleplay", _t(r["instruction"] + ("\n" + r["input"] if r.get("input") else "") for r in _json(reg, f"{gt}/Roleplay/roleplay-simple-deduped-roleplay-instruct.json")), B, "benign-topic")
-    _add(S, "gpteacher_code", _t(r["instruction"] + ("\n" + r["input"] if r.get("input") else "") for r in _json(reg, f"{gt}/Codegen/codegen-instruct.json")), B, "benign-plain")
-    _add(S, "gpteacher_toolformer", _t(r["instruction"] + ("\n" + r["input"] if r.get("input") else "") for r in _json(reg, f"{gt}/Toolformer/toolformer-similarity-0.6-dataset.json")), B, "benign-plain")
-    _add(S, "stl_physical_safe", _t(_json(reg, f"{stl}/I-PhysicalSafetySafe.json")["instructions"]), B, "benign-topic")
+    _add(S, "gpteacher_roleplay", _t(r["instruction"] + ("\n" + r["input"] if r.get("input") else "") for r in reg.json(f"{gt}/Roleplay/roleplay-simple-deduped-roleplay-instruct.json")), B, "benign-topic")
+    _add(S, "gpteacher_code", _t(r["instruction"] + ("\n" + r["input"] if r.get("input") else "") for r in reg.json(f"{gt}/Codegen/codegen-instruct.json")), B, "benign-plain")
+    _add(S, "gpteacher_toolformer", _t(r["instruction"] + ("\n" + r["input"] if r.get("input") else "") for r in reg.json(f"{gt}/Toolformer/toolformer-similarity-0.6-dataset.json")), B, "benign-plain")
+    _add(S, "stl_physical_safe", _t(reg.json(f"{stl}/I-PhysicalSafetySafe.json")["instructions"]), B, "benign-topic")
     _add(S, "hand_topic_benign", _t(r["text"] for r in _hand("topic_benign.jsonl")), B, "benign-topic")
     ac = _csv(reg, "awesome_chatgpt_prompts/prompts.csv")
     _add(S, "awesome_chatgpt", _t(r["prompt"] for r in ac), B, "benign-files")

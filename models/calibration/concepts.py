@@ -59,8 +59,9 @@ class Basis:
         return u, b - float(u @ self.mu)
 
 
-def logreg(Z, y, w, l2=L2, iters=30):
-    """Weighted L2 logistic regression by Newton steps (the bias is not penalised)."""
+def logreg(Z, y, w, l2=None, iters=30):
+    """Weighted L2 logistic regression by Newton steps (the bias is not penalised); l2 defaults to L2."""
+    l2 = L2 if l2 is None else l2
     n, d = Z.shape
     A = np.hstack([Z, np.ones((n, 1))])
     theta = np.zeros(d + 1)
@@ -132,9 +133,9 @@ def load(ctx, S):
     return feats
 
 
-def run(ctx, S, write_to=None, guard_path=None):
+def run(ctx, S, write_to=None, guard_path=None, feats=None):
     top = ctx.max_layer or ctx.cfg["n_layers"]
-    feats = load(ctx, S)
+    feats = feats or load(ctx, S)
     names = sorted(S)
     X, blocks = block_features(np.concatenate([feats[n] for n in names]), top)
     src = np.asarray([n for n in names for _ in S[n]])
@@ -313,7 +314,7 @@ FITTED_ON = {"arditi_harmful", "arditi_harmless", "advbench", "harmbench", "catq
              "corpus.prompty_samples"}
 
 
-def score_committed(ctx, S, guard_path, out=None):
+def score_committed(ctx, S, guard_path, out=None, feats=None):
     """The committed guard file's harmful-request rate on every source, as the runtime scores it."""
     import builtins
     from .fit import apply_guard
@@ -331,7 +332,7 @@ def score_committed(ctx, S, guard_path, out=None):
         label = cdat.LABELS[name]["harm"]
         if label is None:
             continue
-        r, _ = ctx.store.features(f"concept.{name}", [row["text"] for row in S[name]])
+        r = feats[name] if feats else ctx.store.features(f"concept.{name}", [row["text"] for row in S[name]])[0]
         rate = float((apply_guard(guard, r)["prob"] >= thr).mean())
         fitted = name in FITTED_ON
         rows.append({"source": name, "group": cdat.GROUP_OF[name], "label": label, "rate": rate, "fitted": fitted})

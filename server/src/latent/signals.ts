@@ -134,11 +134,7 @@ export function scoreResiduals(
   detector.layers.forEach((layer, i) => {
     add(layer, detector.harmWeights[i] * (harmBy.get(layer) ?? 0) + (detector.refusalWeights?.[i] ?? 0) * (refusalBy.get(layer) ?? 0));
   });
-  for (const probe of detector.probes ?? []) {
-    if (probe.layer > maxLayer) continue;
-    const [data, base] = probe.position === 'inst' ? [inst, instOffset] : [post, postOffset];
-    add(probe.layer, probeAt(probe, data, base + probe.layer * H));
-  }
+  addProbes(detector.probes ?? [], { inst, instOffset, post, postOffset, H, maxLayer }, add);
   const contributions = [...contributionBy].map(([layer, value]) => ({ layer, value }));
   const concepts = (guard.concepts ?? []).map((concept) => scoreConcept(concept, inst, instOffset, post, postOffset, H, maxLayer));
   const probability = sigmoid(guard.calibration.a * logit + guard.calibration.b);
@@ -189,6 +185,19 @@ function strongest(contributions: { layer: number; value: number }[]): number[] 
     .map((c) => c.layer);
 }
 
+/** Hands each probe's value to `add` with its layer; probes above `maxLayer` (a truncated graph) are skipped. */
+function addProbes(
+  probes: readonly GuardProbe[],
+  at: { inst: Float32Array; instOffset: number; post: Float32Array; postOffset: number; H: number; maxLayer: number },
+  add: (layer: number, value: number) => void,
+): void {
+  for (const probe of probes) {
+    if (probe.layer > at.maxLayer) continue;
+    const [data, base] = probe.position === 'inst' ? [at.inst, at.instOffset] : [at.post, at.postOffset];
+    add(probe.layer, probeAt(probe, data, base + probe.layer * at.H));
+  }
+}
+
 /** A concept: logit = bias + Σ probes (those above `maxLayer` skipped), p = sigmoid(a·logit + b). */
 export function scoreConcept(
   concept: GuardConcept,
@@ -201,13 +210,10 @@ export function scoreConcept(
 ): ConceptScore {
   let logit = concept.bias;
   const contributionBy = new Map<number, number>();
-  for (const probe of concept.probes) {
-    if (probe.layer > maxLayer) continue;
-    const [data, base] = probe.position === 'inst' ? [inst, instOffset] : [post, postOffset];
-    const value = probeAt(probe, data, base + probe.layer * H);
+  addProbes(concept.probes, { inst, instOffset, post, postOffset, H, maxLayer }, (layer, value) => {
     logit += value;
-    contributionBy.set(probe.layer, (contributionBy.get(probe.layer) ?? 0) + value);
-  }
+    contributionBy.set(layer, (contributionBy.get(layer) ?? 0) + value);
+  });
   return {
     name: concept.name,
     probability: sigmoid(concept.calibration.a * logit + concept.calibration.b),

@@ -78,11 +78,12 @@ function secretFix(document: ParsedDocument, span: Span, env: string, inputEdits
   return { title: `Replace with ${reference}`, edits: [{ span, newText: reference }] };
 }
 
-/** Adds `{"type": "promptString", "id", "description", "password": true}` to the file's `inputs`, unless one has that id. */
 type Edit = { span: Span; newText: string };
 
+/** Longest line jsonc-parser may format around the inserted entry (it re-reads the line per token). */
 const MAX_FORMATTED_LINE = 4096;
 
+/** Adds `{"type": "promptString", "id", "description", "password": true}` to the file's `inputs`, unless one has that id. */
 function inputEdits(text: string, id: string, env: string): Edit[] {
   const root = parseTree(text);
   const inputs = root ? findNodeAtLocation(root, ['inputs']) : undefined;
@@ -100,7 +101,7 @@ function inputEdits(text: string, id: string, env: string): Edit[] {
   const lineStart = plain ? text.lastIndexOf('\n', plain.offset) + 1 : 0;
   const lineEnd = plain ? text.indexOf('\n', plain.offset) : -1;
   const shortLine = plain !== undefined && (lineEnd < 0 ? text.length : lineEnd) - lineStart <= MAX_FORMATTED_LINE;
-  return (shortLine ? modify(text, path, value, { formattingOptions, isArrayInsertion }) : [plain].filter((edit) => edit !== undefined)).map((edit) => ({
+  return (shortLine ? modify(text, path, value, { formattingOptions, isArrayInsertion }) : plain ? [plain] : []).map((edit) => ({
     span: { start: edit.offset, end: edit.offset + edit.length },
     newText: edit.content,
   }));
