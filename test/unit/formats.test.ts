@@ -125,6 +125,55 @@ describe('formats', () => {
     });
   });
 
+  describe('front matter as the host tool reads it', () => {
+    const fields = (doc: ParsedDocument): Record<string, string> => Object.fromEntries(doc.units.filter((u) => u.kind === 'frontmatter-field').map((u) => [u.label ?? '', u.text]));
+
+    it('Cursor .mdc: unquoted globs with a leading * are fields, not a broken file', () => {
+      const ts = parse('cursor/.cursor/rules/typescript.mdc');
+      assert.deepEqual(ts.problems, []);
+      assert.deepEqual(fields(ts), { description: 'TypeScript conventions for the web app', globs: '**/*.ts' });
+      const react = parse('cursor/.cursor/rules/react.mdc');
+      assert.deepEqual(react.problems, []);
+      assert.deepEqual(fields(react), { globs: '*.tsx, *.ts' });
+    });
+
+    it('Cursor .mdc: the rest of the line is the value (a colon in it, quotes taken off)', () => {
+      const doc = parse('cursor/.cursor/rules/review.mdc');
+      assert.deepEqual(doc.problems, []);
+      assert.deepEqual(fields(doc), { description: 'Review checklist: tests, types, docs', globs: 'src/**/*.ts' });
+      assert.equal(unit(doc, 'frontmatter.description').instruction, true);
+    });
+
+    it('Cursor .mdc: a field Cursor cannot read either is still one problem, at its line', () => {
+      const doc = parse('broken/.cursor/rules/bad-list.mdc');
+      assert.equal(doc.problems.length, 1);
+      assert.match(doc.problems[0].message, /^Front matter is not valid YAML: Missing closing "quote$/);
+      assert.equal(doc.text.slice(0, doc.problems[0].span.start).split('\n').length, 5);
+      assert.equal(unit(doc, 'frontmatter.description').text, 'Release checklist');
+    });
+
+    it('VS Code prompt files: a value starting with * or ` reads as VS Code reads it', () => {
+      const doc = parse('markdown/unquoted.instructions.md');
+      assert.deepEqual(doc.problems, []);
+      assert.deepEqual(fields(doc), { applyTo: '**/*.ts', description: '`strict` mode for TypeScript files' });
+    });
+
+    it('SKILL.md (strict YAML, as Claude Code and the skills CLI load it): a colon in a plain value is reported', () => {
+      const doc = parse('broken/skills/colon/SKILL.md');
+      assert.equal(doc.problems.length, 1);
+      assert.match(doc.problems[0].message, /Nested mappings are not allowed/);
+      assert.equal(unit(doc, 'frontmatter.name').text, 'colon');
+    });
+
+    it('strict YAML: an alias with no anchor is reported, not dropped', () => {
+      const text = '---\nname: x\ndescription: *everything\n---\nBody text.\n';
+      const doc = formatFor('skills/x/SKILL.md', text, false)!.parse('skills/x/SKILL.md', text);
+      assert.equal(doc.problems.length, 1);
+      assert.match(doc.problems[0].message, /unresolved alias \*everything/);
+      assert.equal(doc.text.slice(doc.problems[0].span.start, doc.problems[0].span.start + 11), '*everything');
+    });
+  });
+
   describe('prompty', () => {
     const doc = parse('prompty/support.prompty');
 

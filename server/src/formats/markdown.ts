@@ -1,6 +1,7 @@
-import { isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { isScalar, isSeq } from 'yaml';
 import type { AgentSettings, Format, ParsedDocument, ParseProblem, Unit } from '../core/types';
-import { FRONT_MATTER, scalarUnit } from './yaml';
+import { frontMatterHost, readFrontMatterFields, type FrontMatterHost } from './front-matter';
+import { scalarUnit } from './yaml';
 
 /** File names that are instructions to a model, in Markdown with optional YAML front matter. */
 const PROMPT_MARKDOWN = [
@@ -79,54 +80,44 @@ interface FrontMatter {
   bodyStart: number;
 }
 
-/** Reads YAML front matter: string fields become units, `tools` becomes the agent's allowed tools. */
-export function readFrontMatter(text: string): FrontMatter {
-  const match = FRONT_MATTER.exec(text);
-  if (!match) return { units: [], agents: [], problems: [], bodyStart: 0 };
-  const yamlStart = match[0].indexOf('\n') + 1;
-  const doc = parseDocument(match[1] ?? '', { keepSourceTokens: false });
-  const problems: ParseProblem[] = doc.errors.slice(0, 1).map((error) => ({
-    message: `Front matter is not valid YAML: ${error.message.split('\n')[0]}`,
-    span: { start: yamlStart + error.pos[0], end: yamlStart + Math.max(error.pos[1], error.pos[0] + 1) },
-  }));
+/**
+ * Reads the front matter as the tool that loads the file does (see front-matter.ts): string fields
+ * become units, `tools` becomes the agent's allowed tools.
+ */
+export function readFrontMatter(text: string, host: FrontMatterHost = 'yaml'): FrontMatter {
+  const front = readFrontMatterFields(text, host);
   const units: Unit[] = [];
-  const agents: AgentSettings[] = [];
-  if (isMap(doc.contents)) {
-    const agent: AgentSettings = { span: { start: 0, end: match[0].length } };
-    let agentFieldSeen = false;
-    for (const pair of doc.contents.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      const value = pair.value as YamlNode | null;
-      if (!value || !value.range) continue;
-      const span = { start: yamlStart + value.range[0], end: yamlStart + value.range[1] };
-      if (isScalar(value) && typeof value.value === 'string') {
-        // Quoted and block scalars are decoded; their characters map back through sourceOffsets.
-        const unit = scalarUnit(text, value, yamlStart, `frontmatter.${key}`, {
-          kind: 'frontmatter-field',
-          label: key,
-          instruction: key === 'description' || key === 'instructions' || key === 'prompt',
-        });
-        if (unit) units.push(unit);
-      }
-      if (key === 'tools' || key === 'allowed-tools' || key === 'allowedTools') {
-        agentFieldSeen = true;
-        const tools = isSeq(value)
-          ? value.items.map((item) => (isScalar(item) ? String(item.value) : ''))
-          : isScalar(value)
-            ? String(value.value).split(/[\s,]+/)
-            : [];
-        agent.allowedTools = tools.filter((tool) => tool.length > 0);
-        agent.allowedToolsSpan = span;
-      }
-      if (key === 'permissionMode' || key === 'permission-mode') {
-        agentFieldSeen = true;
-        agent.permissionMode = isScalar(value) ? String(value.value) : undefined;
-        agent.permissionModeSpan = span;
-      }
+  const agent: AgentSettings = { span: front.span };
+  let agentFieldSeen = false;
+  for (const { key, node, base, raw } of front.fields) {
+    const span = raw ? raw.span : { start: base + (node?.range?.[0] ?? 0), end: base + (node?.range?.[1] ?? 0) };
+    const options = { kind: 'frontmatter-field' as const, label: key, instruction: key === 'description' || key === 'instructions' || key === 'prompt' };
+    if (raw) {
+      if (raw.text.trim()) units.push({ id: `frontmatter.${key}`, text: raw.text, span: raw.span, ...options });
+    } else if (isScalar(node) && typeof node.value === 'string') {
+      // Quoted and block scalars are decoded; their characters map back through sourceOffsets.
+      const unit = scalarUnit(text, node, base, `frontmatter.${key}`, options);
+      if (unit) units.push(unit);
     }
-    if (agentFieldSeen) agents.push(agent);
+    if (key === 'tools' || key === 'allowed-tools' || key === 'allowedTools') {
+      agentFieldSeen = true;
+      const tools = raw
+        ? raw.text.split(/[\s,]+/)
+        : isSeq(node)
+          ? node.items.map((item) => (isScalar(item) ? String(item.value) : ''))
+          : isScalar(node)
+            ? String(node.value).split(/[\s,]+/)
+            : [];
+      agent.allowedTools = tools.filter((tool) => tool.length > 0);
+      agent.allowedToolsSpan = span;
+    }
+    if (key === 'permissionMode' || key === 'permission-mode') {
+      agentFieldSeen = true;
+      agent.permissionMode = raw ? raw.text : isScalar(node) ? String(node.value) : undefined;
+      agent.permissionModeSpan = span;
+    }
   }
-  return { units, agents, problems, bodyStart: match[0].length };
+  return { units, agents: agentFieldSeen ? [agent] : [], problems: front.problems, bodyStart: front.bodyStart };
 }
 
 export const markdownPromptFormat: Format = {
@@ -137,7 +128,7 @@ export const markdownPromptFormat: Format = {
     return PROMPT_MARKDOWN.some((pattern) => pattern.test(normalized));
   },
   parse(uri, text): ParsedDocument {
-    const front = readFrontMatter(text);
+    const front = readFrontMatter(text, frontMatterHost(uri));
     return {
       uri,
       format: 'markdown-prompt',
