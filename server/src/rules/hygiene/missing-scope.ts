@@ -12,6 +12,14 @@ const SCOPE =
 const REFUSAL =
   /\b(refuse|decline|politely\s+(?:say|tell|explain)|out[- ]of[- ]scope|outside\s+(?:of\s+)?(?:your|the|this)\s+(?:scope|domain|area)|off[- ]topic|unrelated\s+(?:requests?|questions?|topics?)|do\s+not\s+(?:answer|respond\s+to|help\s+with)|don'?t\s+(?:answer|respond\s+to|help\s+with)|not\s+(?:able|allowed)\s+to\s+help|redirect\s+(?:the\s+user|them)|only\s+(?:answer|respond|reply|discuss|help))\b/i;
 
+// Files that add to an agent's own system prompt rather than being it: repository instructions
+// (AGENTS.md, CLAUDE.md, copilot-instructions, *.instructions.md, Cursor and Windsurf rules), a skill
+// (its description says when it applies) and a task prompt (its task is its scope). The scope belongs
+// to the agent or chat mode that reads them; on awesome-copilot these are 77 of the 91 files the rule
+// fired on, and AGENTS.md's own heading was its most common target (#14).
+const ADDS_TO_A_SYSTEM_PROMPT =
+  /(?:^|\/)(?:(?:AGENTS|CLAUDE|GEMINI|SKILL|copilot-instructions)\.md|\.cursorrules|\.windsurfrules)$|\.(?:instructions|prompt)\.md$|\.mdc$/i;
+
 export const missingScope: Rule = {
   meta: {
     id: ID,
@@ -23,14 +31,16 @@ export const missingScope: Rule = {
   },
   check(context) {
     const { document } = context;
-    if (!document.isSystemPrompt) return;
+    if (!document.isSystemPrompt || ADDS_TO_A_SYSTEM_PROMPT.test(document.uri.replace(/\\/g, '/'))) return;
     const prose = document.units.filter((unit) => unit.instruction).map((unit) => unit.text).join('\n');
     const words = prose.split(/\s+/).filter((word) => word.length > 0).length;
     if (words < MIN_WORDS) return;
     const hasScope = SCOPE.test(prose);
     const hasRefusal = REFUSAL.test(prose);
     if (hasScope || hasRefusal) return;
-    const first = document.units.find((unit) => unit.instruction && unit.kind !== 'frontmatter-field') ?? document.units[0];
+    // The first paragraph of prose, not a heading: the fix inserts the scope line there.
+    const paragraphs = document.units.filter((unit) => unit.instruction && unit.kind !== 'frontmatter-field');
+    const first = paragraphs.find((unit) => !unit.text.startsWith('#')) ?? paragraphs[0] ?? document.units[0];
     if (!first) return;
     const lineEnd = document.text.indexOf('\n', first.span.start);
     const span = { start: first.span.start, end: lineEnd < 0 || lineEnd > first.span.end ? first.span.end : lineEnd };
