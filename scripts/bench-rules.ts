@@ -19,7 +19,7 @@
 // (AgentDojo-, TensorTrust- and MCP-poisoning-style shapes that shared/data does not carry); they are
 // tuning data by construction, so their rates overstate what unseen phrasing gets.
 //
-// Usage: npm run bench:rules [-- --data DIR] [--sample N] [--skip-latency] [--only attacks|benign|latency]
+// Usage: npm run bench:rules [-- --data DIR] [--sample N] [--skip-latency] [--only attacks|benign|shares|latency]
 //        [--list-fp RULE_ID,...] [--list-miss CORPUS_REGEX] [--no-sealed]
 // The data sets stay in ../shared/data; nothing from them is written into the repository.
 import * as fs from 'node:fs';
@@ -397,6 +397,103 @@ function benignCorpora(): Corpus[] {
   return out;
 }
 
+// ---------------------------------------------------------------- real agent files and MCP servers
+/**
+ * Real files as users have them, every file (not sampled), each linted as its own file: the Copilot
+ * customization files by kind, fabric and Prompty prompts, mcp-scan's skills, configs and server
+ * signatures, and real tool definitions served as an MCP server does (a tools/list result with no
+ * annotations, which is how most servers ship): BFCL's multi-turn API classes (a file system, a
+ * trading bot, a ticketing API, …) one server each, BFCL's function sets one server per test row,
+ * ASB's normal tools one server each. What share of them each rule fires on, at any severity, is what
+ * decides a rule's default: a best-practice rule that fires on many real benign files is info in
+ * `recommended` and a warning only under `extends: strict`.
+ */
+function realFileCorpora(): { name: string; items: Item[] }[] {
+  const out: { name: string; items: Item[] }[] = [];
+  const copilot = fileItems('awesome_copilot_promptfiles', (f) => f.endsWith('.md') && !/LICENSE|SOURCE/.test(f));
+  for (const [name, test] of [
+    ['copilot agents', /\.agent\.md$/],
+    ['copilot chat modes', /\.chatmode\.md$/],
+    ['copilot instructions', /\.instructions\.md$/],
+    ['copilot prompts', /\.prompt\.md$/],
+    ['copilot skills', /SKILL\.md$/],
+  ] as [string, RegExp][]) out.push({ name, items: copilot.filter((item) => test.test(item.name)) });
+  out.push({ name: 'fabric patterns', items: fileItems('fabric_patterns/data', (f) => f.endsWith('.md')) });
+  out.push({ name: 'prompty samples', items: fileItems('prompty_samples', (f) => f.endsWith('.prompty')) });
+  out.push({ name: 'mcp-scan fixtures', items: fileItems('mcp_scan_fixtures/tests', (f) => /\.(md|json)$/.test(f) && !/LICENSE/.test(f)) });
+  // A JSON schema as MCP writes it: BFCL's Python-flavoured "dict" is an object.
+  const schema = (value: unknown): unknown =>
+    Array.isArray(value) ? value.map(schema) : value && typeof value === 'object' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === 'type' && v === 'dict' ? 'object' : schema(v)])) : value;
+  const server = (functions: { name?: string; description?: string; parameters?: unknown }[]): string =>
+    JSON.stringify({ tools: functions.map((fn) => ({ name: fn.name, description: fn.description ?? '', inputSchema: schema(fn.parameters ?? { type: 'object', properties: {} }) })) }, null, 2);
+  const bfcl = path.join(DATA, 'bfcl_function_schemas/berkeley-function-call-leaderboard/bfcl_eval/data');
+  const classes = walk(path.join(bfcl, 'multi_turn_func_doc'), (f) => f.endsWith('.json')).map((file) => ({
+    name: 'tools.json',
+    label: path.basename(file),
+    text: server(fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as { name: string })),
+  }));
+  out.push({ name: 'bfcl API classes (MCP)', items: classes });
+  const rows: Item[] = [];
+  const seen = new Set<string>();
+  for (const file of walk(bfcl, (f) => /BFCL_v4_[^/]*\.json$/.test(f))) {
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const row = JSON.parse(line) as { id?: string; function?: { name?: string }[] };
+      const text = server(row.function ?? []);
+      if (!row.function?.length || seen.has(text)) continue;
+      seen.add(text);
+      rows.push({ name: 'tools.json', label: `${path.basename(file)}: ${row.id ?? '?'}`, text });
+    }
+  }
+  out.push({ name: 'bfcl function sets (MCP)', items: sample(rows) });
+  const asb = 'asb_aios_agent_tools/data/all_normal_tools.jsonl';
+  if (exists(asb)) {
+    out.push({
+      name: 'asb normal tools (MCP)',
+      items: readJsonl(asb).map((tool) => ({ name: 'tools.json', label: String(tool['Tool Name']), text: server([{ name: String(tool['Tool Name']), description: String(tool.Description) }]) })),
+    });
+  }
+  return out.filter((corpus) => corpus.items.length > 0);
+}
+
+async function realFileShares(): Promise<void> {
+  const corpora = realFileCorpora();
+  const shareEngine = new Engine();
+  const read = corpora.map(() => 0);
+  const fired = corpora.map(() => new Map<string, number>());
+  for (const [c, corpus] of corpora.entries()) {
+    for (const item of corpus.items) {
+      // As a folder scan finds them; fabric's system.md files are named as system prompts (promptFiles).
+      const result = await shareEngine.lintText(item.name, item.text, { explicit: corpus.name === 'fabric patterns', config });
+      if (result.format === 'none') continue;
+      read[c]++;
+      for (const id of new Set(result.findings.map((f) => f.ruleId))) fired[c].set(id, (fired[c].get(id) ?? 0) + 1);
+    }
+  }
+  const groups: [string, (name: string) => boolean][] = [
+    ['prompt and agent files', (name) => !name.endsWith('(MCP)')],
+    ['MCP servers', (name) => name.endsWith('(MCP)')],
+  ];
+  const metas = shareEngine.ruleMetas().filter((meta) => fired.some((map) => map.has(meta.id)));
+  console.log('\nShare of real benign files each rule fires on, at any severity (every file a format reads, not sampled; MCP servers are real tool definitions served as tools/list with no annotations, as most servers ship)');
+  const groupCounts = groups.map(([, inGroup]) => corpora.reduce((n, corpus, c) => n + (inGroup(corpus.name) ? read[c] : 0), 0));
+  console.log(
+    table(
+      ['rule', 'default', 'strict', ...corpora.map((corpus, c) => `${corpus.name} (${read[c]})`), ...groups.map(([name], g) => `${name} (${groupCounts[g]})`)],
+      metas.map((meta) => [
+        meta.id,
+        meta.defaultSeverity,
+        meta.strictSeverity ?? meta.defaultSeverity,
+        ...corpora.map((_, c) => pct(fired[c].get(meta.id) ?? 0, read[c])),
+        ...groups.map(([, inGroup], g) => {
+          const n = corpora.reduce((sum, corpus, c) => sum + (inGroup(corpus.name) ? (fired[c].get(meta.id) ?? 0) : 0), 0);
+          return `${n} (${pct(n, groupCounts[g])})`;
+        }),
+      ]),
+    ),
+  );
+}
+
 // ---------------------------------------------------------------- running and tables
 async function lint(item: Item): Promise<FileResult> {
   return engine.lintText(item.name, item.text, { explicit: true, config });
@@ -461,7 +558,7 @@ function printGroup(title: string, results: CorpusResult[]): void {
 
 async function main(): Promise<void> {
   console.log(`latent-lint rules bench — ${RULES.length} rules, data from ${DATA}, ≤${SAMPLE} texts per corpus (fixed seed)`);
-  const corpora = [...(ONLY === 'benign' || ONLY === 'latency' ? [] : attackCorpora()), ...(ONLY === 'attacks' || ONLY === 'latency' ? [] : benignCorpora())].filter((c) => !(NO_SEALED && c.sealed));
+  const corpora = [...(ONLY === 'benign' || ONLY === 'latency' || ONLY === 'shares' ? [] : attackCorpora()), ...(ONLY === 'attacks' || ONLY === 'latency' || ONLY === 'shares' ? [] : benignCorpora())].filter((c) => !(NO_SEALED && c.sealed));
   const results: CorpusResult[] = [];
   for (const corpus of corpora) results.push(await runCorpus(corpus));
   const of = (attack: boolean, sealed: boolean) => results.filter((r) => r.corpus.attack === attack && r.corpus.sealed === sealed);
@@ -482,6 +579,7 @@ async function main(): Promise<void> {
   }
   printGroup('Attack corpora, SEALED (held out: never used to choose phrasing)', of(true, true));
   printGroup('Benign corpora, SEALED (held out: never used to choose phrasing)', of(false, true));
+  if (ONLY === undefined || ONLY === 'benign' || ONLY === 'shares') await realFileShares();
 
   if (!SKIP_LATENCY && (ONLY === undefined || ONLY === 'latency')) await latency();
 }

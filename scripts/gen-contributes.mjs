@@ -50,7 +50,7 @@ export function contributes(metas) {
         type: 'string',
         enum: SEVERITY_ENUM,
         default: 'default',
-        markdownDescription: `${meta.description} (default: \`${meta.defaultSeverity}\`${meta.fixable ? ', fixable' : ''}; [docs](${meta.docsUrl}))`,
+        markdownDescription: `${meta.description} (default: \`${meta.defaultSeverity}\`${meta.strictSeverity ? `, \`${meta.strictSeverity}\` under \`extends: strict\`` : ''}${meta.fixable ? ', fixable' : ''}; [docs](${meta.docsUrl}))`,
       },
     ]),
   );

@@ -61,7 +61,8 @@ internal error.
 
 const RULES_HELP = `Usage: latent-lint rules
 
-Lists every rule: its id, default severity, "fix" when --fix can solve it, and what it finds.
+Lists every rule: its id, default severity (and its severity under \`extends: strict\` where that
+is higher), "fix" when --fix can solve it, and what it finds.
 `;
 
 class ExitError extends Error {
@@ -356,7 +357,8 @@ function listRules(args: string[]): number {
   if (args.length > 0) throw new UsageError(`rules takes no arguments, got "${args[0]}". Run latent-lint rules --help.`);
   const engine = new Engine({ scorer: createCliScorer() });
   for (const meta of engine.ruleMetas()) {
-    process.stdout.write(`${meta.id.padEnd(44)} ${meta.defaultSeverity.padEnd(8)} ${meta.fixable ? 'fix' : '   '}  ${meta.description}\n`);
+    const severity = meta.strictSeverity ? `${meta.defaultSeverity} (strict: ${meta.strictSeverity})` : meta.defaultSeverity;
+    process.stdout.write(`${meta.id.padEnd(44)} ${severity.padEnd(24)} ${meta.fixable ? 'fix' : '   '}  ${meta.description}\n`);
   }
   return 0;
 }

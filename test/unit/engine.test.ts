@@ -42,6 +42,44 @@ describe('config', () => {
     assert.throws(() => parseConfigText('c.yaml', 'rules: [\n'), /YAML syntax/);
   });
 
+  describe('presets (extends: recommended | strict, as ESLint\'s configs)', () => {
+    // A real-looking MCP server: a tool that deletes, with no annotations (how most servers ship).
+    const SERVER = JSON.stringify({ tools: [{ name: 'delete_message', description: 'Deletes a message by its id.', inputSchema: { type: 'object', properties: { message_id: { type: 'string' } } } }] }, null, 2);
+    const severityIn = async (files: Record<string, string>): Promise<string[]> => {
+      const root = tempTree({ 'tools.json': SERVER, ...files });
+      const result = await new Engine().lintFile(path.join(root, 'tools.json'));
+      return result.findings.filter((f) => f.ruleId === 'tool/destructive-without-confirmation').map((f) => f.severity);
+    };
+
+    it('recommended (the default) reports a best-practice rule as info; strict as a warning', async () => {
+      assert.deepEqual(await severityIn({ '.latentlint.yaml': 'root: true\n' }), ['info']);
+      assert.deepEqual(await severityIn({ '.latentlint.yaml': 'root: true\nextends: recommended\n' }), ['info']);
+      assert.deepEqual(await severityIn({ '.latentlint.yaml': 'root: true\nextends: strict\n' }), ['warning']);
+      assert.deepEqual(await severityIn({ '.latentlint.yaml': 'root: true\nextends: [strict]\n' }), ['warning']);
+    });
+
+    it("the file's own rules win over the preset it extends, and a nearer file's preset over a parent's rules", async () => {
+      assert.deepEqual(await severityIn({ '.latentlint.yaml': 'root: true\nextends: strict\nrules:\n  tool/destructive-without-confirmation: error\n' }), ['error']);
+      const root = tempTree({
+        '.latentlint.yaml': 'root: true\nrules:\n  tool/destructive-without-confirmation: off\n',
+        'srv/.latentlint.yaml': 'extends: strict\n',
+        'srv/tools.json': SERVER,
+      });
+      const result = await new Engine().lintFile(path.join(root, 'srv/tools.json'));
+      assert.deepEqual(result.findings.map((f) => `${f.ruleId} ${f.severity}`), ['tool/destructive-without-confirmation warning']);
+    });
+
+    it('an unknown preset is a configuration error naming the choices', () => {
+      assert.throws(() => parseConfigText('c.yaml', 'extends: eslint:all\n'), /"extends".*unknown preset "eslint:all" \(expected recommended or strict\)/);
+    });
+
+    it('strict raises exactly the rules whose metadata names a strict severity', () => {
+      const strict = new Engine().presets().strict;
+      assert.deepEqual(Object.keys(strict).sort(), ['hygiene/missing-scope', 'tool/destructive-without-confirmation', 'tool/unconstrained-url']);
+      assert.ok(Object.values(strict).every((severity) => severity === 'warning'));
+    });
+  });
+
   it('accepts a rule as a mapping of severity and options', () => {
     const layer = parseConfigText('c.yaml', 'rules:\n  tool/x:\n    severity: info\n    allow: [a]\n');
     assert.deepEqual(layer.rules['tool/x'], { severity: 'info', options: { allow: ['a'] } });

@@ -167,6 +167,11 @@ export interface RuleMeta {
   id: string;
   category: RuleCategory;
   defaultSeverity: Exclude<Severity, 'off'>;
+  /**
+   * Its severity under `extends: strict` (ESLint's `strict` beside `recommended`), for a best-practice
+   * rule that fires on too many real benign files to be a warning by default; absent: the default.
+   */
+  strictSeverity?: Exclude<Severity, 'off'>;
   /** One sentence: what it finds and why it matters. */
   description: string;
   /** Link to the rule's page. */

@@ -6,6 +6,14 @@ import type { Severity } from '../core/types';
 export const CONFIG_FILE_NAME = '.latentlint.yaml';
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info', 'off'];
 
+/**
+ * Shared configurations a `.latentlint.yaml` can extend, as ESLint's `recommended` and `strict`:
+ * `recommended` is the default severities; `strict` also raises the best-practice rules to their
+ * `strictSeverity`. Preset name → rule id → severity.
+ */
+export type Presets = Record<string, Record<string, Severity>>;
+export const PRESET_NAMES = ['recommended', 'strict'] as const;
+
 export interface RuleSetting {
   severity?: Severity;
   options: Record<string, unknown>;
@@ -49,6 +57,8 @@ export function defaultConfig(): LintConfig {
 interface ConfigLayer {
   file: string;
   root: boolean;
+  /** Presets this file extends, applied before its own `rules`. */
+  extends: string[];
   minSeverity?: Exclude<Severity, 'off'>;
   rules: Record<string, RuleSetting>;
   latent: Partial<LintConfig['latent']>;
@@ -83,13 +93,21 @@ export function parseConfigText(file: string, text: string, knownRuleIds?: Reado
   const data: unknown = doc.toJS() ?? {};
   if (!isRecord(data)) throw new ConfigError(file, '(document)', 'expected a mapping at the top level');
 
-  const layer: ConfigLayer = { file, root: false, rules: {}, latent: {}, promptFiles: [], ignore: [] };
+  const layer: ConfigLayer = { file, root: false, extends: [], rules: {}, latent: {}, promptFiles: [], ignore: [] };
   for (const [key, value] of Object.entries(data)) {
     switch (key) {
       case 'root':
         if (typeof value !== 'boolean') throw new ConfigError(file, key, 'expected true or false');
         layer.root = value;
         break;
+      case 'extends': {
+        const names = typeof value === 'string' ? [value] : stringList(file, key, value);
+        for (const name of names) {
+          if (!(PRESET_NAMES as readonly string[]).includes(name)) throw new ConfigError(file, key, `unknown preset ${JSON.stringify(name)} (expected ${PRESET_NAMES.join(' or ')})`);
+        }
+        layer.extends = names;
+        break;
+      }
       case 'minSeverity': {
         const severity = parseSeverity(file, key, value);
         if (severity === 'off') throw new ConfigError(file, key, 'expected error, warning or info');
@@ -145,7 +163,7 @@ export function parseConfigText(file: string, text: string, knownRuleIds?: Reado
         layer.ignore = stringList(file, key, value);
         break;
       default:
-        throw new ConfigError(file, key, 'unknown key (expected root, minSeverity, rules, latent, promptFiles or ignore)');
+        throw new ConfigError(file, key, 'unknown key (expected root, extends, minSeverity, rules, latent, promptFiles or ignore)');
     }
   }
   return layer;
@@ -155,7 +173,10 @@ export function parseConfigText(file: string, text: string, knownRuleIds?: Reado
 export class ConfigResolver {
   private readonly layerCache = new Map<string, ConfigLayer | null>();
 
-  constructor(private readonly knownRuleIds?: ReadonlySet<string>) {}
+  constructor(
+    private readonly knownRuleIds?: ReadonlySet<string>,
+    private readonly presets: Presets = {},
+  ) {}
 
   /** Forget cached files, e.g. when a config file changed. */
   clear(): void {
@@ -195,15 +216,19 @@ export class ConfigResolver {
       if (parent === dir) break;
       dir = parent;
     }
-    return mergeLayers(layers);
+    return mergeLayers(layers, this.presets);
   }
 }
 
-function mergeLayers(layers: ConfigLayer[]): LintConfig {
+function mergeLayers(layers: ConfigLayer[], presets: Presets): LintConfig {
   const config = defaultConfig();
   for (const layer of layers) {
     const base = path.dirname(layer.file);
     if (layer.minSeverity) config.minSeverity = layer.minSeverity;
+    // A preset is this layer's starting point: the file's own `rules` below still win.
+    for (const name of layer.extends) {
+      for (const [ruleId, severity] of Object.entries(presets[name] ?? {})) config.rules[ruleId] = { severity, options: config.rules[ruleId]?.options ?? {} };
+    }
     for (const [ruleId, setting] of Object.entries(layer.rules)) {
       const previous = config.rules[ruleId];
       config.rules[ruleId] = {

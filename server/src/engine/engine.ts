@@ -18,7 +18,7 @@ import { FORMATS } from '../formats';
 import { RULES } from '../rules';
 import { MAX_REPORTS_PER_FILE } from '../rules/text';
 import { docsUrl } from '../core/docs';
-import { ConfigResolver, type LintConfig } from './config';
+import { ConfigResolver, type LintConfig, type Presets } from './config';
 import { IgnoreResolver } from './ignore';
 import { applyDirectives, directiveCommentSpans, parseDirectives, unitWithout } from './suppressions';
 import { LineIndex } from './text';
@@ -121,7 +121,13 @@ export class Engine {
     this.scorer = options.scorer;
     this.severityOverrides = options.severityOverrides ?? {};
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-    this.configs = new ConfigResolver(new Set(this.ruleMetas().map((meta) => meta.id)));
+    this.configs = new ConfigResolver(new Set(this.ruleMetas().map((meta) => meta.id)), this.presets());
+  }
+
+  /** `recommended` (the defaults) and `strict` (best-practice rules at their strictSeverity). */
+  presets(): Presets {
+    const strict = Object.fromEntries(this.ruleMetas().flatMap((meta) => (meta.strictSeverity ? [[meta.id, meta.strictSeverity]] : [])));
+    return { recommended: {}, strict };
   }
 
   /** Every rule's metadata, built-in checks included. */

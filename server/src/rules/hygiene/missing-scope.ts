@@ -25,6 +25,7 @@ export const missingScope: Rule = {
     id: ID,
     category: 'hygiene',
     defaultSeverity: 'info',
+    strictSeverity: 'warning',
     description: 'A system prompt that states neither what it is for nor what to do with requests outside that; such prompts are easier to steer off task.',
     docsUrl: docsUrl(ID),
     fixable: true,

@@ -47,7 +47,8 @@ export const destructiveWithoutConfirmation: Rule = {
   meta: {
     id: ID,
     category: 'tool',
-    defaultSeverity: 'warning',
+    defaultSeverity: 'info',
+    strictSeverity: 'warning',
     description:
       'A tool that deletes, sends, transfers, executes or deploys, with no confirmation step in its description and no MCP destructiveHint/readOnlyHint annotation for the client to act on.',
     docsUrl: docsUrl(ID),

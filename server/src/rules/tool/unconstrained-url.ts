@@ -11,6 +11,7 @@ export const unconstrainedUrl: Rule = {
     id: ID,
     category: 'tool',
     defaultSeverity: 'info',
+    strictSeverity: 'warning',
     description: 'A tool parameter that takes any URL (no format, pattern or enum of hosts): an injected prompt can point the agent at internal services or an attacker\'s server.',
     docsUrl: docsUrl(ID),
     fixable: false,
