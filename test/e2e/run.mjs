@@ -6,10 +6,12 @@
 //  2. bundle the extension-host tests (test/e2e/suite → out/test/e2e) and, unless testing a .vsix, the extension
 //  3. start code-server on a free port; always stop its process group at the end
 //  4. extension-host tests: mocha inside the extension host, via the `extensionTestsPath` payload
-//  5. UI tests: Problems panel, explorer webview; screenshots under test-results/e2e/
+//  5. UI tests, after a restart without the smoke-test driver (it hides every notification toast):
+//     Problems panel, toasts, quick-fixes, explorer webview; screenshots under test-results/e2e/
 //
 // Env: LATENT_LINT_E2E_VSIX=path  install that .vsix for the UI tests (CI does, after `npm run package`);
-//      otherwise the UI loads the extension from this folder, as the extension-host tests always do.
+//      otherwise the UI tests get this folder linked in as an installed extension (the extension-host
+//      tests load it through the development payload).
 //      LATENT_LINT_E2E_KEEP=1 keeps the temp workspace and logs.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -180,15 +182,21 @@ async function main() {
     log(`code-server listening on ${server.url}`);
 
     await extensionHostTests(server, tmp);
+    // The UI tests look at notification toasts, which the smoke-test driver hides (VS Code's
+    // NotificationsToasts shows none under it). Without the driver a built workbench ignores the
+    // development payload, so this folder is linked in as an installed extension instead.
+    await server.stop();
+    if (!vsix) log(`linked ${path.relative(ROOT, server.linkExtension(ROOT)) || ROOT} as an installed extension`);
+    await server.start({ smokeTestDriver: false });
+    log(`code-server listening on ${server.url} (no smoke-test driver: toasts show as they do for users)`);
 
     const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     const workspace = copyWorkspace(tmp, 'workspace-ui');
-    const payload = vsix ? undefined : [['extensionDevelopmentPath', server.remoteUri(ROOT)]];
     const context = await launchBrowser(tmp, 'ui');
     try {
       await uiTests({
         context,
-        url: workspaceUrl(server, workspace, payload),
+        url: workspaceUrl(server, workspace),
         workspace,
         shots: RESULTS,
         packageJson,
@@ -207,7 +215,7 @@ async function main() {
     try {
       await modelMissingTests({
         context: missingContext,
-        url: workspaceUrl(server, copyWorkspace(tmp, 'workspace-model-missing'), payload),
+        url: workspaceUrl(server, copyWorkspace(tmp, 'workspace-model-missing')),
         shots: RESULTS,
         packageJson,
         installed: Boolean(vsix),

@@ -159,29 +159,49 @@ export async function uiTests({ context, url, workspace, shots, packageJson, ins
       log(`explorer: ${model}; verdict: ${(await view.locator('[data-testid="verdict-status"]').innerText()).trim()}`);
     });
 
-    await test('Scan Workspace shows a cancellable progress notification with the file count, then a summary that opens Problems', async () => {
+    await test('Scan Workspace shows a cancellable progress toast with the file count, then a summary toast that opens Problems', async () => {
       await page.keyboard.press('Escape');
-      // Headless, the workbench files notifications in the notification center without a toast: watch the center.
-      await page.locator('.statusbar-item[aria-label="Notifications"]').last().click();
-      const center = page.locator('.notifications-center');
-      await center.waitFor({ timeout: 10_000 });
+      // As a user sees it: a toast, with the notification centre closed (an open centre takes the toasts).
+      const toasts = page.locator('.notifications-toasts');
       await runCommand(page, paletteTitle(packageJson, 'Scan Workspace'));
-      const progress = center.locator('.monaco-list-row:has-text("Latent Lint: scanning the workspace")').first();
+      const progress = toasts.locator('.notification-toast:has-text("Latent Lint: scanning the workspace")').first();
       await progress.waitFor({ timeout: 20_000 });
       for (let i = 0; i < 100 && !/file \d+ of \d+/.test(await progress.innerText().catch(() => '')); i++) await page.waitForTimeout(100);
       const running = (await progress.innerText().catch(() => '')).replace(/\s+/g, ' ').trim();
       if (!/file \d+ of \d+/.test(running)) throw new Error(`the progress does not count files: ${running}`);
-      if ((await progress.locator('.monaco-button:has-text("Cancel")').count()) === 0) throw new Error(`the scan notification offers no Cancel: ${running}`);
+      if ((await progress.locator('.monaco-button:has-text("Cancel")').count()) === 0) throw new Error(`the scan toast offers no Cancel: ${running}`);
+      if (!(await progress.isVisible())) throw new Error('the scan toast is in the DOM but not visible');
       await page.screenshot({ path: path.join(shots, 'scan-progress.png') });
-      log(`scan progress: ${running}`);
-      const summary = center.locator('.monaco-list-row:has-text("scanned")').first();
-      await summary.waitFor({ timeout: 120_000 });
+      log(`scan progress toast: ${running}`);
+      const summary = toasts.locator('.notification-toast:has-text("scanned")').first();
+      await summary.waitFor({ state: 'visible', timeout: 120_000 });
       const text = (await summary.innerText()).replace(/\s+/g, ' ').trim();
       if (!/\d+ findings? in \d+ files scanned/.test(text)) throw new Error(`the summary says: ${text}`);
       await page.screenshot({ path: path.join(shots, 'scan-summary.png') });
-      log(`scan summary: ${text}`);
+      log(`scan summary toast: ${text}`);
       await summary.locator('.monaco-button:has-text("Show Problems")').click();
       await problemRows(page, 'injection/override-instructions').first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Escape');
+    });
+
+    await test('Scan Current File says in a toast what it found, with Show Problems; a clean file says so', async () => {
+      const toasts = page.locator('.notifications-toasts');
+      await openFromExplorer(page, 'prompts', 'support.prompt.md');
+      await runCommand(page, paletteTitle(packageJson, 'Scan Current File'));
+      const found = toasts.locator('.notification-toast:has-text("in prompts/support.prompt.md")').first();
+      await found.waitFor({ state: 'visible', timeout: 60_000 });
+      const text = (await found.innerText()).replace(/\s+/g, ' ').trim();
+      if (!/Latent Lint: \d+ findings? in prompts\/support\.prompt\.md/.test(text)) throw new Error(`the file summary says: ${text}`);
+      if ((await found.locator('.monaco-button:has-text("Show Problems")').count()) === 0) throw new Error(`the file summary offers no Show Problems: ${text}`);
+      await page.screenshot({ path: path.join(shots, 'scan-file.png') });
+      log(`scan file toast: ${text}`);
+      await found.locator('.monaco-button:has-text("Show Problems")').click();
+      await problemRows(page, 'injection/override-instructions').first().waitFor({ timeout: 10_000 });
+      await openFromExplorer(page, 'prompts', 'clean.prompt.md');
+      await runCommand(page, paletteTitle(packageJson, 'Scan Current File'));
+      const clean = toasts.locator('.notification-toast:has-text("no findings in prompts/clean.prompt.md")').first();
+      await clean.waitFor({ state: 'visible', timeout: 60_000 });
+      log(`scan clean file toast: ${(await clean.innerText()).replace(/\s+/g, ' ').trim()}`);
       await page.keyboard.press('Escape');
     });
 

@@ -108,7 +108,32 @@ export class CodeServer {
     return result.stdout.trim();
   }
 
-  async start() {
+  /**
+   * Installs an extension folder as it is (a link, listed in extensions.json as an install would list
+   * it), so a window loads it without a development payload: a built workbench reads the payload's
+   * extensionDevelopmentPath only under the smoke-test driver, and the driver hides every toast.
+   */
+  linkExtension(folder) {
+    const manifest = JSON.parse(fs.readFileSync(path.join(folder, 'package.json'), 'utf8'));
+    const id = `${manifest.publisher}.${manifest.name}`;
+    const name = `${id}-${manifest.version}`;
+    const link = path.join(this.extensionsDir, name);
+    fs.rmSync(link, { recursive: true, force: true });
+    fs.symlinkSync(folder, link);
+    const listFile = path.join(this.extensionsDir, 'extensions.json');
+    const list = fs.existsSync(listFile) ? JSON.parse(fs.readFileSync(listFile, 'utf8')).filter((entry) => entry.identifier?.id !== id) : [];
+    list.push({ identifier: { id }, version: manifest.version, location: { $mid: 1, path: link, scheme: 'file' }, relativeLocation: name, metadata: { installedTimestamp: Date.now(), source: 'vsix' } });
+    fs.writeFileSync(listFile, JSON.stringify(list));
+    return link;
+  }
+
+  /**
+   * @param {{ smokeTestDriver?: boolean }} options The smoke-test driver lets an extension-test payload
+   * report its exit code (codeAutomationExit), but with it the workbench shows no notification toasts
+   * at all (NotificationsToasts.addToast returns early when enableSmokeTestDriver is set); the UI
+   * tests, which look at toasts as a user would, start without it.
+   */
+  async start({ smokeTestDriver = true } = {}) {
     this.port = await freePort();
     const config = path.join(this.stateDir, 'config.yaml');
     fs.writeFileSync(config, `bind-addr: 127.0.0.1:${this.port}\nauth: none\ncert: false\n`);
@@ -126,7 +151,7 @@ export class CodeServer {
         '--disable-getting-started-override',
         '--disable-proxy',
         '--reconnection-grace-time', '5',
-        '--vscode-option', 'enable-smoke-test-driver',
+        ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
         ...this.commonArgs(),
       ],
       { env: codeServerEnv(this.paths), detached: true, stdio: ['ignore', log, log] },
