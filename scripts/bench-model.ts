@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import * as ort from 'onnxruntime-node';
 import { LatentRuntime } from '../server/src/latent/runtime';
 import type { ModelConfig } from '../server/src/latent/model-files';
 import type { Prompt } from '../server/src/latent/tokenizer';
+import { matmulRate } from './matmul-probe';
 
 const { values } = parseArgs({
   options: {
@@ -31,63 +31,7 @@ const SAMPLE =
   'including database migrations, cache invalidation, feature flags and the rollback plan, then list the owners of each ' +
   'step and any approvals that are still missing before Friday, and suggest two improvements for the next release.';
 
-// --- a minimal ONNX MatMul graph, encoded by hand (protobuf), to measure this machine's matmul rate ---
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v > 0x7f) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return out;
-}
-const field = (number: number, wire: number): number[] => varint((number << 3) | wire);
-const int = (number: number, value: number): number[] => [...field(number, 0), ...varint(value)];
-const bytes = (number: number, payload: number[] | string): number[] => {
-  const data = typeof payload === 'string' ? [...Buffer.from(payload, 'utf8')] : payload;
-  return [...field(number, 2), ...varint(data.length), ...data];
-};
-function valueInfo(name: string, dims: number[]): number[] {
-  const shape = dims.flatMap((dim) => bytes(1, int(1, dim))); // TensorShapeProto.dim { dim_value }
-  const tensorType = [...int(1, 1 /* FLOAT */), ...bytes(2, shape)];
-  return [...bytes(1, name), ...bytes(2, bytes(1, tensorType))];
-}
-/**
- * C[M,N] = A[M,K] · B[K,N], opset 17. B is a constant initializer, as the model's weights are, so
- * onnxruntime pre-packs it once; a B fed at run time would be re-packed on every call and understate
- * the rate the model's MatMuls actually get.
- */
-export function matmulProbeModel(m: number, k: number, n: number): Uint8Array {
-  const delimited = (number: number, payload: Buffer): Buffer => Buffer.concat([Buffer.from(field(number, 2)), Buffer.from(varint(payload.length)), payload]);
-  const weights = Buffer.from(Float32Array.from({ length: k * n }, (_, i) => ((i * 5) % 11) / 11 - 0.5).buffer);
-  // TensorProto: dims (1), data_type FLOAT (2), name (8), raw_data (9).
-  const initializer = Buffer.concat([Buffer.from([...int(1, k), ...int(1, n), ...int(2, 1), ...bytes(8, 'B')]), delimited(9, weights)]);
-  const node = [...bytes(1, 'A'), ...bytes(1, 'B'), ...bytes(2, 'C'), ...bytes(3, 'mm'), ...bytes(4, 'MatMul')];
-  const graph = Buffer.concat([
-    Buffer.from([...bytes(1, node), ...bytes(2, 'probe')]),
-    delimited(5, initializer),
-    Buffer.from([...bytes(11, valueInfo('A', [m, k])), ...bytes(12, valueInfo('C', [m, n]))]),
-  ]);
-  const opset = [...bytes(1, ''), ...int(2, 17)];
-  return new Uint8Array(Buffer.concat([Buffer.from(int(1, 8)), delimited(7, graph), Buffer.from(bytes(8, opset))]));
-}
-
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function matmulRate(m: number, k: number, n: number): Promise<number> {
-  const session = await ort.InferenceSession.create(matmulProbeModel(m, k, n), { intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
-  const a = new ort.Tensor('float32', Float32Array.from({ length: m * k }, (_, i) => ((i * 7) % 13) / 13 - 0.5), [m, k]);
-  await session.run({ A: a });
-  const times: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const t0 = performance.now();
-    await session.run({ A: a });
-    times.push(performance.now() - t0);
-  }
-  await session.release();
-  return (2 * m * k * n) / (median(times) / 1000);
-}
 
 /** FLOPs of one forward pass over `seq` tokens per row (projections + attention; logits are not fetched). */
 function forwardFlops(config: ModelConfig, seq: number, batch: number): number {
@@ -120,7 +64,7 @@ async function main(): Promise<void> {
   const config = JSON.parse(fs.readFileSync(configPath, 'utf8')) as ModelConfig;
   console.log(`# bench:model — ${config.name}, ${config.n_layers} layers, hidden ${config.hidden_size}; ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), intra-op threads ${THREADS}, ${RUNS} runs, load avg ${os.loadavg()[0].toFixed(2)}`);
 
-  const probe = Math.max(await matmulRate(1024, 576, 1536), await matmulRate(1024, 1536, 576));
+  const probe = Math.max(await matmulRate(1024, 576, 1536, THREADS, RUNS), await matmulRate(1024, 1536, 576, THREADS, RUNS));
   console.log(`matmul probe (onnxruntime MatMul 1024×576×1536, ${THREADS} threads): ${(probe / 1e9).toFixed(1)} GFLOP/s`);
   console.log('');
   console.log('graph | file MB | load ms | batch | seq | ms/batch p50 | ms/unit | floor ms/unit | tokens/s | GFLOP/s | util vs probe');

@@ -199,7 +199,14 @@ export class LatentRuntime {
         this.files.config.pad_token_id,
       );
       if (past) inputs.past = tilePast(past, inputs.batch);
+      const started = performance.now();
       const out = await model.run(inputs, outputs);
+      // $LATENT_LINT_BATCH_LOG: one JSON line per batch, for npm run bench:scan (ms per unit, achieved rate).
+      const log = process.env.LATENT_LINT_BATCH_LOG;
+      if (log) {
+        const tokens = batch.reduce((sum, i) => sum + prompts[i].ids.length - skip, 0);
+        fs.appendFileSync(log, `${JSON.stringify({ graph: this.identity.graph, layers: model === this.prefixModel ? this.prefixLayers : model === this.scoringModel ? this.scoringLayers : this.files.config.n_layers, rows: inputs.batch, seq: inputs.seq, tokens, ms: performance.now() - started })}\n`);
+      }
       batch.forEach((index, row) => {
         const record = {} as Record<Name, Float32Array>;
         for (const name of outputs) {
