@@ -1,5 +1,6 @@
 // The command line: the same engine the language server runs (ltex-ls habit).
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheKey, engineVersion, ResultCache } from './check-cache';
@@ -8,6 +9,7 @@ import { ConfigError } from './engine/config';
 import { Engine, UsageError } from './engine/engine';
 import { applyFixes } from './core/fixes';
 import { groupFindings } from './engine/group';
+import { filesInFlight, mapInOrder } from './engine/pool';
 import { GitError, stagedFiles } from './git-staged';
 import { cliScorerLoaded, closeCliScorer, createCliScorer, startCliScorer } from './latent';
 import { runScoreCommand, type ScoreFinding, type ScoreKind } from './latent/score-command';
@@ -53,6 +55,8 @@ Options:
   --quiet                            report errors only (and fix only errors)
   --report-unused-disable-directives report latent-lint-disable comments that suppress nothing
   --no-latent                        rules only; do not load the latent guard
+  -j, --jobs <n>                     onnxruntime threads for the latent guard, and files read and
+                                     linted side by side while it runs (default: the cores available)
   -h, --help                         this help
 
 Exit codes: 0 no errors, 1 errors (or more warnings than --max-warnings), 2 usage, configuration or
@@ -89,6 +93,7 @@ function parseCheckArgs(args: string[]) {
       'cache-location': { type: 'string' },
       fix: { type: 'boolean', default: false },
       'fix-dry-run': { type: 'boolean', default: false },
+      jobs: { type: 'string', short: 'j' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -101,7 +106,13 @@ function parseCheckArgs(args: string[]) {
     maxWarnings = Number(values['max-warnings']);
     if (!Number.isInteger(maxWarnings) || maxWarnings < 0) throw new UsageError('--max-warnings takes a whole number ≥ 0');
   }
+  let jobs = os.availableParallelism();
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs takes a whole number ≥ 1');
+  }
   return {
+    jobs,
     paths: positionals.length > 0 ? positionals : ['.'],
     namedPaths: positionals,
     staged: values.staged ?? false,
@@ -150,14 +161,14 @@ function skipped(filePath: string, note: string): FileResult {
   return { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [note] };
 }
 
-/** Reads a target's bytes, or says why it is not linted (too large, binary). */
-function readTarget(engine: Engine, target: Target): { text: string } | { skip: FileResult } {
+/** Reads a target's bytes (asynchronously, so several files are read at once), or says why it is not linted (too large, binary). */
+async function readTarget(engine: Engine, target: Target): Promise<{ text: string } | { skip: FileResult }> {
   let bytes: Buffer;
   try {
-    if (!target.read && fs.statSync(target.filePath).size > engine.maxFileBytes) {
+    if (!target.read && (await fs.promises.stat(target.filePath)).size > engine.maxFileBytes) {
       return { skip: skipped(target.filePath, `Skipped: the file is over the ${engine.maxFileBytes}-byte limit for one file.`) };
     }
-    bytes = target.read ? target.read() : fs.readFileSync(target.filePath);
+    bytes = target.read ? target.read() : await fs.promises.readFile(target.filePath);
   } catch (error) {
     // An unreadable file is one finding on that file; the others are still linted.
     const code = (error as NodeJS.ErrnoException).code;
@@ -176,7 +187,7 @@ async function lintTarget(
   version: string,
   latentLoaded: boolean,
 ): Promise<Linted | undefined> {
-  const read = readTarget(engine, target);
+  const read = await readTarget(engine, target);
   if ('skip' in read) return { result: read.skip, text: '' };
   const config = engine.configs.resolveForFile(target.filePath);
   // Staged files are not walked, so the ignore file and format matching are applied here.
@@ -238,7 +249,7 @@ async function check(args: string[]): Promise<number> {
     process.stdout.write(CHECK_HELP);
     return 0;
   }
-  const engine = new Engine({ scorer: createCliScorer() });
+  const engine = new Engine({ scorer: createCliScorer({ threads: options.jobs }) });
   const targets = options.staged ? stagedTargets(options) : diskTargets(engine, options);
   const latentNote = options.latent && targets.length > 0 ? await startCliScorer(engine.scorer) : undefined;
   if (latentNote) process.stderr.write(`latent-lint: ${latentNote}\n`);
@@ -248,17 +259,20 @@ async function check(args: string[]): Promise<number> {
   const results: FileResult[] = [];
   const texts = new Map<string, string>();
   const outputs = new Map<string, string>();
-  for (const target of targets) {
-    let linted: Linted | undefined;
+  // Files are read, parsed and run through the rules side by side while the guard scores the ones
+  // before them; their units meet in the guard's batches (CoalescingBackend). Results keep path order.
+  const lintOne = async (target: Target): Promise<Linted | undefined> => {
     try {
-      linted = await lintTarget(engine, target, options, cache, version, latentLoaded);
+      return await lintTarget(engine, target, options, cache, version, latentLoaded);
     } catch (error) {
       // A broken configuration is the user's to fix for the whole run (exit 2); anything else that
       // goes wrong on one file costs that file only: one finding and a note, and the run goes on.
       if (error instanceof ConfigError || error instanceof ExitError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
-      linted = { result: engine.failedResult(target.filePath, `The file could not be linted (${code ?? (error as Error).message}).`), text: '' };
+      return { result: engine.failedResult(target.filePath, `The file could not be linted (${code ?? (error as Error).message}).`), text: '' };
     }
+  };
+  for (const linted of await mapInOrder(targets, filesInFlight(options.jobs), lintOne)) {
     if (!linted) continue;
     const { result } = linted;
     if (!options.reportUnused) result.unusedDirectives = [];

@@ -53,6 +53,96 @@ export class SerialQueue {
   }
 }
 
+/** Most texts one coalesced request carries (bounds how long a newcomer waits behind it). */
+export const COALESCE_MAX_TEXTS = 512;
+
+interface Waiting {
+  texts: string[];
+  signal?: AbortSignal;
+  resolve: (scores: UnitScore[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Score requests that arrive while the model is busy (files linted side by side, a workspace scan) go
+ * to it as one request when it frees up, so their units share length-sorted batches instead of each
+ * file padding its own few. A request whose signal aborts is dropped before it is sent, and answered
+ * CancelledError after; the shared request stops only when every request in it was aborted.
+ */
+export class CoalescingBackend implements LatentBackend {
+  private readonly waiting: Waiting[] = [];
+  private running = false;
+
+  constructor(
+    readonly inner: LatentBackend,
+    private readonly maxTexts = COALESCE_MAX_TEXTS,
+  ) {}
+
+  open(load?: boolean): Promise<OpenInfo> {
+    return this.inner.open(load);
+  }
+
+  score(texts: string[], signal?: AbortSignal): Promise<UnitScore[]> {
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    return new Promise<UnitScore[]>((resolve, reject) => {
+      this.waiting.push({ texts, signal, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.waiting.length) {
+        const group: Waiting[] = [];
+        let size = 0;
+        while (this.waiting.length && (group.length === 0 || size + this.waiting[0].texts.length <= this.maxTexts)) {
+          const next = this.waiting.shift() as Waiting;
+          if (next.signal?.aborted) {
+            next.reject(new CancelledError());
+            continue;
+          }
+          group.push(next);
+          size += next.texts.length;
+        }
+        if (group.length) await this.send(group);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async send(group: Waiting[]): Promise<void> {
+    const unique = [...new Set(group.flatMap((request) => request.texts))];
+    const controller = new AbortController();
+    const signals = group.map((request) => request.signal);
+    const onAbort = (): void => {
+      if (signals.every((signal) => signal?.aborted)) controller.abort();
+    };
+    for (const signal of signals) signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const scores = await this.inner.score(unique, signals.every(Boolean) ? controller.signal : undefined);
+      const byText = new Map(unique.map((text, i) => [text, scores[i]]));
+      for (const request of group) {
+        if (request.signal?.aborted) request.reject(new CancelledError());
+        else request.resolve(request.texts.map((text) => byText.get(text) as UnitScore));
+      }
+    } catch (error) {
+      for (const request of group) request.reject(request.signal?.aborted ? new CancelledError() : error);
+    } finally {
+      for (const signal of signals) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  explain(text: string, signal?: AbortSignal): Promise<LatentExplanation> {
+    return this.inner.explain(text, signal);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 export class InProcessBackend implements LatentBackend {
   private runtime?: LatentRuntime;
   private readonly queue = new SerialQueue();

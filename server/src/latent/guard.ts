@@ -1,6 +1,6 @@
 // The latent guard as the engine and the language server see it: a state (loading / ready / failed,
 // with change events for the status bar), a score cache, and a backend that runs the model.
-import { InProcessBackend, WorkerBackend, type LatentBackend } from './client';
+import { CoalescingBackend, InProcessBackend, WorkerBackend, type LatentBackend } from './client';
 import { ScoreCache, type ScoreCacheOptions } from './cache';
 import { ModelUnavailableError, type UnavailableReason } from './model-files';
 import type { LatentExplanation, RuntimeIdentity, RuntimeOptions } from './runtime';
@@ -42,8 +42,10 @@ export class LatentGuardService {
   private failedAt = 0;
 
   constructor(private readonly options: LatentGuardOptions = {}) {
-    this.backend =
-      options.backend ?? (options.mode === 'in-process' ? new InProcessBackend(options) : new WorkerBackend(options, options.workerPath));
+    // Concurrent requests (files linted side by side) share the model's batches.
+    this.backend = new CoalescingBackend(
+      options.backend ?? (options.mode === 'in-process' ? new InProcessBackend(options) : new WorkerBackend(options, options.workerPath)),
+    );
   }
 
   get state(): LatentState {

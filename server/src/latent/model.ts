@@ -1,4 +1,5 @@
 // The ONNX session: loaded lazily, a small fixed thread pool, released on shutdown.
+import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { ModelUnavailableError } from './model-files';
 
@@ -30,13 +31,18 @@ export interface ModelOutput {
 }
 
 export interface SessionOptions {
-  /** Threads for one operator (default 2: the extension must not take the whole laptop). */
+  /** Threads for one operator (default: the cores available; the editor and `--jobs` may ask for fewer). */
   threads?: number;
   /**
    * For a KV-prefix graph run without a cached prefix: the past's shape, so an empty past
    * ([layers, batch, kv heads, 0, head dim]) makes it compute exactly what the plain graph does.
    */
   emptyPast?: { layers: number; kvHeads: number; headDim: number };
+}
+
+/** The cores this process may use (os.availableParallelism honours CPU affinity). */
+export function defaultThreads(): number {
+  return Math.max(1, os.availableParallelism());
 }
 
 export class LatentModel {
@@ -56,7 +62,7 @@ export class LatentModel {
   /** Loads the graph once; later calls share the same promise. */
   load(): Promise<ort.InferenceSession> {
     this.session ??= ort.InferenceSession.create(this.graphPath, {
-      intraOpNumThreads: this.options.threads ?? 2,
+      intraOpNumThreads: this.options.threads ?? defaultThreads(),
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',

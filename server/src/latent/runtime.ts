@@ -11,7 +11,7 @@ import { combineWindows, scoreResiduals, type UnitScore } from './signals';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
 
 export interface RuntimeOptions extends LocateOptions {
-  /** onnxruntime intra-op threads (default 2). */
+  /** onnxruntime intra-op threads (default: the cores available). */
   threads?: number;
   batchSize?: number;
   /** Padded tokens per batch (bounds activation memory); default DEFAULT_BATCH_TOKENS. */

@@ -1,7 +1,9 @@
 // Scan Workspace: every supported file under the workspace folders (ignore files respected).
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CancellationToken, Diagnostic, WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { ScanWorkspaceResult } from '../protocol/messages';
+import { filesInFlight, mapInOrder } from '../engine/pool';
 import { URI } from '../uri';
 import type { Validator } from './validator';
 
@@ -15,6 +17,8 @@ export interface ScanOptions {
   token: CancellationToken;
   progress: WorkDoneProgressReporter;
   log(message: string): void;
+  /** The guard's threads (files in flight follow it); default: the cores available. */
+  jobs?: number;
 }
 
 export async function scanWorkspace(options: ScanOptions): Promise<ScanWorkspaceResult> {
@@ -32,35 +36,36 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanWorkspace
     const files: string[] = [];
     for (const folder of options.folders) files.push(...engine.collectFiles([folder]).files);
     const unique = [...new Set(files)];
-    for (const [index, filePath] of unique.entries()) {
-      if (cancelled()) {
-        result.cancelled = true;
-        break;
-      }
+    let done = 0;
+    // Several files at once: their rules run while the guard scores the others' units in shared batches.
+    const lintOne = async (filePath: string): Promise<{ uri: string; diagnostics: Diagnostic[] } | undefined> => {
+      if (cancelled()) return undefined;
       const uri = URI.fromFilePath(filePath);
-      const folder = options.folders.find((candidate) => filePath.startsWith(candidate + path.sep));
-      progress.report(Math.round((index / Math.max(1, unique.length)) * 100), `file ${index + 1} of ${unique.length}: ${folder ? path.relative(folder, filePath) : filePath}`);
-      let diagnostics: Diagnostic[];
       try {
         const context = await validator.context(uri);
-        if (!context.settings.enable || context.ignored) continue;
+        if (!context.settings.enable || context.ignored) return undefined;
         const open = options.openText(uri);
         const lintOptions = { config: context.config, explicit: context.explicit, latent: context.latent, signal: controller.signal };
         const lint = open !== undefined ? await engine.lintText(filePath, open, lintOptions) : await engine.lintFile(filePath, lintOptions);
         for (const note of lint.notes) options.log(`${filePath}: ${note}`);
-        diagnostics = validator.diagnosticsFor(filePath, lint.findings, [], -1);
+        if (controller.signal.aborted) return undefined;
+        return { uri, diagnostics: validator.diagnosticsFor(filePath, lint.findings, [], -1) };
       } catch (error) {
-        if (controller.signal.aborted) continue;
-        options.log(`${filePath}: ${(error as Error).message}`);
-        continue;
+        if (!controller.signal.aborted) options.log(`${filePath}: ${(error as Error).message}`);
+        return undefined;
+      } finally {
+        done++;
+        const folder = options.folders.find((candidate) => filePath.startsWith(candidate + path.sep));
+        progress.report(Math.round((done / Math.max(1, unique.length)) * 100), `file ${done} of ${unique.length}: ${folder ? path.relative(folder, filePath) : filePath}`);
       }
-      if (controller.signal.aborted) {
-        result.cancelled = true;
-        break;
-      }
+    };
+    const linted = await mapInOrder(unique, filesInFlight(options.jobs ?? os.availableParallelism()), lintOne);
+    result.cancelled = cancelled() || controller.signal.aborted;
+    for (const file of linted) {
+      if (!file) continue;
       result.files++;
-      result.findings += diagnostics.length;
-      if (!options.isOpen(uri)) result.diagnostics.push({ uri, diagnostics });
+      result.findings += file.diagnostics.length;
+      if (!options.isOpen(file.uri)) result.diagnostics.push(file);
     }
   } finally {
     stop.dispose();
