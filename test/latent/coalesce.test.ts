@@ -87,6 +87,25 @@ describe('latent guard: concurrent requests share batches', () => {
     assert.deepEqual(backend.requests, [['alpha one'], ['foxtrot six']]);
     await service.dispose();
   });
+  it('answers a request aborted in flight at once, while the others in its batch carry on', async () => {
+    const backend = new GatedBackend();
+    const service = new LatentGuardService({ backend, cache: { dir: null } });
+    const first = service.scoreTexts(['alpha one']);
+    await tick();
+    const controller = new AbortController();
+    const aborted = service.scoreTexts(['golf seven'], controller.signal);
+    const other = service.scoreTexts(['hotel eight']);
+    await tick();
+    backend.release();
+    await first;
+    await tick();
+    assert.deepEqual(backend.requests[1], ['golf seven', 'hotel eight'], 'both in flight together');
+    controller.abort();
+    await assert.rejects(aborted, { name: 'AbortError' });
+    backend.release();
+    assert.equal((await other)[0].probability, 'hotel eight'.length / 1000);
+    await service.dispose();
+  });
 });
 
 describe('mapInOrder (files side by side)', () => {

@@ -66,8 +66,8 @@ interface Waiting {
 /**
  * Score requests that arrive while the model is busy (files linted side by side, a workspace scan) go
  * to it as one request when it frees up, so their units share length-sorted batches instead of each
- * file padding its own few. A request whose signal aborts is dropped before it is sent, and answered
- * CancelledError after; the shared request stops only when every request in it was aborted.
+ * file padding its own few. A request whose signal aborts is answered CancelledError at once and, if it
+ * is still waiting, never sent; the shared request stops only when every request in it was aborted.
  */
 export class CoalescingBackend implements LatentBackend {
   private readonly waiting: Waiting[] = [];
@@ -85,7 +85,16 @@ export class CoalescingBackend implements LatentBackend {
   score(texts: string[], signal?: AbortSignal): Promise<UnitScore[]> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<UnitScore[]>((resolve, reject) => {
-      this.waiting.push({ texts, signal, resolve, reject });
+      // An aborted request is answered at once, waiting or in flight (a later answer is then ignored).
+      const onAbort = (): void => reject(new CancelledError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => signal?.removeEventListener('abort', onAbort);
+      this.waiting.push({
+        texts,
+        signal,
+        resolve: (scores) => (done(), resolve(scores)),
+        reject: (error) => (done(), reject(error)),
+      });
       if (!this.running) void this.drain();
     });
   }
