@@ -7,9 +7,10 @@ export const DEFAULT_BATCH_SIZE = 16;
  * Padded tokens per batch. Activation memory grows with batch × length (about 0.45 MB per token on
  * SmolLM2 with onnxruntime 1.30: 16 × 220 tokens took 1.6 GB over the weights), while throughput on
  * a CPU hardly grows past a few hundred rows (the matmuls are compute-bound), so batches stay small in
- * tokens: a cold scan through the 14-layer guard graph peaked at 909 MB RSS with 768, 629 MB with 384.
+ * tokens: 48 long units through the 14-layer guard graph peaked at 909 MB RSS with 768, 629 MB with 384,
+ * and npm run bench:scan's cold check at 984 MB with 768, 847 MB with 512 (the issue's bound is 800).
  */
-export const DEFAULT_BATCH_TOKENS = 512;
+export const DEFAULT_BATCH_TOKENS = 384;
 
 /**
  * Groups item indices into batches of similar length, longest first. A batch also stops growing when
