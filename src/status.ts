@@ -47,9 +47,17 @@ export class ModelStatus implements vscode.Disposable {
   render(): void {
     const state = this.state;
     const unavailable = modelUnavailable(state);
-    this.item.text = unavailable ? `${ICON[state.state]} Latent Lint: rules only` : `${ICON[state.state]} Latent Lint`;
+    // A guard running around a corrupt graph works, but not as built: the icon says so too.
+    const icon = state.state === 'ready' && state.warnings?.length ? '$(warning)' : ICON[state.state];
+    this.item.text = unavailable ? `${icon} Latent Lint: rules only` : `${icon} Latent Lint`;
     const tooltip = new vscode.MarkdownString(`**Latent Lint**: ${LABEL[state.state]}`);
     if (state.state === 'ready') tooltip.appendMarkdown(`\n\nModel: ${state.model} (${state.graph})`);
+    if (state.state === 'ready') {
+      for (const warning of state.warnings ?? []) {
+        tooltip.appendMarkdown('\n\n$(warning) ');
+        tooltip.appendText(warning);
+      }
+    }
     if ('reason' in state) {
       tooltip.appendMarkdown('\n\n');
       tooltip.appendText(state.reason);

@@ -11,7 +11,7 @@ import { applyFixes } from './core/fixes';
 import { groupFindings } from './engine/group';
 import { filesInFlight, mapInOrder } from './engine/pool';
 import { GitError, stagedFiles } from './git-staged';
-import { cliScorerLoaded, closeCliScorer, createCliScorer, startCliScorer } from './latent';
+import { cliScorerLoaded, closeCliScorer, createCliScorer, onCliScorerFailure, startCliScorer } from './latent';
 import { runScoreCommand, type ScoreFinding, type ScoreKind } from './latent/score-command';
 import { TOOL_OUTPUT_FILE } from './formats/tool-output';
 import { formatJson } from './report/json';
@@ -206,7 +206,8 @@ async function lintTarget(
   const lint = (text: string): Promise<FileResult> => engine.lintText(target.filePath, text, { explicit: target.explicit, latent: options.latent, config });
   let result = await lint(read.text);
   if (!fixing) {
-    cache?.set(target.filePath, key, result);
+    // A guard that failed while this file was linted left it rules only: not what the key says.
+    if (!latent || cliScorerLoaded(engine.scorer)) cache?.set(target.filePath, key, result);
     return { result, text: read.text };
   }
   // As ESLint does: fix, lint again, up to ten passes (a fix can make room for another).
@@ -254,6 +255,11 @@ async function check(args: string[]): Promise<number> {
   const latentNote = options.latent && targets.length > 0 ? await startCliScorer(engine.scorer) : undefined;
   if (latentNote) process.stderr.write(`latent-lint: ${latentNote}\n`);
   const latentLoaded = cliScorerLoaded(engine.scorer);
+  const lateNotes: string[] = [];
+  const stopWatching = onCliScorerFailure(engine.scorer, (note) => {
+    lateNotes.push(note);
+    process.stderr.write(`latent-lint: ${note}\n`);
+  });
   const cache = options.cacheLocation ? new ResultCache(options.cacheLocation) : undefined;
   const version = engineVersion(VERSION);
   const results: FileResult[] = [];
@@ -291,12 +297,13 @@ async function check(args: string[]): Promise<number> {
   } catch (error) {
     process.stderr.write(`latent-lint: could not write the cache ${options.cacheLocation}: ${(error as Error).message}\n`);
   }
+  stopWatching();
   await closeCliScorer(engine.scorer);
   const output =
     options.format === 'json'
       ? formatJson(results, { texts, outputs: options.fixDryRun ? outputs : undefined })
       : options.format === 'sarif'
-        ? formatSarif(results, { rules: engine.ruleMetas(), toolVersion: VERSION, informationUri: INFORMATION_URI, notes: latentNote ? [latentNote] : [], texts })
+        ? formatSarif(results, { rules: engine.ruleMetas(), toolVersion: VERSION, informationUri: INFORMATION_URI, notes: [...(latentNote ? [latentNote] : []), ...lateNotes], texts })
         : formatStylish(results, process.cwd(), { fixed: options.fix ? outputs.size : undefined });
   if (output) process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
 

@@ -77,13 +77,18 @@ export class LatentGuardService {
         this.cache = new ScoreCache(`${info.identity.graphSha256}\n${info.identity.guardSha256}`, this.options.cache);
         this.setState({ status: 'ready', identity: info.identity, warnings: info.warnings });
       } catch (error) {
-        const reason = error instanceof ModelUnavailableError ? error.reason : 'error';
-        this.failedAt = Date.now();
-        this.setState({ status: 'failed', reason, message: (error as Error).message });
+        this.fail(error instanceof ModelUnavailableError ? error.reason : 'error', (error as Error).message);
       }
       return this.currentState;
     })();
     return this.starting;
+  }
+
+  private fail(reason: UnavailableReason | 'error', message: string): void {
+    this.failedAt = Date.now();
+    this.cache = undefined;
+    this.starting = Promise.resolve({ status: 'failed', reason, message });
+    this.setState({ status: 'failed', reason, message });
   }
 
   /**
@@ -114,7 +119,15 @@ export class LatentGuardService {
     });
     if (missing.size) {
       const unique = [...missing.keys()];
-      const scores = await this.backend.score(unique, signal);
+      let scores: UnitScore[];
+      try {
+        scores = await this.backend.score(unique, signal);
+      } catch (error) {
+        // The session failed to load (a graph changed since it was verified): from now on the guard
+        // is unavailable, and its cache serves nothing either, until a retry loads the model.
+        if (error instanceof ModelUnavailableError) this.fail(error.reason, error.message);
+        throw error;
+      }
       unique.forEach((text, k) => {
         cache.set(text, scores[k]);
         for (const i of missing.get(text) ?? []) results[i] = scores[k];

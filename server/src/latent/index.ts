@@ -26,6 +26,20 @@ export async function startCliScorer(scorer: UnitScorer | undefined): Promise<st
   return undefined;
 }
 
+/**
+ * Calls `listener` once, with the line for stderr, when the guard fails after it started (the session
+ * loads lazily, and a graph that changed since it was verified fails then). Returns an unsubscribe.
+ */
+export function onCliScorerFailure(scorer: UnitScorer | undefined, listener: (note: string) => void): () => void {
+  if (!(scorer instanceof LatentScorer)) return () => undefined;
+  let told = false;
+  return scorer.onDidChangeState((state) => {
+    if (state.status !== 'failed' || told) return;
+    told = true;
+    listener(`latent guard unavailable, linting the remaining files with policy rules only: ${state.message}`);
+  });
+}
+
 /** False when the guard was started and failed to load: the run is then rules only. */
 export function cliScorerLoaded(scorer: UnitScorer | undefined): boolean {
   return !(scorer instanceof LatentScorer && scorer.state.status === 'failed');

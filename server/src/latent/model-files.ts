@@ -81,6 +81,8 @@ export interface ModelFiles {
   graphPath: string;
   /** The plain graph's sha256 (the weights the guard was calibrated on). */
   graphSha256: string;
+  /** The sha256 of the file at graphPath (model_config.json's entry for it; checked again at load). */
+  graphFileSha256: string;
   /** True when the plain graph is absent and the prefix graph (same weights) runs in its place. */
   prefixStandsIn: boolean;
   /**
@@ -95,6 +97,8 @@ export interface ModelFiles {
   scoring?: GraphFile;
   /** The KV-prefix graph, when the config names one, it is intact and no graph was forced. */
   prefix?: GraphFile;
+  /** Graphs that are there but corrupt, each with what runs instead: said to the user, never silent. */
+  warnings: string[];
 }
 
 export interface LocateOptions {
@@ -160,23 +164,69 @@ export function sha256Text(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/**
- * Hashing 0.5 GB takes a second; a stamp keyed by path, size, mtime and inode remembers files that
- * already matched, so a warm start verifies in microseconds.
- */
-function verifiedSha256(file: string, expected: string): boolean {
+/** Blocks read for a stamp's content sample: first, last and evenly spaced between (1 MiB in all). */
+const SAMPLE_BLOCKS = 16;
+const SAMPLE_BYTES = 64 * 1024;
+
+/** sha256 of SAMPLE_BLOCKS blocks spread over the file: a few ms, and it changes when a sampled block does. */
+export function sampleSha256(file: string): string {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buffer = Buffer.allocUnsafe(SAMPLE_BYTES);
+    const last = Math.max(0, size - SAMPLE_BYTES);
+    for (let block = 0; block < SAMPLE_BLOCKS; block++) {
+      const read = fs.readSync(fd, buffer, 0, buffer.length, Math.floor((last * block) / (SAMPLE_BLOCKS - 1)));
+      hash.update(buffer.subarray(0, read));
+    }
+    hash.update(String(size));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** Where the stamp for a file in its current state would be (the key changes with any write or touch). */
+function stampPath(file: string, expected: string): string {
   const stat = fs.statSync(file);
-  const key = sha256Text(`${path.resolve(file)}|${stat.size}|${stat.mtimeMs}|${stat.ino}|${expected}`);
-  const stamp = path.join(cacheRoot(), 'verified', key);
-  if (fs.existsSync(stamp)) return true;
+  // ctime is part of the key: a write, a truncate or a touch that puts mtime back all move it, and no
+  // unprivileged call can set it, so the stamp cannot outlive an in-place edit of the file.
+  const key = sha256Text(`${path.resolve(file)}|${stat.dev}|${stat.ino}|${stat.size}|${stat.mtimeMs}|${stat.ctimeMs}|${expected}`);
+  return path.join(cacheRoot(), 'verified', key);
+}
+
+/**
+ * Whether the file's sha256 is `expected`. Hashing the 230 MB scoring graph takes 0.45 s here (1.05 s
+ * for a 538 MB graph, 3.3 s cold from disk), so a stamp remembers files that matched: keyed by path,
+ * device, inode, size, mtime and ctime, it holds a hash of sampled blocks that is checked again on
+ * every use. The graph onnxruntime loads is hashed in full once more as it is read (model.ts), so a
+ * change no stamp sees (a bit flipped on disk) still stops the load.
+ */
+export function verifiedSha256(file: string, expected: string): boolean {
+  const stamp = stampPath(file, expected);
+  try {
+    if (fs.readFileSync(stamp, 'utf8').split('\n')[1] === sampleSha256(file)) return true;
+  } catch {
+    // No stamp yet (or unreadable): hash in full below.
+  }
   if (sha256File(file) !== expected) return false;
   try {
     fs.mkdirSync(path.dirname(stamp), { recursive: true });
-    fs.writeFileSync(stamp, `${file}\n`);
+    fs.writeFileSync(stamp, `${file}\n${sampleSha256(file)}\n`);
   } catch {
     // A read-only cache only costs the next start a re-hash.
   }
   return true;
+}
+
+/** Forgets that a file matched (its full hash just failed): the next start hashes it again. */
+export function forgetVerified(file: string, expected: string): void {
+  try {
+    fs.rmSync(stampPath(file, expected), { force: true });
+  } catch {
+    // Nothing to forget.
+  }
 }
 
 /** The folder holding this install's package.json: a checkout, an npm install, or an unpacked .vsix. */
@@ -240,12 +290,19 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   const forced = options.graph ?? process.env.LATENT_LINT_GRAPH;
   const tokenizerPath = path.join(dir, config.tokenizer ?? 'tokenizer.json');
   if (!fs.existsSync(tokenizerPath)) throw new ModelUnavailableError('missing', `${tokenizerPath} is missing; ${hint}`);
-  // An optional graph (prefix, scoring) that is missing or corrupt is not fatal: another graph does its work.
+  // An optional graph (prefix, scoring) that is missing or corrupt is not fatal: another graph does its
+  // work. A corrupt one is named in `warnings` (a larger graph then runs: slower, more memory).
+  const warnings: string[] = [];
+  const corrupt: string[] = [];
   const optionalGraph = (name: string | undefined): GraphFile | undefined => {
     const optional = name ? config.graphs[name] : undefined;
     if (!name || !optional) return undefined;
     const file = path.join(dir, optional.file);
-    if (!fs.existsSync(file) || (options.verify !== false && !verifiedSha256(file, optional.sha256))) return undefined;
+    if (!fs.existsSync(file)) return undefined;
+    if (options.verify !== false && !verifiedSha256(file, optional.sha256)) {
+      corrupt.push(`${optional.file} (the ${name} graph)`);
+      return undefined;
+    }
     return { graph: name, path: file, sha256: optional.sha256, layers: optional.layers, prefix: optional.prefix === true };
   };
   // The prefix graph has the default graph's fp32 weights: used only with that graph, never a forced one.
@@ -259,8 +316,10 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   const prefixStandsIn = prefix !== undefined && graph === config.default_graph && (!fs.existsSync(graphPath) || graph === config.prefix_graph);
   let standIn: string | undefined;
   let runningGraph = graph;
+  let graphFileSha256 = entry.sha256;
   if (prefixStandsIn && prefix) {
     graphPath = prefix.path;
+    graphFileSha256 = prefix.sha256;
     standIn = prefix.graph;
   } else if (!fs.existsSync(graphPath) && !forced && graph === config.default_graph) {
     // Else the q4 graph (the GGUF's own Q4_1 blocks as MatMulNBits: numerically the same model).
@@ -271,6 +330,7 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
         throw new ModelUnavailableError('corrupt', `${q4Path} does not match its sha256 in model_config.json (corrupt or partly written); ${hint}`);
       }
       graphPath = q4Path;
+      graphFileSha256 = q4.sha256;
       standIn = runningGraph = 'q4';
     }
   }
@@ -280,6 +340,10 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   }
   // Without the scoring graph, the full graph scores too.
   const scoring = forced || config.scoring_graph === graph ? undefined : optionalGraph(config.scoring_graph);
+  if (corrupt.length) {
+    const instead = scoring ? `${scoring.graph} graph` : prefix ? `full-depth ${prefix.graph} graph` : `${runningGraph} graph`;
+    warnings.push(`${corrupt.join(' and ')} ${corrupt.length > 1 ? 'do' : 'does'} not match ${corrupt.length > 1 ? 'their' : 'its'} sha256 in model_config.json (corrupt or partly written); scoring with the ${instead} instead (same scores, slower, about twice the memory); ${hint}`);
+  }
   // The packaged config's default graph (q4) computes the reference fp32 graph's model: the guard's check is against that.
   const graphSha256 = graph === config.default_graph && config.reference_graph?.sha256 ? config.reference_graph.sha256 : entry.sha256;
   const tokenizerSha256 = sha256File(tokenizerPath);
@@ -290,6 +354,7 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     graph: runningGraph,
     graphPath,
     graphSha256,
+    graphFileSha256,
     prefixStandsIn,
     standIn,
     tokenizerPath,
@@ -297,5 +362,6 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     tokenizerConfigPath: fs.existsSync(tokenizerConfigPath) ? tokenizerConfigPath : undefined,
     scoring,
     prefix,
+    warnings,
   };
 }

@@ -75,10 +75,14 @@ export class LatentRuntime {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.batchTokens = options.batchTokens ?? DEFAULT_BATCH_TOKENS;
     const { n_layers: layers, n_kv_heads: kvHeads, head_dim: headDim } = files.config;
-    const session = (graph: { path: string; layers: number; prefix: boolean }): LatentModel =>
+    const session = (graph: { path: string; layers: number; prefix: boolean; sha256: string }): LatentModel =>
       // A prefix-interface graph run without the cached prefix gets an empty past: it then computes what a plain graph does.
-      new LatentModel(graph.path, { threads: options.threads, emptyPast: graph.prefix ? { layers: graph.layers, kvHeads, headDim } : undefined });
-    this.model = session({ path: files.graphPath, layers, prefix: files.prefixStandsIn });
+      new LatentModel(graph.path, {
+        threads: options.threads,
+        emptyPast: graph.prefix ? { layers: graph.layers, kvHeads, headDim } : undefined,
+        sha256: options.verify === false ? undefined : graph.sha256,
+      });
+    this.model = session({ path: files.graphPath, layers, prefix: files.prefixStandsIn, sha256: files.graphFileSha256 });
     this.tokenizer = PromptTokenizer.load(files, guard?.prompt.maxUserTokens ?? DEFAULT_MAX_USER_TOKENS);
     const covers = (graph: GraphFile): boolean => (guard ? layersRead(guard) <= graph.layers : options.forceScoringGraph === true);
     const scoring = files.scoring && covers(files.scoring) ? files.scoring : undefined;
@@ -104,6 +108,8 @@ export class LatentRuntime {
       threshold: guard?.threshold ?? 0.5,
       minWords: guard?.prompt.minWords ?? DEFAULT_MIN_WORDS,
     };
+    // A corrupt graph that another stands in for is said, never silent (the CLI's stderr, the status bar).
+    this.warnings.push(...(files.warnings ?? []));
     if (guard) this.checkGuard(guard);
     // Falling back to the full-depth prefix graph costs depth only; a whole-prompt full graph is the slow path worth a word.
     if (guard && files.scoring && !scoring && !prefix) {

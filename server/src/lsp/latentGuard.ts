@@ -77,7 +77,7 @@ function toModelState(state: LatentState): ModelState {
     case 'loading':
       return { state: 'loading' };
     case 'ready':
-      return { state: 'ready', model: state.identity.modelName, graph: state.identity.graph };
+      return { state: 'ready', model: state.identity.modelName, graph: state.identity.graph, ...(state.warnings.length ? { warnings: state.warnings } : {}) };
     case 'failed':
       // No model or no calibrated guard built: a setup step, not a crash.
       if (state.reason === 'missing' || state.reason === 'guard-missing') return { state: 'rules-only', reason: state.message };
@@ -137,6 +137,7 @@ class ScorerGuard implements LatentGuard {
     } else if (state.state === 'ready') {
       this.stopWatching();
       this.log(`ready in ${seconds()}: ${state.model}, graph ${state.graph}`);
+      for (const warning of state.warnings ?? []) this.log(`warning: ${warning}`);
     } else if (state.state === 'failed' || state.state === 'rules-only') {
       this.log(`not loaded (after ${seconds()}); policy rules only until it loads: ${state.reason}`);
       this.startWatching();

@@ -3,7 +3,8 @@
 export type ModelState =
   | { state: 'disabled'; reason: string }
   | { state: 'loading' }
-  | { state: 'ready'; model: string; graph: string }
+  /** `warnings`: what the guard runs around (a corrupt graph another stands in for), for the tooltip. */
+  | { state: 'ready'; model: string; graph: string; warnings?: string[] }
   | { state: 'failed'; reason: string }
   | { state: 'rules-only'; reason: string };
 
