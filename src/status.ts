@@ -65,7 +65,7 @@ export class ModelStatus implements vscode.Disposable {
     if (unavailable) tooltip.appendMarkdown('\n\nThe policy rules still run; findings of the latent guard (`latent/*`) appear once the model loads.');
     if (!this.trusted()) {
       tooltip.appendMarkdown(
-        '\n\n$(workspace-untrusted) Restricted Mode: this folder\'s `.latentlint.yaml` may not add `promptFiles` or tune the latent guard, and workspace model settings are not applied.',
+        '\n\n$(workspace-untrusted) Restricted Mode: this folder\'s `.latentlint.yaml` and `.latentlintignore` may not weaken the checks (severities, `off`, rule options, `ignore`, the guard off), add `promptFiles` or tune the latent guard, and workspace rule and model settings are not applied.',
       );
     }
     tooltip.appendMarkdown(unavailable ? `\n\n[Show details](command:${COMMANDS.showOutput}) · [Retry](command:${COMMANDS.retryModel})` : '\n\nClick to show the output.');

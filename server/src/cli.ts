@@ -136,11 +136,16 @@ interface Target {
   explicit: boolean;
   /** Staged content; absent for files read from disk. */
   read?: () => Buffer;
+  /** Not linted, with the reason (a symbolic link that points outside the folder). */
+  skip?: FileResult;
 }
 
 function diskTargets(engine: Engine, options: CheckOptions): Target[] {
-  const { files, explicit } = engine.collectFiles(options.paths);
-  return files.map((filePath) => ({ filePath, explicit: explicit.has(filePath) }));
+  const { files, explicit, skipped: links } = engine.collectFiles(options.paths);
+  const targets: Target[] = files.map((filePath) => ({ filePath, explicit: explicit.has(filePath) }));
+  // A link the walk did not follow is reported (a note on that path), never dropped without a word.
+  for (const link of links) targets.push({ filePath: link.filePath, explicit: false, skip: skipped(link.filePath, link.note) });
+  return targets;
 }
 
 /** Staged files under the named paths (all staged files when none are named). */
@@ -187,6 +192,7 @@ async function lintTarget(
   version: string,
   latentLoaded: boolean,
 ): Promise<Linted | undefined> {
+  if (target.skip) return { result: target.skip, text: '' };
   const read = await readTarget(engine, target);
   if ('skip' in read) return { result: read.skip, text: '' };
   const config = engine.configs.resolveForFile(target.filePath);

@@ -52,6 +52,11 @@ export interface Unit {
   label?: string;
   /** True for text that is an instruction to a model (scored by the latent guard). */
   instruction: boolean;
+  /**
+   * Set when the text was read through a YAML alias (`goal: *p`): where the anchored text sits. The
+   * unit's span is the alias, so findings point there; fixes are dropped (they would edit the alias).
+   */
+  aliasOf?: Span;
 }
 
 /** A JSON-schema-like parameter of a tool, with where its parts sit. */

@@ -114,6 +114,8 @@ export class Engine {
   scorer?: UnitScorer;
   severityOverrides: Record<string, Severity>;
   readonly maxFileBytes: number;
+  /** False in Restricted Mode: a walk does not let the workspace's ignore files and patterns hide files. */
+  workspaceIgnores = true;
 
   constructor(options: EngineOptions = {}) {
     this.rules = options.rules ?? RULES;
@@ -261,10 +263,15 @@ export class Engine {
     return this.lintText(filePath, bytes.toString('utf8'), options);
   }
 
-  /** Expands paths (files and folders) to the files to lint; named files are always kept. */
-  collectFiles(paths: string[]): { files: string[]; explicit: Set<string> } {
+  /**
+   * Expands paths (files and folders) to the files to lint; named files are always kept. Symbolic
+   * links inside a walked folder are followed (a file reached twice is linted once); one that points
+   * outside it, or nowhere, is not followed and comes back in `skipped` with the reason.
+   */
+  collectFiles(paths: string[]): { files: string[]; explicit: Set<string>; skipped: { filePath: string; note: string }[] } {
     const files: string[] = [];
     const explicit = new Set<string>();
+    const skipped: { filePath: string; note: string }[] = [];
     for (const target of paths) {
       const absolute = path.resolve(target);
       let stat: fs.Stats;
@@ -277,27 +284,85 @@ export class Engine {
         files.push(absolute);
         explicit.add(absolute);
       } else if (stat.isDirectory()) {
-        this.walk(absolute, files);
+        const walk: Walk = { root: realpath(absolute) ?? absolute, out: [], links: new Map(), seenDirs: new Set(), skipped };
+        this.walk(absolute, walk);
+        // A file reached both as itself and through a link (or two links) is linted once, first path kept.
+        const reached = new Set(walk.out.filter((file) => !walk.links.has(file)).map((file) => realpath(file) ?? file));
+        for (const file of walk.out) {
+          const real = walk.links.get(file);
+          if (real !== undefined) {
+            if (reached.has(real)) continue;
+            reached.add(real);
+          }
+          files.push(file);
+        }
       }
     }
-    return { files: [...new Set(files)], explicit };
+    return { files: [...new Set(files)], explicit, skipped };
   }
 
-  private walk(dir: string, out: string[]): void {
+  private walk(dir: string, walk: Walk): void {
+    const real = realpath(dir) ?? dir;
+    if (walk.seenDirs.has(real)) return;
+    walk.seenDirs.add(real);
     const config = this.configs.resolveForDir(dir);
-    if (this.ignores.isIgnored(dir, config.ignorePatterns, true)) return;
+    if (!this.workspaceIgnores) config.ignorePatterns = [];
+    if (this.ignored(dir, config, true)) return;
     const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
+      let isDirectory = entry.isDirectory();
+      let isFile = entry.isFile();
+      let linkTarget: string | undefined;
+      if (entry.isSymbolicLink()) {
         if (entry.name === 'node_modules' || entry.name === '.git') continue;
-        this.walk(full, out);
-      } else if (entry.isFile()) {
-        if (this.ignores.isIgnored(full, config.ignorePatterns)) continue;
-        // Decide by name first; formats that need content (JSON shapes) read a little of it.
-        if (this.formatFor(full, '', false, config) || this.formatFor(full, peek(full), false, config)) out.push(full);
+        linkTarget = realpath(full);
+        let stat: fs.Stats | undefined;
+        try {
+          stat = linkTarget ? fs.statSync(linkTarget) : undefined;
+        } catch {
+          stat = undefined;
+        }
+        const readable = stat?.isDirectory() || (stat?.isFile() && this.wouldLint(full, config));
+        if (!linkTarget || !stat) {
+          // A dangling link is worth a word only when its name is one a format reads.
+          if (this.formatFor(full, '', false, config) && !this.ignored(full, config)) {
+            walk.skipped.push({ filePath: full, note: 'Skipped: a symbolic link whose target does not exist.' });
+          }
+          continue;
+        }
+        if (!inside(linkTarget, walk.root)) {
+          if (readable && !this.ignored(full, config, stat.isDirectory())) {
+            walk.skipped.push({
+              filePath: full,
+              note: `Not linted: a symbolic link to ${linkTarget}, outside ${walk.root}, is not followed. Lint the target by naming it, or copy it in.`,
+            });
+          }
+          continue;
+        }
+        isDirectory = stat.isDirectory();
+        isFile = stat.isFile();
+      }
+      if (isDirectory) {
+        if (entry.name === 'node_modules' || entry.name === '.git') continue;
+        this.walk(full, walk);
+      } else if (isFile) {
+        if (this.ignored(full, config)) continue;
+        if (!this.wouldLint(full, config)) continue;
+        walk.out.push(full);
+        if (linkTarget) walk.links.set(full, linkTarget);
       }
     }
+  }
+
+  private ignored(target: string, config: LintConfig, isDirectory = false): boolean {
+    if (!this.workspaceIgnores) return target.split(path.sep).some((segment) => segment === 'node_modules' || segment === '.git');
+    return this.ignores.isIgnored(target, config.ignorePatterns, isDirectory);
+  }
+
+  /** Whether a walk would lint this file: decided by name first; formats that need content (JSON shapes) read a little of it. */
+  private wouldLint(file: string, config: LintConfig): boolean {
+    return this.formatFor(file, '', false, config) !== undefined || this.formatFor(file, peek(file), false, config) !== undefined;
   }
 
   private severityFor(ruleId: string, fallback: Exclude<Severity, 'off'>, config: LintConfig): Severity {
@@ -319,6 +384,8 @@ function assignUnits(findings: Finding[], document: ParsedDocument): void {
       if (!best || unit.span.end - unit.span.start < best.span.end - best.span.start) best = unit;
     }
     if (best) finding.unitId = best.id;
+    // Text read through a YAML alias: a fix would rewrite the alias, not the text (fix the anchor).
+    if (best?.aliasOf) finding.fix = undefined;
   }
 }
 
@@ -349,6 +416,28 @@ export function matchesGlobs(filePath: string, globs: readonly string[]): boolea
   if (globs.length === 0) return false;
   const posix = (value: string): string => value.split(path.sep).join('/');
   return picomatch(globs.map(posix), { dot: true })(posix(path.resolve(filePath)));
+}
+
+interface Walk {
+  /** The walked folder, links resolved: links may point anywhere inside it. */
+  root: string;
+  out: string[];
+  /** Files reached through a symbolic link, with their real path. */
+  links: Map<string, string>;
+  seenDirs: Set<string>;
+  skipped: { filePath: string; note: string }[];
+}
+
+function realpath(file: string): string | undefined {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function inside(file: string, dir: string): boolean {
+  return file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 }
 
 /** The first few KB of a file, for formats that recognise JSON by its shape. */

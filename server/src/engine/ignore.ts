@@ -31,6 +31,20 @@ export class IgnoreResolver {
     return layer;
   }
 
+  /** The ignore files that apply to a path: from its folder up to the root. */
+  filesFor(target: string): string[] {
+    const files: string[] = [];
+    let dir = path.dirname(path.resolve(target));
+    for (;;) {
+      const layer = this.layerIn(dir);
+      if (layer) files.push(path.join(layer.base, IGNORE_FILE_NAME));
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
+    return files;
+  }
+
   /** True if the path (file or folder) is ignored. */
   isIgnored(target: string, extra: { base: string; pattern: string }[] = [], isDirectory = false): boolean {
     const absolute = path.resolve(target);

@@ -4,7 +4,7 @@
 // file. Anything the host would not read either (a bad nested list, an unclosed quote) stays a problem.
 import { isAlias, isMap, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { ParseProblem, Span } from '../core/types';
-import { FRONT_MATTER } from './yaml';
+import { FRONT_MATTER, resolveAliases } from './yaml';
 
 /**
  * Who reads the front matter:
@@ -125,7 +125,9 @@ export function readFrontMatterFields(text: string, host: FrontMatterHost): Fron
   const doc = parseDocument(source, { uniqueKeys: false });
   const strict = strictProblem(doc, yamlStart, source.length);
   if (!strict || host === 'yaml') {
-    return { fields: mapFields(doc.contents, yamlStart), problems: strict ? [strict] : [], bodyStart: match[0].length, span };
+    // An alias (`description: *p`) is read as the text it names: a finding cannot hide behind an anchor.
+    const aliases = resolveAliases(doc, yamlStart);
+    return { fields: mapFields(doc.contents, yamlStart), problems: [...(strict ? [strict] : []), ...aliases], bodyStart: match[0].length, span };
   }
   // The strict parse failed: read field by field as the host does.
   const fields: FrontMatterField[] = [];

@@ -1,6 +1,6 @@
 // YAML reading shared by the YAML formats: node ranges into the file, decoded scalars mapped back to
 // source offsets, one clear problem for a file that does not parse.
-import { isMap, isScalar, isSeq, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, parseDocument, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { ParseProblem, Span, Unit } from '../core/types';
 import type { UnitOptions } from './json';
 
@@ -42,7 +42,70 @@ export function parseYaml(source: string, base = 0, what = 'YAML'): ParsedYaml {
     message: `${what} is not valid YAML: ${error.message.split('\n')[0]}`,
     span: { start: clamp(error.pos[0]), end: clamp(error.pos[0]) + 1 },
   }));
+  problems.push(...resolveAliases(doc, base));
   return { doc, problems };
+}
+
+/**
+ * Nodes an alias expands to, at most, in one file (the copies made for all its aliases together): the
+ * billion-laughs limit. Past it the remaining aliases are left unread, and a problem says so.
+ */
+export const MAX_ALIAS_NODES = 10_000;
+
+/** Where the anchored original of each node copied in place of an alias sits (YAML offsets). */
+const ALIASED = new WeakMap<object, [number, number]>();
+
+/**
+ * Puts a copy of what each alias (`goal: *p`) names in its place, so formats read the text as if it
+ * were written inline: a finding cannot hide behind an anchor in a field nobody lints. Every range in
+ * a copy is the alias's (findings point at the alias). Anchors are tracked in document order in the
+ * same walk (Alias.resolve walks the whole document per alias: quadratic on a big file).
+ */
+export function resolveAliases(doc: Document.Parsed, base = 0): ParseProblem[] {
+  const anchors = new Map<string, YamlNode>();
+  let budget = MAX_ALIAS_NODES;
+  let stopped: ParseProblem | undefined;
+  visit(doc, {
+    Node(_key, node) {
+      if (node.anchor && !ALIASED.has(node)) anchors.set(node.anchor, node);
+    },
+    Alias(_key, alias) {
+      if (stopped) return undefined;
+      const target = anchors.get(alias.source);
+      if (!target || !alias.range) return undefined;
+      const range: [number, number, number] = [alias.range[0], alias.range[1], alias.range[2]];
+      // Counted before copying: a copy past the budget is never made.
+      let size = 0;
+      if (isScalar(target)) size = 1;
+      else visit(target as never, { Node: () => (++size > budget ? visit.BREAK : undefined) });
+      if (size > budget) {
+        stopped = {
+          message: `YAML aliases here expand to more than ${MAX_ALIAS_NODES} nodes (an alias bomb?); this alias and the ones after it were not read. Write the text out or use fewer aliases.`,
+          span: { start: base + range[0], end: base + range[1] },
+        };
+        return undefined;
+      }
+      const copy = target.clone() as YamlNode;
+      const copied: YamlNode[] = [];
+      const originals: ([number, number] | undefined)[] = [];
+      const collect = (node: YamlNode): void => {
+        copied.push(node);
+        originals.push(node.range ? [node.range[0], node.range[1]] : undefined);
+      };
+      collect(copy);
+      if (!isScalar(copy)) visit(copy as never, { Node: (_k: unknown, node: unknown) => (isNode(node) ? collect(node as YamlNode) : undefined) });
+      budget -= copied.length;
+      copied.forEach((node, i) => {
+        node.range = [...range];
+        delete node.anchor;
+        const original = originals[i];
+        ALIASED.set(node, original ? [original[0], original[1]] : [range[0], range[1]]);
+      });
+      // The copy replaces the alias and is visited next: aliases inside it expand too, within the budget.
+      return copy as never;
+    },
+  });
+  return stopped ? [stopped] : [];
 }
 
 /** The value node of `key` in a map node. */
@@ -124,6 +187,14 @@ export function scalarUnit(source: string, node: YamlNode | undefined, base: num
   const text = value.trim();
   if (text.length === 0) return undefined;
   const label = options.label !== undefined ? { label: options.label } : {};
+  const anchored = ALIASED.get(node);
+  if (anchored) {
+    // Read through an alias: the text is the anchor's, every character maps into the alias `*name`.
+    const width = end - start;
+    const offsets = Array.from({ length: text.length + 1 }, (_, i) => (i === text.length ? end : start + Math.floor((i * width) / text.length)));
+    const aliasOf = { start: base + anchored[0], end: base + anchored[1] };
+    return { id, kind: options.kind, text, span: { start, end }, sourceOffsets: offsets, ...label, instruction: options.instruction, aliasOf };
+  }
   if (source.slice(start, end) === text) return { id, kind: options.kind, text, span: { start, end }, ...label, instruction: options.instruction };
   const offsets = alignOffsets(value, source, start, end).slice(leading, leading + text.length + 1);
   const span = { start: offsets[0], end: Math.max(offsets[0], offsets[text.length]) };

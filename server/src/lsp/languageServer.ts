@@ -153,6 +153,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     supportsRefresh = !!capabilities.workspace?.diagnostics?.refreshSupport;
     const init = params.initializationOptions as Partial<InitializationOptions> | undefined;
     trusted = init?.trusted !== false;
+    engine.workspaceIgnores = trusted;
     // Our client opens the rule pages it ships (offline); other clients get the public pages.
     if (init?.docLinks === 'bundled') validator.docLink = BUNDLED_DOC_LINK;
     folders = (params.workspaceFolders ?? []).map((folder) => URI.toFilePath(folder.uri));
@@ -183,7 +184,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
         validator.invalidateAll();
       });
     }
-    if (!trusted) connection.console.warn('Restricted Mode: workspace .latentlint.yaml `promptFiles` and `latent` tuning are ignored; model settings from the workspace are not applied.');
+    if (!trusted) connection.console.warn('Restricted Mode: workspace .latentlint.yaml `promptFiles` and `latent` tuning are ignored, and so is workspace configuration that weakens checks (severities lowered or off, rule options, minSeverity, ignore files and patterns, the guard turned off); model settings from the workspace are not applied.');
     void applyGlobalSettings();
   });
 

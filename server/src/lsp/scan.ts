@@ -34,7 +34,11 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanWorkspace
     engine.configs.clear();
     engine.ignores.clear();
     const files: string[] = [];
-    for (const folder of options.folders) files.push(...engine.collectFiles([folder]).files);
+    for (const folder of options.folders) {
+      const collected = engine.collectFiles([folder]);
+      files.push(...collected.files);
+      for (const link of collected.skipped) options.log(`${link.filePath}: ${link.note}`);
+    }
     const unique = [...new Set(files)];
     let done = 0;
     // Several files at once: their rules run while the guard scores the others' units in shared batches.

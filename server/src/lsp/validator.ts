@@ -86,21 +86,54 @@ export class Validator {
     settings ??= await this.host.settings(uri);
     const filePath = URI.toFilePath(uri);
     const config = this.engine.configs.resolveForFile(filePath);
-    if (!this.host.trusted) {
-      // An untrusted folder may not widen what runs or tune the model; it may still turn it off.
-      config.promptFiles = [];
-      config.latent = { enabled: config.latent.enabled };
-    }
+    const ignoredByWorkspace = uri.startsWith('file:') && this.engine.ignores.isIgnored(filePath, config.ignorePatterns);
+    if (!this.host.trusted) this.restrict(config, filePath);
     for (const meta of this.engine.ruleMetas()) {
       const severity = settingsSeverity(settings, meta.id);
       if (severity) config.rules[meta.id] = { severity, options: config.rules[meta.id]?.options ?? {} };
     }
-    const ignored = uri.startsWith('file:') && this.engine.ignores.isIgnored(filePath, config.ignorePatterns);
+    // In Restricted Mode the workspace's ignore files and patterns do not hide a file.
+    const ignored = this.host.trusted && ignoredByWorkspace;
     const explicit = this.matchesDocumentGlobs(filePath, settings);
     // A guard that cannot run (no model, no calibration) is not asked again on every keystroke.
     const usable = !!this.guard && ['loading', 'ready'].includes(this.guard.state().state);
     const latent = usable && settings.model.enabled && config.latent.enabled;
     return { filePath, config, settings, explicit, ignored, latent };
+  }
+
+  /**
+   * Restricted Mode: an untrusted folder's config files may not weaken the checks (a planted
+   * `.latentlint.yaml` or `.latentlintignore` could hide exactly the finding that matters): severities
+   * below a rule's default, `off`, rule options, a raised minSeverity, `ignore`, the latent guard
+   * turned off. They may not widen what runs (promptFiles) or tune the model either. Raising a
+   * severity stays. What was set aside is said once, in a notification and the log.
+   */
+  private restrict(config: LintConfig, filePath: string): void {
+    const set: string[] = [];
+    const rank = { off: -1, info: 0, warning: 1, error: 2 } as const;
+    const defaults = new Map(this.engine.ruleMetas().map((meta) => [meta.id, meta.defaultSeverity]));
+    for (const [ruleId, setting] of Object.entries(config.rules)) {
+      const fallback = defaults.get(ruleId);
+      const lowered = setting.severity !== undefined && fallback !== undefined && rank[setting.severity] < rank[fallback];
+      if (lowered) set.push(`${ruleId}: ${setting.severity}`);
+      if (Object.keys(setting.options).length > 0) set.push(`${ruleId} options`);
+      config.rules[ruleId] = { severity: lowered ? undefined : setting.severity, options: {} };
+    }
+    if (config.minSeverity !== 'info') set.push(`minSeverity: ${config.minSeverity}`);
+    config.minSeverity = 'info';
+    if (!config.latent.enabled) set.push('latent.enabled: false');
+    if (config.ignorePatterns.length > 0) set.push(`ignore: ${config.ignorePatterns.map((entry) => entry.pattern).join(', ')}`);
+    const ignoreFiles = this.engine.ignores.filesFor(filePath);
+    if (ignoreFiles.length > 0) set.push(`the ignore files ${ignoreFiles.join(', ')}`);
+    config.ignorePatterns = [];
+    config.promptFiles = [];
+    config.latent = { enabled: true };
+    if (set.length === 0 || this.notified.has('restricted')) return;
+    this.notified.add('restricted');
+    const where = config.sources.length ? ` (${config.sources.join(', ')})` : '';
+    const message = `Restricted Mode: Latent Lint ignores workspace configuration that would weaken its checks${where}: ${set.join('; ')}. Trust the folder to apply it.`;
+    this.host.log('warning', message);
+    this.host.notify('warning', message);
   }
 
   private matchesDocumentGlobs(filePath: string, settings: LatentLintSettings): boolean {
