@@ -121,6 +121,14 @@ export function contributes(metas) {
           scope: 'machine-overridable',
           markdownDescription: 'Threads for the model (onnxruntime); `0` chooses for this machine. Not applied in Restricted Mode.',
         },
+        'latentLint.model.maxFileTokens': {
+          type: 'integer',
+          minimum: 0,
+          default: 0,
+          scope: 'machine-overridable',
+          markdownDescription:
+            'Tokens the latent guard may read in one file (about 2,000-4,000 a second on two cores); past it the rest of the file is not scored and `latent/budget-exceeded` says which lines. `0` keeps the default (100,000). Not applied in Restricted Mode.',
+        },
         'latentLint.timeBudget.onValidation': {
           type: 'object',
           scope: 'window',

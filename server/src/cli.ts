@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheKey, engineVersion, ResultCache } from './check-cache';
-import type { FileResult, Finding, UnitScorer } from './core/types';
+import type { FileResult, Finding, ScoreProgress, UnitScorer } from './core/types';
 import { ConfigError } from './engine/config';
 import { Engine, UsageError } from './engine/engine';
 import { applyFixes } from './core/fixes';
@@ -13,6 +13,7 @@ import { filesInFlight, mapInOrder } from './engine/pool';
 import { GitError, stagedFiles } from './git-staged';
 import { cliScorerLoaded, closeCliScorer, createCliScorer, onCliScorerFailure, startCliScorer } from './latent';
 import { runScoreCommand, type ScoreFinding, type ScoreKind } from './latent/score-command';
+import { DEFAULT_MAX_RUN_TOKENS } from './latent/scorer';
 import { TOOL_OUTPUT_FILE } from './formats/tool-output';
 import { formatJson } from './report/json';
 import { formatSarif } from './report/sarif';
@@ -57,10 +58,19 @@ Options:
   --no-latent                        rules only; do not load the latent guard
   -j, --jobs <n>                     onnxruntime threads for the latent guard, and files read and
                                      linted side by side while it runs (default: the cores available)
+  --max-file-tokens <n>              tokens the latent guard may read in one file (default 100000,
+                                     about 25-50 s on two cores); past it latent/budget-exceeded
+                                     names the lines it did not score
+  --max-run-tokens <n>               tokens it may read in the whole run (default 1000000)
+  --progress                         report the latent guard's progress on stderr (on by default
+                                     when stderr is a terminal)
   -h, --help                         this help
 
+Ctrl-C (SIGINT) stops at once: the files finished so far are reported, the cache is saved, and the
+exit code is 130.
+
 Exit codes: 0 no errors, 1 errors (or more warnings than --max-warnings), 2 usage, configuration or
-internal error.
+internal error; 130 interrupted.
 `;
 
 const RULES_HELP = `Usage: latent-lint rules
@@ -94,9 +104,18 @@ function parseCheckArgs(args: string[]) {
       fix: { type: 'boolean', default: false },
       'fix-dry-run': { type: 'boolean', default: false },
       jobs: { type: 'string', short: 'j' },
+      'max-file-tokens': { type: 'string' },
+      'max-run-tokens': { type: 'string' },
+      progress: { type: 'boolean' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  const tokens = (flag: 'max-file-tokens' | 'max-run-tokens'): number | undefined => {
+    if (values[flag] === undefined) return undefined;
+    const value = Number(values[flag]);
+    if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${flag} takes a whole number ≥ 1`);
+    return value;
+  };
   if ((values.fix || values['fix-dry-run']) && values.staged) throw new UsageError('--fix and --fix-dry-run cannot be used with --staged (the index is not the working tree)');
   if (!(FORMATS as readonly string[]).includes(values.format ?? '')) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`);
@@ -124,6 +143,9 @@ function parseCheckArgs(args: string[]) {
     latent: !values['no-latent'],
     fix: values.fix ?? false,
     fixDryRun: values['fix-dry-run'] ?? false,
+    maxFileTokens: tokens('max-file-tokens'),
+    maxRunTokens: tokens('max-run-tokens') ?? DEFAULT_MAX_RUN_TOKENS,
+    progress: values.progress ?? process.stderr.isTTY === true,
     help: values.help ?? false,
   };
 }
@@ -184,6 +206,12 @@ async function readTarget(engine: Engine, target: Target): Promise<{ text: strin
   return { text: bytes.toString('utf8') };
 }
 
+/** What one run hands each file: Ctrl-C's signal and where the guard's progress goes. */
+interface RunContext {
+  signal: AbortSignal;
+  onLatentProgress?: (progress: ScoreProgress) => void;
+}
+
 async function lintTarget(
   engine: Engine,
   target: Target,
@@ -191,6 +219,7 @@ async function lintTarget(
   cache: ResultCache | undefined,
   version: string,
   latentLoaded: boolean,
+  run: RunContext,
 ): Promise<Linted | undefined> {
   if (target.skip) return { result: target.skip, text: '' };
   const read = await readTarget(engine, target);
@@ -209,8 +238,18 @@ async function lintTarget(
   const fixing = options.fix || options.fixDryRun;
   const cached = fixing ? undefined : cache?.get(target.filePath, key);
   if (cached) return { result: cached, text: read.text };
-  const lint = (text: string): Promise<FileResult> => engine.lintText(target.filePath, text, { explicit: target.explicit, latent: options.latent, config });
+  const lint = (text: string): Promise<FileResult> =>
+    engine.lintText(target.filePath, text, {
+      explicit: target.explicit,
+      latent: options.latent,
+      config,
+      signal: run.signal,
+      latentMaxTokens: options.maxFileTokens,
+      onLatentProgress: run.onLatentProgress,
+    });
   let result = await lint(read.text);
+  // Interrupted while this file was linted: its result is partial, neither reported nor cached.
+  if (run.signal.aborted) return undefined;
   if (!fixing) {
     // A guard that failed while this file was linted left it rules only: not what the key says.
     if (!latent || cliScorerLoaded(engine.scorer)) cache?.set(target.filePath, key, result);
@@ -225,6 +264,7 @@ async function lintTarget(
     if (outcome.applied === 0 || outcome.output === text) break;
     text = outcome.output;
     result = await lint(text);
+    if (run.signal.aborted) return undefined;
   }
   if (text === read.text) return { result, text };
   if (options.fix) {
@@ -256,7 +296,7 @@ async function check(args: string[]): Promise<number> {
     process.stdout.write(CHECK_HELP);
     return 0;
   }
-  const engine = new Engine({ scorer: createCliScorer({ threads: options.jobs }) });
+  const engine = new Engine({ scorer: createCliScorer({ threads: options.jobs, maxFileTokens: options.maxFileTokens, maxRunTokens: options.maxRunTokens }) });
   const targets = options.staged ? stagedTargets(options) : diskTargets(engine, options);
   const latentNote = options.latent && targets.length > 0 ? await startCliScorer(engine.scorer) : undefined;
   if (latentNote) process.stderr.write(`latent-lint: ${latentNote}\n`);
@@ -271,12 +311,40 @@ async function check(args: string[]): Promise<number> {
   const results: FileResult[] = [];
   const texts = new Map<string, string>();
   const outputs = new Map<string, string>();
+  // Ctrl-C stops the run at once (the guard between batches), reports what is finished and saves
+  // the cache; a second Ctrl-C quits without either.
+  const interrupt = new AbortController();
+  const progress = new ProgressLine(options.progress);
+  const onSigint = (): void => {
+    if (interrupt.signal.aborted) process.exit(130);
+    interrupt.abort();
+    progress.clear();
+    process.stderr.write('latent-lint: interrupted; stopping (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
   // Files are read, parsed and run through the rules side by side while the guard scores the ones
-  // before them; their units meet in the guard's batches (CoalescingBackend). Results keep path order.
-  const lintOne = async (target: Target): Promise<Linted | undefined> => {
+  // before them; their units meet in the guard's batches (CoalescingBackend). Results keep path
+  // order, and after an interrupt only the files finished before the first unfinished one count.
+  const INTERRUPTED = Symbol('interrupted');
+  const lintOne = async (target: Target, index: number): Promise<Linted | undefined | typeof INTERRUPTED> => {
+    if (interrupt.signal.aborted) return INTERRUPTED;
+    const name = path.relative(process.cwd(), target.filePath) || target.filePath;
+    let last: ScoreProgress | undefined;
+    const run: RunContext = {
+      signal: interrupt.signal,
+      onLatentProgress: (now) => {
+        last = now;
+        progress.show(`latent-lint: [${index + 1}/${targets.length}] ${name}: ${describeProgress(now)}`);
+      },
+    };
     try {
-      return await lintTarget(engine, target, options, cache, version, latentLoaded);
+      const linted = await lintTarget(engine, target, options, cache, version, latentLoaded, run);
+      if (interrupt.signal.aborted) return INTERRUPTED;
+      // The file's last word, whatever the throttle let through.
+      if (last) progress.show(`latent-lint: [${index + 1}/${targets.length}] ${name}: ${describeProgress(last)}${last.scored < last.total ? ' (budget reached)' : ''}`, true);
+      return linted;
     } catch (error) {
+      if (interrupt.signal.aborted) return INTERRUPTED;
       // A broken configuration is the user's to fix for the whole run (exit 2); anything else that
       // goes wrong on one file costs that file only: one finding and a note, and the run goes on.
       if (error instanceof ConfigError || error instanceof ExitError) throw error;
@@ -284,7 +352,10 @@ async function check(args: string[]): Promise<number> {
       return { result: engine.failedResult(target.filePath, `The file could not be linted (${code ?? (error as Error).message}).`), text: '' };
     }
   };
+  let done = 0;
   for (const linted of await mapInOrder(targets, filesInFlight(options.jobs), lintOne)) {
+    if (linted === INTERRUPTED) break;
+    done++;
     if (!linted) continue;
     const { result } = linted;
     if (!options.reportUnused) result.unusedDirectives = [];
@@ -304,6 +375,8 @@ async function check(args: string[]): Promise<number> {
     process.stderr.write(`latent-lint: could not write the cache ${options.cacheLocation}: ${(error as Error).message}\n`);
   }
   stopWatching();
+  process.off('SIGINT', onSigint);
+  progress.clear();
   await closeCliScorer(engine.scorer);
   const output =
     options.format === 'json'
@@ -312,6 +385,10 @@ async function check(args: string[]): Promise<number> {
         ? formatSarif(results, { rules: engine.ruleMetas(), toolVersion: VERSION, informationUri: INFORMATION_URI, notes: [...(latentNote ? [latentNote] : []), ...lateNotes], texts })
         : formatStylish(results, process.cwd(), { fixed: options.fix ? outputs.size : undefined });
   if (output) process.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+  if (interrupt.signal.aborted) {
+    process.stderr.write(`latent-lint: interrupted after ${done} of ${targets.length} files; the report covers those only.\n`);
+    return 130;
+  }
 
   const shown = results.flatMap((r) => r.findings.filter((f) => !f.suppressed).concat(r.unusedDirectives));
   const errors = shown.filter((f) => f.severity === 'error').length;
@@ -322,6 +399,41 @@ async function check(args: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+function describeProgress(progress: ScoreProgress): string {
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  return `${fmt(progress.scored)}/${fmt(progress.total)} units scored by the latent guard (${fmt(progress.tokens)} tokens)`;
+}
+
+/**
+ * One progress line on stderr: rewritten in place on a terminal; elsewhere (--progress into a log) a
+ * line at most every second, plus each file's last word.
+ */
+class ProgressLine {
+  private last = 0;
+  private shown = false;
+  private readonly tty = process.stderr.isTTY === true;
+
+  constructor(private readonly enabled: boolean) {}
+
+  show(line: string, force = false): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && now - this.last < 1000) return;
+    this.last = now;
+    if (this.tty) {
+      process.stderr.write(`\r\u001b[2K${line.slice(0, Math.max(20, (process.stderr.columns ?? 120) - 1))}`);
+      this.shown = true;
+    } else {
+      process.stderr.write(`${line}\n`);
+    }
+  }
+
+  clear(): void {
+    if (this.tty && this.shown) process.stderr.write('\r\u001b[2K');
+    this.shown = false;
+  }
 }
 
 /** The file a scored text of each kind is linted as, so that kind's format (and its rules) read it. */

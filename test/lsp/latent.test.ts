@@ -115,6 +115,28 @@ describe('language server with the latent guard (tiny model)', function () {
     assert.deepEqual(diagnostics.filter((d) => d.code === 'directives/unused-disable').map((d) => d.message), [], 'the directive is used');
   });
 
+  it("shows a long file's latent run as work-done progress, and cancels it when a newer version supersedes it (#17 item 3)", async () => {
+    const file = path.join(workspace, 'prompts/long.prompt.md');
+    const text = `${Array.from({ length: 1000 }, (_, i) => `Section ${i}: answer billing questions politely, quote the order number you found, and escalate refunds to a human.`).join('\n\n')}\n`;
+    fs.writeFileSync(file, text);
+    // Once the model is ready (its loading re-runs every document, which would cancel this run first).
+    for (let i = 0; i < 200 && !states().includes('ready'); i++) await delay(50);
+    const uri = await client.open(file, text);
+    await client.pull(uri); // rules at once; the latent run starts in the background
+    const begun = (): boolean => client.progress.some((p) => p.value.kind === 'begin' && /Latent Lint: scoring long\.prompt\.md/.test((p.value as { title?: string }).title ?? ''));
+    for (let i = 0; i < 200 && !begun(); i++) await delay(50);
+    assert.ok(begun(), `no progress; server said: ${client.logs.slice(-5).join(' | ')}`);
+    const token = client.progress.find((p) => p.value.kind === 'begin')?.token;
+    await client.edit(uri, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, 'Greet the customer by name.\n\n');
+    const cancelled = (): string | undefined => client.logs.find((log) => /Latent guard: long\.prompt\.md v1 cancelled after \d+ of 1000 units \(superseded: a newer version or new settings run it again\)/.test(log));
+    for (let i = 0; i < 200 && !cancelled(); i++) await delay(50);
+    assert.ok(cancelled(), client.logs.slice(-5).join(' | '));
+    for (let i = 0; i < 200 && !client.progress.some((p) => p.token === token && p.value.kind === 'end'); i++) await delay(50);
+    assert.ok(client.progress.some((p) => p.token === token && p.value.kind === 'report' && /of 1000 units/.test(p.value.message ?? '')));
+    assert.ok(client.progress.some((p) => p.token === token && p.value.kind === 'end'), 'the superseded run ends its progress');
+    assert.ok(!client.logs.some((log) => /long\.prompt\.md v1 in \d+ ms/.test(log)), 'the superseded run never completes');
+  });
+
   it('keeps latent findings on unchanged paragraphs while an edit is re-scored', async () => {
     const uri = await client.open(path.join(workspace, 'prompts/support.prompt.md'));
     const before = (await pullLatent(uri)).filter((d) => d.code === HARMFUL);

@@ -240,7 +240,25 @@ export interface FileResult {
 export interface UnitScorer {
   readonly id: string;
   /** `options.threshold`: the probability threshold from the file's config (undefined: the scorer's own). */
-  score(document: ParsedDocument, signal?: AbortSignal, options?: { threshold?: number }): Promise<RuleReportWithRule[]>;
+  score(document: ParsedDocument, signal?: AbortSignal, options?: UnitScoreOptions): Promise<RuleReportWithRule[]>;
+}
+
+/** How far a scorer is through one file's units. */
+export interface ScoreProgress {
+  /** Units answered so far (from the cache or the model). */
+  scored: number;
+  /** Units the scorer reads in this file. */
+  total: number;
+  /** Tokens the model read for this file so far. */
+  tokens: number;
+}
+
+export interface UnitScoreOptions {
+  threshold?: number;
+  /** The most tokens the model may read for this file; units past it are reported as not scored. */
+  maxTokens?: number;
+  /** Called as units are scored (a long file takes a while). */
+  onProgress?(progress: ScoreProgress): void;
 }
 
 export interface RuleReportWithRule extends RuleReport {

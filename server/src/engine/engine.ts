@@ -9,6 +9,7 @@ import type {
   Rule,
   RuleMeta,
   RuleReport,
+  ScoreProgress,
   Severity,
   Span,
   Unit,
@@ -62,6 +63,10 @@ export interface LintOptions {
   latent?: boolean;
   /** Use this configuration instead of looking one up. */
   config?: LintConfig;
+  /** The most tokens the latent guard may read in this file (default: the scorer's own budget). */
+  latentMaxTokens?: number;
+  /** Progress of the latent guard through the file's units. */
+  onLatentProgress?(progress: ScoreProgress): void;
 }
 
 /** Thrown from a rule's `report` past the cap: it ends the rule's run on this file at once. */
@@ -190,7 +195,7 @@ export class Engine {
     // The scorer runs in its own worker: start it first so the model works while the rules run here.
     const latent =
       options.latent && this.scorer && config.latent.enabled && !options.signal?.aborted
-        ? this.scorer.score(document, options.signal, { threshold: config.latent.threshold }).then(
+        ? this.scorer.score(document, options.signal, { threshold: config.latent.threshold, maxTokens: options.latentMaxTokens, onProgress: options.onLatentProgress }).then(
             (reports) => ({ reports }),
             (error: Error) => ({ error }),
           )

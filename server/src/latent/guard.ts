@@ -3,7 +3,7 @@
 import { CoalescingBackend, InProcessBackend, WorkerBackend, type LatentBackend } from './client';
 import { ScoreCache, type ScoreCacheOptions } from './cache';
 import { ModelUnavailableError, type UnavailableReason } from './model-files';
-import type { LatentExplanation, RuntimeIdentity, RuntimeOptions } from './runtime';
+import { CancelledError, type LatentExplanation, type RuntimeIdentity, type RuntimeOptions } from './runtime';
 import type { UnitScore } from './signals';
 
 export type LatentState =
@@ -32,6 +32,31 @@ export interface LatentGuardOptions extends RuntimeOptions {
 }
 
 const RETRY_MS = 30_000;
+
+/**
+ * Estimated tokens per request to the model while one file is scored (about a second on two cores):
+ * progress, the token budget and cancellation are checked between requests.
+ */
+export const SCORE_CHUNK_TOKENS = 2048;
+
+/** A token estimate before tokenizing (SmolLM2's tokenizer reads about 4 characters of English a token). */
+export function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+export interface ScoreWithinOptions {
+  /** Tokens the model may read for these texts; the rest are left unscored. Default: no limit. */
+  maxTokens?: number;
+  /** Called before the first request to the model and after each: texts answered, tokens read. */
+  onProgress?(scored: number, tokens: number): void;
+}
+
+export interface BudgetedScores {
+  /** One per text; undefined for a text the budget left unscored. */
+  scores: (UnitScore | undefined)[];
+  /** Tokens the model read (cache hits cost none). */
+  tokens: number;
+}
 
 export class LatentGuardService {
   private currentState: LatentState = { status: 'idle' };
@@ -107,33 +132,76 @@ export class LatentGuardService {
     return this.cache as ScoreCache;
   }
 
-  /** Scores texts; cached texts are answered without the model, the rest go in one batched request. */
+  /** Scores texts; cached texts are answered without the model, the rest go to it in chunks. */
   async scoreTexts(texts: readonly string[], signal?: AbortSignal): Promise<UnitScore[]> {
+    return (await this.scoreWithin(texts, signal)).scores as UnitScore[];
+  }
+
+  /**
+   * Scores texts in order, cached ones without the model; the rest go to the model in chunks of about
+   * SCORE_CHUNK_TOKENS, so progress is reported and the budget and `signal` are checked between
+   * chunks. Once the model has read `maxTokens` tokens, the texts left are not scored (undefined).
+   */
+  async scoreWithin(texts: readonly string[], signal?: AbortSignal, options: ScoreWithinOptions = {}): Promise<BudgetedScores> {
     const cache = await this.ready();
     const results = new Array<UnitScore | undefined>(texts.length);
     const missing = new Map<string, number[]>();
+    let scored = 0;
     texts.forEach((text, i) => {
       const hit = cache.get(text);
-      if (hit) results[i] = hit;
-      else missing.set(text, [...(missing.get(text) ?? []), i]);
+      if (hit) {
+        results[i] = hit;
+        scored++;
+      } else missing.set(text, [...(missing.get(text) ?? []), i]);
     });
-    if (missing.size) {
-      const unique = [...missing.keys()];
+    let tokens = 0;
+    const unique = [...missing.keys()];
+    const limit = options.maxTokens ?? Infinity;
+    if (signal?.aborted) throw new CancelledError();
+    if (unique.length) options.onProgress?.(scored, tokens);
+    let next = 0;
+    // Tokens per character, learnt from what the model reads (a tokenizer may read 4 characters a
+    // token or 1), so a wrong guess cannot overrun the budget by much.
+    let perChar = 0.25;
+    let chars = 0;
+    let first = true;
+    while (next < unique.length && tokens < limit) {
+      if (signal?.aborted) throw new CancelledError();
+      const chunk: string[] = [];
+      let estimate = 0;
+      // The first request is one text: it measures the tokenizer before any guess can overrun the budget.
+      const size = first ? 0 : SCORE_CHUNK_TOKENS;
+      first = false;
+      while (next < unique.length) {
+        const cost = Math.max(1, Math.ceil(unique[next].length * perChar));
+        // A text that does not fit what is left of the budget is not started (unless nothing was read yet).
+        if (tokens + estimate + cost > limit && (chunk.length > 0 || tokens > 0)) break;
+        if (chunk.length > 0 && estimate + cost > size) break;
+        chunk.push(unique[next++]);
+        estimate += cost;
+      }
+      if (chunk.length === 0) break;
       let scores: UnitScore[];
       try {
-        scores = await this.backend.score(unique, signal);
+        scores = await this.backend.score(chunk, signal);
       } catch (error) {
         // The session failed to load (a graph changed since it was verified): from now on the guard
         // is unavailable, and its cache serves nothing either, until a retry loads the model.
         if (error instanceof ModelUnavailableError) this.fail(error.reason, error.message);
         throw error;
       }
-      unique.forEach((text, k) => {
+      chunk.forEach((text, k) => {
         cache.set(text, scores[k]);
-        for (const i of missing.get(text) ?? []) results[i] = scores[k];
+        tokens += scores[k].tokens ?? estimateTokens(text);
+        chars += text.length;
+        const indices = missing.get(text) ?? [];
+        for (const i of indices) results[i] = scores[k];
+        scored += indices.length;
       });
+      if (chars > 0 && tokens > 0) perChar = tokens / chars;
+      options.onProgress?.(scored, tokens);
     }
-    return results as UnitScore[];
+    return { scores: results, tokens };
   }
 
   async explain(text: string, signal?: AbortSignal): Promise<LatentExplanation> {

@@ -1,7 +1,7 @@
 // The latent guard's public surface for the CLI and the language server.
 import type { UnitScorer } from '../core/types';
 import type { LatentGuardOptions } from './guard';
-import { LatentScorer } from './scorer';
+import { LatentScorer, type ScorerBudget } from './scorer';
 
 export { ModelUnavailableError } from './model-files';
 export { HARMFUL_REQUEST, INJECTION, JAILBREAK, LatentScorer, REFUSAL_SUPPRESSED } from './scorer';
@@ -13,7 +13,7 @@ export type { LatentState } from './guard';
  * may name latent/* rules and `latent-lint rules` lists them); the model loads only in startCliScorer.
  * When the model cannot load, it scores nothing instead of adding the same note to every file.
  */
-export function createCliScorer(options: LatentGuardOptions = {}): LatentScorer {
+export function createCliScorer(options: LatentGuardOptions & ScorerBudget = {}): LatentScorer {
   return new LatentScorer({ mode: 'in-process', quietWhenUnavailable: true, lazySession: true, ...options });
 }
 

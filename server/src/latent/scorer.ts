@@ -3,7 +3,7 @@
 // guard file has those concepts), and latent/refusal-suppressed when it has none.
 import { docsUrl } from '../core/docs';
 import { unitSpan } from '../core/spans';
-import type { ParsedDocument, RuleMeta, RuleReportWithRule, Span, Unit, UnitScorer } from '../core/types';
+import type { ParsedDocument, RuleMeta, RuleReportWithRule, Span, Unit, UnitScoreOptions, UnitScorer } from '../core/types';
 import type { ConceptName } from './guard-file';
 import { LatentGuardService, type LatentGuardOptions, type LatentState } from './guard';
 import { ModelUnavailableError } from './model-files';
@@ -48,6 +48,24 @@ export const REFUSAL_SUPPRESSED: RuleMeta = {
   fixable: false,
 };
 
+export const BUDGET_EXCEEDED: RuleMeta = {
+  id: 'latent/budget-exceeded',
+  category: 'latent',
+  defaultSeverity: 'warning',
+  description:
+    "The latent guard's token budget for the file (or the run) ran out: the units it names were not scored by the model. The policy rules still read the whole file.",
+  docsUrl: docsUrl('latent/budget-exceeded'),
+  fixable: false,
+};
+
+/**
+ * Tokens the model may read in one file: about 25-50 s at the 2,000-4,000 tokens/s the guard scores
+ * on two cores, so one huge file cannot hold a run (or the editor) for minutes.
+ */
+export const DEFAULT_MAX_FILE_TOKENS = 100_000;
+/** Tokens the model may read in one CLI run, all files together (about 4-8 minutes on two cores). */
+export const DEFAULT_MAX_RUN_TOKENS = 1_000_000;
+
 /** The rule each guard-file concept reports under. */
 export const CONCEPT_RULES: Record<ConceptName, RuleMeta> = { injection: INJECTION, jailbreak: JAILBREAK };
 
@@ -60,16 +78,22 @@ export function scoredByGuard(unit: Unit, minWords = DEFAULT_MIN_WORDS): boolean
   return unit.instruction && wordCount(unit.text) >= minWords;
 }
 
-export interface ScoreOptions {
-  /** Probability threshold; default: the guard file's. */
-  threshold?: number;
+export type ScoreOptions = UnitScoreOptions;
+
+export interface ScorerBudget {
+  /** Tokens the model may read in one file (default DEFAULT_MAX_FILE_TOKENS); a file's own limit wins. */
+  maxFileTokens?: number;
+  /** Tokens the model may read across every file this scorer scores (default: no limit). */
+  maxRunTokens?: number;
 }
 
 export class LatentScorer implements UnitScorer {
-  readonly metas: RuleMeta[] = [HARMFUL_REQUEST, INJECTION, JAILBREAK, REFUSAL_SUPPRESSED];
+  readonly metas: RuleMeta[] = [HARMFUL_REQUEST, INJECTION, JAILBREAK, REFUSAL_SUPPRESSED, BUDGET_EXCEEDED];
   private readonly current: LatentGuardService;
+  /** Tokens the model has read for this scorer, all files together. */
+  runTokens = 0;
 
-  constructor(private readonly options: LatentGuardOptions = {}) {
+  constructor(private readonly options: LatentGuardOptions & ScorerBudget = {}) {
     this.current = new LatentGuardService(options);
   }
 
@@ -105,19 +129,85 @@ export class LatentScorer implements UnitScorer {
     if (state.status === 'failed') throw new ModelUnavailableError(state.reason === 'error' ? 'load-failed' : state.reason, state.message);
     const units = document.units.filter((unit) => scoredByGuard(unit, state.status === 'ready' ? state.identity.minWords : DEFAULT_MIN_WORDS));
     if (units.length === 0) return [];
-    const scores = await service.scoreTexts(
-      units.map((unit) => unit.text),
-      signal,
-    );
+    const fileLimit = options.maxTokens ?? this.options.maxFileTokens ?? DEFAULT_MAX_FILE_TOKENS;
+    const runLeft = Math.max(0, (this.options.maxRunTokens ?? Infinity) - this.runTokens);
+    const limit = Math.min(fileLimit, runLeft);
+    const onProgress = options.onProgress;
+    let tokens = 0;
+    let scores: (UnitScore | undefined)[];
+    try {
+      const within = await service.scoreWithin(
+        units.map((unit) => unit.text),
+        signal,
+        { maxTokens: limit, onProgress: onProgress && ((scored, read) => onProgress({ scored, total: units.length, tokens: read })) },
+      );
+      scores = within.scores;
+      tokens = within.tokens;
+    } finally {
+      this.runTokens += tokens;
+    }
     const threshold = options.threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
     const reports: RuleReportWithRule[] = [];
-    units.forEach((unit, i) => reports.push(...reportsFor(unit, scores[i], threshold)));
+    const unscored: Unit[] = [];
+    units.forEach((unit, i) => {
+      const score = scores[i];
+      if (score) reports.push(...reportsFor(unit, score, threshold));
+      else unscored.push(unit);
+    });
+    if (unscored.length) {
+      const which = runLeft < fileLimit ? { name: 'run', limit: this.options.maxRunTokens ?? 0, flag: '--max-run-tokens' } : { name: 'file', limit: fileLimit, flag: '--max-file-tokens or latentLint.model.maxFileTokens' };
+      reports.push(budgetReport(document, units.length, unscored, tokens, which));
+    }
     return reports;
   }
 
   async dispose(): Promise<void> {
     await this.current.dispose();
   }
+}
+
+/**
+ * The one finding for units a budget left unscored: how many, which lines, and what to do. It sits on
+ * the first unscored unit; `data.unscored` lists every unscored unit's id and lines.
+ */
+function budgetReport(
+  document: ParsedDocument,
+  total: number,
+  unscored: Unit[],
+  tokens: number,
+  budget: { name: string; limit: number; flag: string },
+): RuleReportWithRule {
+  const starts: number[] = [0];
+  for (let i = document.text.indexOf('\n'); i >= 0; i = document.text.indexOf('\n', i + 1)) starts.push(i + 1);
+  const lineOf = (offset: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+  const lines = unscored.map((unit) => ({ id: unit.id, startLine: lineOf(unit.span.start), endLine: lineOf(Math.max(unit.span.start, unit.span.end - 1)) }));
+  // Runs of consecutive unscored units, as line ranges, for the message.
+  const ranges: [number, number][] = [];
+  for (const line of lines) {
+    const last = ranges.at(-1);
+    if (last && line.startLine <= last[1] + 2) last[1] = Math.max(last[1], line.endLine);
+    else ranges.push([line.startLine, line.endLine]);
+  }
+  const shown = ranges.slice(0, 3).map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`));
+  const where = `line${ranges.length === 1 && ranges[0][0] === ranges[0][1] ? '' : 's'} ${shown.join(', ')}${ranges.length > 3 ? ` and ${ranges.length - 3} more ranges` : ''}`;
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  return {
+    ruleId: BUDGET_EXCEEDED.id,
+    severity: BUDGET_EXCEEDED.defaultSeverity,
+    docsUrl: BUDGET_EXCEEDED.docsUrl,
+    span: unscored[0].span,
+    message: `Latent guard: the ${budget.name} token budget (${fmt(budget.limit)} tokens) ran out; ${fmt(unscored.length)} of ${fmt(total)} units were not scored by the model (${where}). The policy rules read them. Raise the budget (${budget.flag}) or split the file.`,
+    data: { budget: budget.name, limit: budget.limit, tokens, total, unscored: lines },
+  };
 }
 
 /** The concept probabilities by name ({injection, jailbreak}), rounded; empty without concepts. */

@@ -80,6 +80,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   let supportsDynamicRegistration = false;
   let supportsDynamicWatchers = false;
   let supportsRefresh = false;
+  let supportsProgress = false;
   let pushedSettings: unknown;
 
   const settingsFor = (uri: string): Promise<LatentLintSettings> => {
@@ -112,6 +113,12 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
         if (level === 'error') void connection.window.showErrorMessage(message);
         else void connection.window.showWarningMessage(message);
       },
+      progress: async (title) => {
+        if (!supportsProgress) return undefined;
+        const reporter = await connection.window.createWorkDoneProgress().catch(() => undefined);
+        reporter?.begin(title, 0, undefined, false);
+        return reporter && { report: (percentage, message) => reporter.report(percentage, message), done: () => reporter.done() };
+      },
     },
     guard,
   );
@@ -139,6 +146,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       await guard.configure?.({
         threshold: trusted ? (settings.model.threshold ?? undefined) : undefined,
         threads: trusted && settings.model.threads > 0 ? settings.model.threads : undefined,
+        // A smaller budget leaves units unscored: a workspace's settings may not lower it.
+        maxFileTokens: trusted && settings.model.maxFileTokens > 0 ? settings.model.maxFileTokens : undefined,
       });
       if (modelEnabled) void guard.warm?.();
     }
@@ -151,6 +160,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     supportsDynamicRegistration = !!capabilities.workspace?.didChangeConfiguration?.dynamicRegistration;
     supportsDynamicWatchers = !!capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration;
     supportsRefresh = !!capabilities.workspace?.diagnostics?.refreshSupport;
+    supportsProgress = !!capabilities.window?.workDoneProgress;
     const init = params.initializationOptions as Partial<InitializationOptions> | undefined;
     trusted = init?.trusted !== false;
     engine.workspaceIgnores = trusted;

@@ -9,6 +9,8 @@ export interface LatentGuardOptions {
   threshold?: number;
   /** onnxruntime intra-op threads; undefined lets the guard choose. */
   threads?: number;
+  /** Tokens the model may read in one file; undefined keeps the default budget. */
+  maxFileTokens?: number;
 }
 
 export interface LatentGuard {

@@ -4,7 +4,7 @@
 // unavailable, watches its files so that the guard comes back without a reload when they do.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ParsedDocument, RuleMeta, UnitScorer } from '../core/types';
+import type { ParsedDocument, RuleMeta, UnitScoreOptions, UnitScorer } from '../core/types';
 import type { LatentState } from '../latent/guard';
 import { defaultGuardPath, expectedModelDirs, locateModelFiles } from '../latent/model-files';
 import { LatentScorer } from '../latent/scorer';
@@ -90,6 +90,7 @@ class ScorerGuard implements LatentGuard {
   private latent: LatentScorer;
   private threads: number | undefined;
   private threshold: number | undefined;
+  private maxFileTokens: number | undefined;
   private stopListening: () => void;
   private readonly listeners = new Set<(state: ModelState) => void>();
   private loadStarted = 0;
@@ -105,8 +106,12 @@ class ScorerGuard implements LatentGuard {
       get metas() {
         return metas();
       },
-      score: (document: ParsedDocument, signal?: AbortSignal) =>
-        this.latent.score(document, signal, { threshold: this.threshold ?? this.options.thresholdFor?.(document.uri) }),
+      score: (document: ParsedDocument, signal?: AbortSignal, options?: UnitScoreOptions) =>
+        this.latent.score(document, signal, {
+          ...options,
+          threshold: this.threshold ?? this.options.thresholdFor?.(document.uri),
+          maxTokens: options?.maxTokens ?? this.maxFileTokens,
+        }),
     };
   }
 
@@ -184,6 +189,7 @@ class ScorerGuard implements LatentGuard {
 
   async configure(options: LatentGuardOptions): Promise<void> {
     this.threshold = options.threshold;
+    this.maxFileTokens = options.maxFileTokens;
     if (options.threads === this.threads) return;
     // Threads are fixed when the session opens: a new count means a new session.
     this.threads = options.threads;

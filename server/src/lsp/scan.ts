@@ -2,6 +2,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CancellationToken, Diagnostic, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import type { ScoreProgress } from '../core/types';
 import type { ScanWorkspaceResult } from '../protocol/messages';
 import { filesInFlight, mapInOrder } from '../engine/pool';
 import { URI } from '../uri';
@@ -45,11 +46,16 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanWorkspace
     const lintOne = async (filePath: string): Promise<{ uri: string; diagnostics: Diagnostic[] } | undefined> => {
       if (cancelled()) return undefined;
       const uri = URI.fromFilePath(filePath);
+      const folder = options.folders.find((candidate) => filePath.startsWith(candidate + path.sep));
+      const relative = folder ? path.relative(folder, filePath) : filePath;
+      // Several files are in flight: a long one's latent run names itself, so a scan never looks stuck.
+      const onLatentProgress = (now: ScoreProgress): void =>
+        progress.report(Math.round((done / Math.max(1, unique.length)) * 100), `file ${done + 1} of ${unique.length}: ${relative} (${now.scored} of ${now.total} units scored)`);
       try {
         const context = await validator.context(uri);
         if (!context.settings.enable || context.ignored) return undefined;
         const open = options.openText(uri);
-        const lintOptions = { config: context.config, explicit: context.explicit, latent: context.latent, signal: controller.signal };
+        const lintOptions = { config: context.config, explicit: context.explicit, latent: context.latent, signal: controller.signal, onLatentProgress };
         const lint = open !== undefined ? await engine.lintText(filePath, open, lintOptions) : await engine.lintFile(filePath, lintOptions);
         for (const note of lint.notes) options.log(`${filePath}: ${note}`);
         if (controller.signal.aborted) return undefined;
@@ -59,8 +65,7 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanWorkspace
         return undefined;
       } finally {
         done++;
-        const folder = options.folders.find((candidate) => filePath.startsWith(candidate + path.sep));
-        progress.report(Math.round((done / Math.max(1, unique.length)) * 100), `file ${done} of ${unique.length}: ${folder ? path.relative(folder, filePath) : filePath}`);
+        progress.report(Math.round((done / Math.max(1, unique.length)) * 100), `file ${done} of ${unique.length}: ${relative}`);
       }
     };
     const linted = await mapInOrder(unique, filesInFlight(options.jobs ?? os.availableParallelism()), lintOne);

@@ -15,7 +15,8 @@ export interface LatentLintSettings {
   /** Rule id → severity; `default` leaves the rule to the config files. */
   rules: Record<string, Severity | 'default'>;
   rulesCustomizations: RuleCustomization[];
-  model: { enabled: boolean; threshold: number | null; threads: number };
+  /** `maxFileTokens`: the latent guard's token budget for one file (0: the default). */
+  model: { enabled: boolean; threshold: number | null; threads: number; maxFileTokens: number };
   timeBudget: { onValidation: { warn: number; error: number } };
   /** Extra globs (relative to the workspace folder) linted as system prompts. */
   documentGlobs: string[];
@@ -26,7 +27,7 @@ export const DEFAULT_SETTINGS: LatentLintSettings = {
   run: 'onType',
   rules: {},
   rulesCustomizations: [],
-  model: { enabled: true, threshold: null, threads: 0 },
+  model: { enabled: true, threshold: null, threads: 0, maxFileTokens: 0 },
   timeBudget: { onValidation: { warn: 500, error: 2000 } },
   documentGlobs: [],
 };
@@ -64,6 +65,7 @@ export function normalizeSettings(raw: unknown): LatentLintSettings {
     if (raw.model.threshold !== null) settings.model.threshold = number(raw.model.threshold, NaN, 0, 1);
     if (Number.isNaN(settings.model.threshold)) settings.model.threshold = null;
     settings.model.threads = Math.round(number(raw.model.threads, 0, 0, 64));
+    settings.model.maxFileTokens = Math.round(number(raw.model.maxFileTokens, 0, 0, 100_000_000));
   }
   if (isRecord(raw.timeBudget) && isRecord(raw.timeBudget.onValidation)) {
     const budget = raw.timeBudget.onValidation;

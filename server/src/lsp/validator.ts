@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { FileResult, Finding } from '../core/types';
+import type { FileResult, Finding, ScoreProgress } from '../core/types';
 import { ConfigError, type LintConfig } from '../engine/config';
 import { Engine, matchesGlobs, PARSE_RULE, UNUSED_DIRECTIVE_RULE } from '../engine/engine';
 import { applyDirectives, parseDirectives } from '../engine/suppressions';
@@ -25,7 +25,17 @@ export interface ValidatorHost {
   log(level: 'info' | 'warning' | 'error', message: string): void;
   /** Shows a notification; the validator calls it at most once per kind. */
   notify(level: 'warning' | 'error', message: string): void;
+  /** Starts work-done progress in the client ($/progress); undefined when the client has none. */
+  progress?(title: string): Promise<ProgressReporter | undefined>;
 }
+
+export interface ProgressReporter {
+  report(percentage: number, message: string): void;
+  done(): void;
+}
+
+/** A file with at least this many units to score shows its latent run as work-done progress. */
+export const PROGRESS_MIN_UNITS = 50;
 
 export interface ValidationContext {
   filePath: string;
@@ -265,19 +275,57 @@ export class Validator {
     const controller = state.controller;
     state.timer = setTimeout(() => {
       const started = performance.now();
+      const name = path.basename(context.filePath);
+      const progress = this.latentProgress(name, version, controller.signal);
       this.engine
-        .lintText(context.filePath, text, { config: context.config, explicit: context.explicit, latent: true, signal: controller.signal })
+        .lintText(context.filePath, text, { config: context.config, explicit: context.explicit, latent: true, signal: controller.signal, onLatentProgress: progress.update })
         .then((result) => {
+          progress.done();
           if (controller.signal.aborted || state.version !== version) return;
-          this.host.log('info', `Latent guard: ${path.basename(context.filePath)} v${version} in ${Math.round(performance.now() - started)} ms.`);
+          this.host.log('info', `Latent guard: ${name} v${version} in ${Math.round(performance.now() - started)} ms.`);
           for (const note of result.notes) this.host.log('warning', `${context.filePath}: ${note}`);
           this.storeFull(state, text, result);
           this.host.refresh();
         })
         .catch((error: Error) => {
+          progress.done();
           if (!controller.signal.aborted) this.host.log('error', `Latent guard failed on ${context.filePath}: ${error.message}`);
         });
     }, this.latentDebounceMs);
+  }
+
+  /**
+   * Progress of one latent run: a long file (PROGRESS_MIN_UNITS units or more) shows as work-done
+   * progress; a run a newer version superseded says so in the log when it stops.
+   */
+  private latentProgress(name: string, version: number, signal: AbortSignal): { update: (progress: ScoreProgress) => void; done: () => void } {
+    let reporter: Promise<ProgressReporter | undefined> | undefined;
+    let last: ScoreProgress | undefined;
+    let finished = false;
+    const onAbort = (): void => {
+      if (last && last.scored < last.total) {
+        this.host.log('info', `Latent guard: ${name} v${version} cancelled after ${last.scored} of ${last.total} units (superseded: a newer version or new settings run it again).`);
+      }
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return {
+      update: (progress) => {
+        last = progress;
+        if (finished) return;
+        if (!reporter && progress.total >= PROGRESS_MIN_UNITS && progress.scored < progress.total && this.host.progress) {
+          reporter = this.host.progress(`Latent Lint: scoring ${name}`);
+        }
+        void reporter?.then((r) => {
+          if (!finished) r?.report(Math.round((progress.scored / progress.total) * 100), `${progress.scored} of ${progress.total} units (${progress.tokens} tokens)`);
+        });
+      },
+      done: () => {
+        if (finished) return;
+        finished = true;
+        signal.removeEventListener('abort', onAbort);
+        void reporter?.then((r) => r?.done());
+      },
+    };
   }
 
   private storeFull(state: DocumentState, text: string, result: FileResult): void {
