@@ -123,3 +123,19 @@ describe('latent-lint check: no way to hide a finding (#17 item 4)', () => {
     assert.equal(third.code, 1);
   });
 });
+
+describe('latent-lint check: linting cost does not grow with what was linted before (#17 items 3, 7)', () => {
+  it("the bundles record nothing on the performance timeline for secretlint's profiler", () => {
+    const root = workspace(Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}.prompt.md`, `Use the key sk-proj-${'a1B2c3D4e5'.repeat(4)}${i} for the billing API.\n`])));
+    // The real profiler marks each secretlint rule run and keeps every entry, searching them on each mark.
+    const script = `const { main } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'dist', 'server', 'cli.js'))});
+      const { performance } = require('node:perf_hooks');
+      (async () => {
+        process.stdout.write = () => true;
+        for (let i = 0; i < 3; i++) await main(['check', '.', '--no-latent']);
+        process.stderr.write('marks=' + performance.getEntriesByType('mark').length + '\\n');
+      })();`;
+    const child = spawnSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.match(child.stderr, /marks=0\n/, child.stderr);
+  });
+});
