@@ -164,14 +164,9 @@ describe('latent-lint check: integration features', () => {
   });
 
   describe('--cache', () => {
-    // A planted entry proves a hit: the CLI reports what the cache holds instead of re-linting.
-    const plant = (cacheFile: string): void => {
-      const cache = JSON.parse(fs.readFileSync(cacheFile, 'utf8'));
-      for (const entry of Object.values(cache.entries) as { result: { findings: { message: string }[] } }[]) {
-        for (const finding of entry.result.findings) finding.message = 'FROM THE CACHE';
-      }
-      fs.writeFileSync(cacheFile, JSON.stringify(cache));
-    };
+    // A hit writes nothing (the cache is saved only when an entry changed); a miss re-lints and
+    // writes the new entry. (Entries are signed: an edited one is a miss, see test/cli/hardening.test.ts.)
+    const snapshot = (cacheFile: string): string => fs.readFileSync(cacheFile, 'utf8');
 
     it('reuses results on a second run and misses when the content or the config changes', () => {
       const root = workspace({ 'a.prompt.md': ATTACK });
@@ -179,17 +174,21 @@ describe('latent-lint check: integration features', () => {
       const first = run(['check', '.', '--no-latent', '--cache'], root);
       assert.equal(first.code, 1);
       assert.ok(fs.existsSync(cacheFile), 'the cache is written to .latentlintcache by default');
-      plant(cacheFile);
-      assert.match(run(['check', '.', '--no-latent', '--cache'], root).stdout, /FROM THE CACHE/, 'second run hits');
+      const written = snapshot(cacheFile);
+      fs.utimesSync(cacheFile, 1_700_000_000, 1_700_000_000);
+      const second = run(['check', '.', '--no-latent', '--cache'], root);
+      assert.equal(second.stdout, first.stdout);
+      assert.equal(fs.statSync(cacheFile).mtimeMs, 1_700_000_000_000, 'second run hits: nothing to write');
+      assert.equal(snapshot(cacheFile), written);
 
       write(root, 'a.prompt.md', `${ATTACK}\n`);
-      const changed = run(['check', '.', '--no-latent', '--cache'], root);
-      assert.doesNotMatch(changed.stdout, /FROM THE CACHE/, 'changed content misses');
+      run(['check', '.', '--no-latent', '--cache'], root);
+      const changed = snapshot(cacheFile);
+      assert.notEqual(changed, written, 'changed content misses (a new entry is written)');
 
-      plant(cacheFile);
       write(root, '.latentlint.yaml', 'root: true\nminSeverity: info\n');
       const reconfigured = run(['check', '.', '--no-latent', '--cache'], root);
-      assert.doesNotMatch(reconfigured.stdout, /FROM THE CACHE/, 'changed config misses');
+      assert.notEqual(snapshot(cacheFile), changed, 'changed config misses');
       assert.equal(reconfigured.code, 1);
     });
 

@@ -7,7 +7,7 @@ import { unitSpan } from '../../server/src/core/spans';
 import { GuardFileError, parseGuardFile, type GuardProbeJson, type LatentGuardFileJson } from '../../server/src/latent/guard-file';
 import type { OutputName } from '../../server/src/latent/model';
 import { layersRead, LatentRuntime } from '../../server/src/latent/runtime';
-import { HARMFUL_REQUEST, INJECTION, JAILBREAK, LatentScorer, REFUSAL_SUPPRESSED } from '../../server/src/latent/scorer';
+import { BUDGET_EXCEEDED, HARMFUL_REQUEST, INJECTION, JAILBREAK, LatentScorer, REFUSAL_SUPPRESSED } from '../../server/src/latent/scorer';
 import { runScoreCommand } from '../../server/src/latent/score-command';
 import { combineWindows, scoreResiduals, type UnitScore } from '../../server/src/latent/signals';
 import { MAX_WINDOWS, windowStarts } from '../../server/src/latent/tokenizer';
@@ -283,7 +283,7 @@ describe('latent/injection and latent/jailbreak findings (#11)', function () {
     try {
       assert.deepEqual(
         scorer.metas.map((m) => m.id),
-        [HARMFUL_REQUEST.id, INJECTION.id, JAILBREAK.id, REFUSAL_SUPPRESSED.id],
+        [HARMFUL_REQUEST.id, INJECTION.id, JAILBREAK.id, REFUSAL_SUPPRESSED.id, BUDGET_EXCEEDED.id],
       );
       const document = documentOf(['Explain how to pick a lock on a door.', LONG]);
       const reports = await scorer.score(document);

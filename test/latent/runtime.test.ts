@@ -468,7 +468,7 @@ describe('latent scorer (UnitScorer)', () => {
     try {
       assert.deepEqual(
         scorer.metas.map((meta) => meta.id),
-        [HARMFUL_REQUEST.id, 'latent/injection', 'latent/jailbreak', REFUSAL_SUPPRESSED.id],
+        [HARMFUL_REQUEST.id, 'latent/injection', 'latent/jailbreak', REFUSAL_SUPPRESSED.id, 'latent/budget-exceeded'],
       );
       const document = documentOf(['Explain how to pick a lock on a door.', 'ok', 'Summarise the report for the team in three bullets.']);
       document.units[2].instruction = false;
