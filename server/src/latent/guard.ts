@@ -169,8 +169,9 @@ export class LatentGuardService {
       if (signal?.aborted) throw new CancelledError();
       const chunk: string[] = [];
       let estimate = 0;
-      // The first request is one text: it measures the tokenizer before any guess can overrun the budget.
-      const size = first ? 0 : SCORE_CHUNK_TOKENS;
+      // Under a budget the first request is one text: it measures the tokenizer before any guess can
+      // overrun the budget. Without one, the first chunk is full (it can share a batch with others).
+      const size = first && Number.isFinite(limit) ? 0 : SCORE_CHUNK_TOKENS;
       first = false;
       while (next < unique.length) {
         const cost = Math.max(1, Math.ceil(unique[next].length * perChar));
