@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ScoreCache } from '../../server/src/latent/cache';
+import { diskUsage, ScoreCache } from '../../server/src/latent/cache';
 import type { UnitScore } from '../../server/src/latent/signals';
 import { clearPerformanceEntriesEvery } from '../../server/src/lsp/performance';
 
@@ -34,10 +34,19 @@ function diskBytes(dir: string): { files: number; bytes: number } {
   for (const shard of fs.readdirSync(dir)) {
     for (const name of fs.readdirSync(path.join(dir, shard))) {
       files++;
-      bytes += fs.statSync(path.join(dir, shard, name)).size;
+      bytes += diskUsage(fs.statSync(path.join(dir, shard, name)));
     }
   }
   return { files, bytes };
+}
+
+/** What one entry takes on disk here: a whole block on most file systems, whatever its length. */
+function entryDiskBytes(dir: string): number {
+  const probe = path.join(dir, 'probe.json');
+  fs.writeFileSync(probe, JSON.stringify(score(0.5)));
+  const bytes = diskUsage(fs.statSync(probe));
+  fs.rmSync(probe);
+  return bytes;
 }
 
 describe('score cache limits (#17)', () => {
@@ -47,8 +56,8 @@ describe('score cache limits (#17)', () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps the disk folder under its cap, dropping the least recently used first', () => {
-    const entryBytes = JSON.stringify(score(0.5)).length;
+  it('keeps the disk folder under its cap in disk blocks, dropping the least recently used first', () => {
+    const entryBytes = entryDiskBytes(dir);
     const cache = new ScoreCache('scope', { dir, maxDiskBytes: entryBytes * 20, pruneEvery: 1_000_000 });
     const old = Date.now() / 1000 - 3600;
     for (let i = 0; i < 100; i++) {
@@ -72,7 +81,7 @@ describe('score cache limits (#17)', () => {
   });
 
   it('prunes on its own as it writes', () => {
-    const entryBytes = JSON.stringify(score(0.5)).length;
+    const entryBytes = entryDiskBytes(dir);
     const cache = new ScoreCache('scope', { dir, maxDiskBytes: entryBytes * 5, pruneEvery: 10 });
     for (let i = 0; i < 30; i++) cache.set(`text ${i}`, score(i / 100));
     // Pruned at the 1st, 11th and 21st writes: at most 5 kept then, plus the 9 written since.

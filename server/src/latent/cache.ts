@@ -102,7 +102,7 @@ export class ScoreCache {
     if (++this.writesSincePrune >= this.pruneEvery) this.prune();
   }
 
-  /** Drops entries unused for longer than the age limit, then the least recently used past the size cap. */
+  /** Drops entries unused for longer than the age limit, then the least recently used past the size cap (counted in disk blocks). */
   prune(now = Date.now()): { removed: number; bytes: number } {
     this.writesSincePrune = 0;
     if (!this.dir) return { removed: 0, bytes: 0 };
@@ -125,7 +125,7 @@ export class ScoreCache {
         const file = path.join(folder, name);
         try {
           const stat = fs.statSync(file);
-          if (stat.isFile()) entries.push({ file, size: stat.size, mtime: stat.mtimeMs });
+          if (stat.isFile()) entries.push({ file, size: diskUsage(stat), mtime: stat.mtimeMs });
         } catch {
           // Removed by another process meanwhile.
         }
@@ -159,4 +159,9 @@ export class ScoreCache {
   private fileFor(key: string): string {
     return path.join(this.dir as string, key.slice(0, 2), `${key}.json`);
   }
+}
+
+/** What a file takes on disk: a 500-byte entry fills a whole block (4 KB on most file systems). */
+export function diskUsage(stat: fs.Stats): number {
+  return Math.max(stat.size, stat.blocks * 512);
 }
