@@ -30,36 +30,7 @@ from calibrate import Context  # noqa: E402
 from calibrate_concepts import corpus_rows  # noqa: E402
 from calibration import concept_data as cdat  # noqa: E402
 from calibration.fit import apply_guard, decode_guard  # noqa: E402
-
-
-class GraphPrefixForward:
-    """A KV-prefix graph of any depth run as the runtime runs it: prefix once, then the new tokens."""
-
-    def __init__(self, path, cfg, prefix_ids, threads=2, prefix_path=None):
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = threads
-        so.inter_op_num_threads = 1
-        self.sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-        self.cfg, self.P = cfg, len(prefix_ids)
-        L = next(i for i in self.sess.get_inputs() if i.name == "past_key").shape[0]
-        empty = np.zeros((L, 1, cfg["n_kv_heads"], 0, cfg["head_dim"]), np.float32)
-        # The prefix's keys and values from `prefix_path` (the fp32 graph) when given, else from this graph.
-        prefix_sess = ort.InferenceSession(str(prefix_path), so, providers=["CPUExecutionProvider"]) if prefix_path else self.sess
-        self.pk, self.pv = prefix_sess.run(["present_key", "present_value"], {
-            "input_ids": np.asarray([prefix_ids], np.int64), "attention_mask": np.ones((1, self.P), np.int64),
-            "read_positions": np.asarray([[self.P - 1]], np.int64), "past_key": empty, "past_value": empty})
-
-    def resid(self, tails, reads):
-        B, T = len(tails), max(len(t) for t in tails)
-        ids = np.full((B, T), self.cfg.get("pad_token_id", 0), np.int64)
-        mask = np.zeros((B, T), np.int64)
-        for b, t in enumerate(tails):
-            ids[b, :len(t)] = t
-            mask[b, :len(t)] = 1
-        return self.sess.run(["resid"], {"input_ids": ids, "attention_mask": mask,
-                                         "read_positions": np.asarray(reads, np.int64) - self.P,
-                                         "past_key": np.ascontiguousarray(np.repeat(self.pk, B, axis=1)),
-                                         "past_value": np.ascontiguousarray(np.repeat(self.pv, B, axis=1))})[0]
+from calibration.forward import OrtPrefixForward  # noqa: E402
 
 
 def run_texts(fwd, builder, texts, max_batch_tokens=1024):
@@ -100,7 +71,7 @@ def main():
         guard = json.load(f)
     thr = guard["threshold"]
     S = cdat.concept_sources(ctx.reg, corpus_rows(ctx))
-    fwd = GraphPrefixForward(graph, ctx.cfg, ctx.builder.prefix, args.threads, args.prefix_graph)
+    fwd = OrtPrefixForward(graph, ctx.cfg, ctx.builder.prefix, args.threads, args.prefix_graph)
     print(f"# {os.path.basename(graph)} vs the fp32 features; guard threshold {thr}; onnxruntime {ort.__version__}")
     print("| source | rows | logit max abs diff | p99 | flag agree | fp32 flags | int8 flags | suppressed agree |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")

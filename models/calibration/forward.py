@@ -135,7 +135,10 @@ class OrtPrefixForward:
     than the numpy reader on 2 cores; models/verify_prefix.py proves the prefix graph bit-identical to
     the plain one."""
 
-    def __init__(self, prefix_onnx_path, cfg, prefix_ids, threads=2):
+    def __init__(self, prefix_onnx_path, cfg, prefix_ids, threads=2, prefix_path=None):
+        """A KV-prefix graph of any depth (the full prefix graph, or the 14-layer guard graph and its
+        quantised candidates). The prefix's keys and values come from `prefix_path` when given (the fp32
+        graph, so a candidate is judged on its own forward only), else from this graph."""
         import onnxruntime as ort
         so = ort.SessionOptions()
         so.intra_op_num_threads = threads
@@ -143,11 +146,19 @@ class OrtPrefixForward:
         self.sess = ort.InferenceSession(str(prefix_onnx_path), so, providers=["CPUExecutionProvider"])
         self.cfg = cfg
         self.P = len(prefix_ids)
-        L, nkv, hd = cfg["n_layers"], cfg["n_kv_heads"], cfg["head_dim"]
-        empty = np.zeros((L, 1, nkv, 0, hd), np.float32)
-        self.pk, self.pv = self.sess.run(["present_key", "present_value"], {
+        prefix_sess = ort.InferenceSession(str(prefix_path), so, providers=["CPUExecutionProvider"]) if prefix_path else self.sess
+
+        def depth(sess):
+            d = next(i for i in sess.get_inputs() if i.name == "past_key").shape[0]
+            return d if isinstance(d, int) else cfg["n_layers"]
+
+        empty = np.zeros((depth(prefix_sess), 1, cfg["n_kv_heads"], 0, cfg["head_dim"]), np.float32)
+        pk, pv = prefix_sess.run(["present_key", "present_value"], {
             "input_ids": np.asarray([prefix_ids], np.int64), "attention_mask": np.ones((1, self.P), np.int64),
             "read_positions": np.asarray([[self.P - 1]], np.int64), "past_key": empty, "past_value": empty})
+        # A deeper prefix graph's first layers hold the same keys and values as a shallower graph's.
+        L = depth(self.sess)
+        self.pk, self.pv = pk[:L], pv[:L]
 
     def resid(self, tails, reads):
         """Same contract as PrefixForward.resid."""
