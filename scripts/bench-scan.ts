@@ -200,7 +200,8 @@ async function lspRun(name: string, dir: string, cache: string, model: boolean):
   const started = performance.now();
   const result = (await client.connection.sendRequest(SCAN_WORKSPACE_REQUEST, {})) as ScanWorkspaceResult;
   const wallMs = performance.now() - started;
-  const rssMb = peakRssMb(client.process.pid);
+  // A spawned server (no streams given): it has a process.
+  const rssMb = peakRssMb(client.process!.pid);
   await client.stop();
   const run = { name, wallMs, rssMb, batches: readBatches(log), note: `${result.files} files, ${result.findings} findings` };
   fs.rmSync(log, { force: true });

@@ -32,7 +32,7 @@ const node = {
 const entries = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/client/extension.js' },
   { ...node, entryPoints: ['server/src/server.ts'], outfile: 'dist/server/server.js' },
-  { ...node, entryPoints: ['server/src/cli.ts'], outfile: 'dist/server/cli.js' },
+  { ...node, entryPoints: ['server/src/cli/index.ts'], outfile: 'dist/server/cli.js' },
   { ...node, entryPoints: ['server/src/latent/worker.ts'], outfile: 'dist/server/latent-worker.js' },
   { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/src/main.ts'], outfile: 'dist/webview/main.js' },
 ].filter((entry) => entry.entryPoints.every((file) => fs.existsSync(path.join(root, file))));

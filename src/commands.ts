@@ -2,17 +2,9 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { WorkDoneProgress, type LanguageClient } from 'vscode-languageclient/node';
-import { EXPLAIN_REQUEST, type ExplainParams, type ExplainResult } from '../server/src/protocol/explain';
-import {
-  COMMANDS,
-  RULES_REQUEST,
-  SCAN_DOCUMENT_REQUEST,
-  SCAN_WORKSPACE_REQUEST,
-  type ExplainCommandArgs,
-  type RuleSummary,
-  type ScanDocumentResult,
-  type ScanWorkspaceResult,
-} from '../server/src/protocol/messages';
+import type { ExplainParams, ExplainResult } from '../server/src/protocol/explain';
+import { COMMANDS, type ExplainCommandArgs } from '../server/src/protocol/messages';
+import { ExplainRequest, RulesRequest, ScanDocumentRequest, ScanWorkspaceRequest } from '../server/src/protocol/requests';
 import { showExplorer } from './explorer/panel';
 import { CONFIG_TEMPLATE } from './configTemplate';
 
@@ -55,7 +47,7 @@ async function scanWorkspace(host: CommandHost): Promise<void> {
         last = percentage;
       });
       try {
-        return await client.sendRequest<ScanWorkspaceResult>(SCAN_WORKSPACE_REQUEST, { workDoneToken: token }, cancel);
+        return await client.sendRequest(ScanWorkspaceRequest, { workDoneToken: token }, cancel);
       } finally {
         listener.dispose();
       }
@@ -88,7 +80,7 @@ async function scanFile(host: CommandHost): Promise<void> {
   const uri = editor.document.uri.toString();
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: `Latent Lint: scanning ${vscode.workspace.asRelativePath(editor.document.uri)}` },
-    () => client.sendRequest<ScanDocumentResult>(SCAN_DOCUMENT_REQUEST, { uri }),
+    () => client.sendRequest(ScanDocumentRequest, { uri }),
   );
   if (result.diagnostics.length > 0) await putScanResults(host, client, [{ uri, diagnostics: result.diagnostics }]);
   const name = vscode.workspace.asRelativePath(editor.document.uri);
@@ -121,7 +113,7 @@ async function explainSelection(host: CommandHost, args?: ExplainCommandArgs): P
     if (text) documentOffset = editor.document.offsetAt(selection.start);
     label = text ? text.slice(0, 80) : 'the paragraph at the cursor';
   }
-  const ask = (): Promise<ExplainResult> => client.sendRequest<ExplainResult>(EXPLAIN_REQUEST, params);
+  const ask = (): Promise<ExplainResult> => client.sendRequest(ExplainRequest, params);
   await showExplorer(host.context, ask(), { loadingText: label, documentOffset, rerun: ask });
 }
 
@@ -144,7 +136,7 @@ async function createConfig(host: CommandHost): Promise<void> {
 
 async function openRuleDocumentation(host: CommandHost, ruleId?: string): Promise<void> {
   const client = await running(host);
-  const rules = await client.sendRequest<RuleSummary[]>(RULES_REQUEST);
+  const rules = await client.sendRequest(RulesRequest);
   let rule = rules.find((candidate) => candidate.id === ruleId);
   if (!rule) {
     const picked = await vscode.window.showQuickPick(

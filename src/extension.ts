@@ -9,54 +9,23 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { COMMANDS, MODEL_STATE_NOTIFICATION, RETRY_MODEL_REQUEST, type InitializationOptions, type ModelState } from '../server/src/protocol/messages';
+import { COMMANDS, type InitializationOptions, type ModelState } from '../server/src/protocol/messages';
+import { ModelStateNotification, RetryModelRequest } from '../server/src/protocol/requests';
 import { registerCommands } from './commands';
+import { CONTENT_LANGUAGES, DOCUMENT_PATTERNS } from './documentPatterns';
 import { registerExplorer, rerunFailedExplain } from './explorer/panel';
 import { ModelStatus, modelUnavailable } from './status';
 
 let client: LanguageClient | undefined;
 
-/** Every file the engine reads, by pattern, so the client sends them to the server (DESIGN §3.1). */
-const DOCUMENT_PATTERNS = [
-  '**/*.prompt.md',
-  '**/*.instructions.md',
-  '**/*.agent.md',
-  '**/*.chatmode.md',
-  '**/copilot-instructions.md',
-  '**/AGENTS.md',
-  '**/CLAUDE.md',
-  '**/GEMINI.md',
-  '**/SKILL.md',
-  '**/.cursorrules',
-  '**/.windsurfrules',
-  '**/.cursor/rules/*.mdc',
-  '**/.claude/agents/*.md',
-  '**/.claude/commands/*.md',
-  '**/.claude/settings.json',
-  '**/.claude/settings.local.json',
-  '**/*.prompty',
-  '**/*.prompt',
-  '**/agents.yaml',
-  '**/agents.yml',
-  '**/tasks.yaml',
-  '**/tasks.yml',
-  '**/mcp.json',
-  '**/.mcp.json',
-  '**/server.json',
-  '**/*.tools.json',
-  '**/tools.json',
-  '**/*.mcp.json',
-];
-
-/** Also sent: any JSON file, which may be an OpenAI / MCP tool list (the server decides by its shape). */
-const JSON_LANGUAGES = ['json', 'jsonc'];
-
 function documentSelector(): DocumentFilter[] {
   const userGlobs = vscode.workspace.getConfiguration('latentLint').get<string[]>('documentGlobs', []);
+  // The format registry's patterns (generated into documentPatterns.ts), then the user's own.
   const patterns = [...DOCUMENT_PATTERNS, ...userGlobs.map((glob) => (glob.startsWith('**/') || path.isAbsolute(glob) ? glob : `**/${glob}`))];
   return [
     ...patterns.map((pattern) => ({ scheme: 'file', pattern })),
-    ...JSON_LANGUAGES.map((language) => ({ scheme: 'file', language })),
+    // Any file of these may be an OpenAI / MCP tool list: the server decides by its shape.
+    ...CONTENT_LANGUAGES.map((language) => ({ scheme: 'file', language })),
   ];
 }
 
@@ -111,14 +80,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       output.show(true);
       return;
     }
-    const state = await client.sendRequest<ModelState>(RETRY_MODEL_REQUEST);
+    const state = await client.sendRequest(RetryModelRequest);
     status.update(state);
     if (modelUnavailable(state)) void vscode.window.showWarningMessage(`Latent Lint: the model still did not load. ${state.reason}`, 'Show details').then((choice) => choice && output.show(true));
   };
 
   const start = async (): Promise<void> => {
     client = createClient(context, output);
-    client.onNotification(MODEL_STATE_NOTIFICATION, (state: ModelState) => {
+    client.onNotification(ModelStateNotification, (state: ModelState) => {
       const before = status.current;
       status.update(state);
       if (modelUnavailable(state)) void notifyUnavailable(state);

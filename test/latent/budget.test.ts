@@ -6,7 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ScoreProgress } from '../../server/src/core/types';
-import { BUDGET_EXCEEDED, LatentScorer } from '../../server/src/latent/scorer';
+import { createLatentGuard, type LatentGuard } from '../../server/src/latent/latent-guard';
+import { BUDGET_EXCEEDED } from '../../server/src/latent/scorer';
 import { documentOf, requireTinyModel, ROOT, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
 
 const BIN = path.join(ROOT, 'bin', 'latent-lint.js');
@@ -23,8 +24,8 @@ describe('latent guard token budget, progress and interruption (#17 item 3)', ()
     guardPath = writeTinyGuard(7, { threshold: 0 });
   });
 
-  const scorer = (budget: { maxFileTokens?: number; maxRunTokens?: number }): LatentScorer =>
-    new LatentScorer({ mode: 'in-process', modelDir: TINY_DIR, guardPath, cache: { dir: null }, ...budget });
+  const scorer = (budget: { maxFileTokens?: number; maxRunTokens?: number }): LatentGuard =>
+    createLatentGuard({ mode: 'in-process', modelDir: TINY_DIR, guardPath, cache: { dir: null }, ...budget });
 
   it('stops at the per-file budget and names every unit it did not score in one finding', async () => {
     const guard = scorer({ maxFileTokens: 200 });

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../server/src/cli';
-import { runScoreCommand } from '../../server/src/latent/score-command';
+import { runScoreCommand } from '../../server/src/cli/score';
 import { requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
 
 /** Runs `fn` with stdout/stderr captured and env overrides applied. */

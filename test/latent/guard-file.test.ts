@@ -4,11 +4,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unitSpan } from '../../server/src/core/spans';
-import { GuardFileError, parseGuardFile, type GuardProbeJson, type LatentGuardFileJson } from '../../server/src/latent/guard-file';
+import { GuardFileError, parseGuardFile, type GuardProbeJson, type GuardFileJson } from '../../server/src/latent/guard-file';
 import type { OutputName } from '../../server/src/latent/model';
 import { layersRead, LatentRuntime } from '../../server/src/latent/runtime';
-import { BUDGET_EXCEEDED, HARMFUL_REQUEST, INJECTION, JAILBREAK, LatentScorer, REFUSAL_SUPPRESSED } from '../../server/src/latent/scorer';
-import { runScoreCommand } from '../../server/src/latent/score-command';
+import { BUDGET_EXCEEDED, HARMFUL_REQUEST, INJECTION, JAILBREAK, REFUSAL_SUPPRESSED } from '../../server/src/latent/scorer';
+import { createLatentGuard } from '../../server/src/latent/latent-guard';
+import { runScoreCommand } from '../../server/src/cli/score';
 import { combineWindows, scoreResiduals, type UnitScore } from '../../server/src/latent/signals';
 import { MAX_WINDOWS, windowStarts } from '../../server/src/latent/tokenizer';
 import { ACTION, lastSentence } from '../unit/actions';
@@ -270,7 +271,7 @@ describe('latent/injection and latent/jailbreak findings (#11)', function () {
   this.timeout(300_000);
   // Harm at threshold 0 (every unit), injection with a tiny threshold (fires), jailbreak at 1 (never),
   // and a refusal-suppressed rule that fires on everything — unless concepts replace it.
-  const overrides = (concepts: boolean): Partial<LatentGuardFileJson> => ({
+  const overrides = (concepts: boolean): Partial<GuardFileJson> => ({
     threshold: 0,
     prompt: { ...tinyGuardJson(7).prompt, maxUserTokens: 192 },
     refusalSuppressed: { layers: [2], minProbability: 0, maxRefusalZ: 1e9 },
@@ -279,7 +280,7 @@ describe('latent/injection and latent/jailbreak findings (#11)', function () {
 
   it('reports one finding per concept over its threshold, at the window that carried it, and no refusal-suppressed', async () => {
     requireTinyModel();
-    const scorer = new LatentScorer({ mode: 'in-process', modelDir: TINY_DIR, guardPath: writeTinyGuard(7, overrides(true)), threads: 1, cache: { dir: null } });
+    const scorer = createLatentGuard({ mode: 'in-process', modelDir: TINY_DIR, guardPath: writeTinyGuard(7, overrides(true)), threads: 1, cache: { dir: null } });
     try {
       assert.deepEqual(
         scorer.metas.map((m) => m.id),
@@ -304,7 +305,7 @@ describe('latent/injection and latent/jailbreak findings (#11)', function () {
       assert.deepEqual(reports[0].span, document.units[0].span);
       assert.deepEqual(injection.span, document.units[0].span);
       // The long one: each finding's span is its window's range.
-      const [score] = await scorer.service.scoreTexts([LONG]);
+      const [score] = await scorer.scoreTexts([LONG]);
       assert.ok(score.windows.length >= 3);
       const long = document.units[1];
       const harmful = reports[2];
@@ -321,7 +322,7 @@ describe('latent/injection and latent/jailbreak findings (#11)', function () {
   });
 
   it('without concepts, keeps reporting refusal-suppressed and no concept findings', async () => {
-    const scorer = new LatentScorer({ mode: 'in-process', modelDir: TINY_DIR, guardPath: writeTinyGuard(7, overrides(false)), threads: 1, cache: { dir: null } });
+    const scorer = createLatentGuard({ mode: 'in-process', modelDir: TINY_DIR, guardPath: writeTinyGuard(7, overrides(false)), threads: 1, cache: { dir: null } });
     try {
       const reports = await scorer.score(documentOf(['Explain how to pick a lock on a door.']));
       assert.deepEqual(
@@ -338,7 +339,7 @@ describe('latent/injection and latent/jailbreak findings (#11)', function () {
     const dir = tempDir();
     const input = path.join(dir, 'in.jsonl');
     fs.writeFileSync(input, [JSON.stringify({ id: 'a', text: 'Explain how to pick a lock on a door.' }), JSON.stringify({ id: 'b', text: LONG })].join('\n'));
-    const run = async (guard: Partial<LatentGuardFileJson>): Promise<Record<string, unknown>[]> => {
+    const run = async (guard: Partial<GuardFileJson>): Promise<Record<string, unknown>[]> => {
       const output = path.join(dir, 'out.jsonl');
       const saved = { ...process.env };
       const err = process.stderr.write.bind(process.stderr);

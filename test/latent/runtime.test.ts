@@ -7,7 +7,8 @@ import { GuardFileError, parseGuardFile } from '../../server/src/latent/guard-fi
 import { LatentGuardService } from '../../server/src/latent/guard';
 import { locateModelFiles, ModelUnavailableError } from '../../server/src/latent/model-files';
 import { LatentRuntime } from '../../server/src/latent/runtime';
-import { HARMFUL_REQUEST, LatentScorer, REFUSAL_SUPPRESSED } from '../../server/src/latent/scorer';
+import { HARMFUL_REQUEST, REFUSAL_SUPPRESSED } from '../../server/src/latent/scorer';
+import { createLatentGuard } from '../../server/src/latent/latent-guard';
 import { describeLayers } from '../../server/src/latent/signals';
 import { renderChat } from '../../server/src/latent/tokenizer';
 import { documentOf, requireTinyModel, tempDir, TINY_DIR, tinyGuardJson, writeTinyGuard } from './tiny';
@@ -464,7 +465,7 @@ describe('latent scorer (UnitScorer)', () => {
     requireTinyModel();
     // Threshold 0 and a permissive suppression rule, so the random tiny model fires both rules.
     const guardPath = writeTinyGuard(7, { threshold: 0, refusalSuppressed: { layers: [2], minProbability: 0, maxRefusalZ: 1e9 } });
-    const scorer = new LatentScorer({ mode: 'in-process', modelDir: TINY_DIR, guardPath, threads: 1, cache: { dir: null } });
+    const scorer = createLatentGuard({ mode: 'in-process', modelDir: TINY_DIR, guardPath, threads: 1, cache: { dir: null } });
     try {
       assert.deepEqual(
         scorer.metas.map((meta) => meta.id),
@@ -488,7 +489,7 @@ describe('latent scorer (UnitScorer)', () => {
         (await scorer.score(document, undefined, { threshold: 1 })).map((r) => r.ruleId),
         [REFUSAL_SUPPRESSED.id],
       );
-      assert.equal(scorer.state.status, 'ready');
+      assert.equal(scorer.state().status, 'ready');
     } finally {
       await scorer.dispose();
     }

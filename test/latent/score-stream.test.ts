@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../server/src/cli';
-import { runScoreCommand } from '../../server/src/latent/score-command';
+import { runScoreCommand } from '../../server/src/cli/score';
 import { requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
 
 async function capture(env: Record<string, string | undefined>, fn: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ParsedDocument } from '../../server/src/core/types';
-import type { GuardConceptJson, LatentGuardFileJson } from '../../server/src/latent/guard-file';
+import type { GuardConceptJson, GuardFileJson } from '../../server/src/latent/guard-file';
 import { sha256File, type ModelConfig } from '../../server/src/latent/model-files';
 import { defaultSystemPrompt } from '../../server/src/latent/tokenizer';
 
@@ -43,7 +43,7 @@ function unit(values: number[]): number[] {
 }
 
 /** A valid guard file for the tiny model, with random centroids and directions. */
-export function tinyGuardJson(seed = 7, overrides: Partial<LatentGuardFileJson> = {}): LatentGuardFileJson {
+export function tinyGuardJson(seed = 7, overrides: Partial<GuardFileJson> = {}): GuardFileJson {
   const config = requireTinyModel();
   const next = random(seed);
   const L = config.n_layers;
@@ -109,7 +109,7 @@ export function tinyConcepts(seed = 11, thresholds: { injection?: number; jailbr
 }
 
 /** Writes a guard file to a fresh temp folder; returns its path. */
-export function writeTinyGuard(seed = 7, overrides: Partial<LatentGuardFileJson> = {}): string {
+export function writeTinyGuard(seed = 7, overrides: Partial<GuardFileJson> = {}): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-guard-'));
   const file = path.join(dir, 'latent-guard.json');
   fs.writeFileSync(file, JSON.stringify(tinyGuardJson(seed, overrides)));

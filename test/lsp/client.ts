@@ -65,11 +65,13 @@ export interface ClientOptions {
   env?: Record<string, string>;
   /** The server script (default: this checkout's dist/server/server.js). */
   server?: string;
+  /** Talk to a server in this process over these streams instead of spawning one. */
+  streams?: { reader: NodeJS.ReadableStream; writer: NodeJS.WritableStream };
 }
 
 export class TestClient {
   readonly connection: ProtocolConnection;
-  readonly process: ChildProcess;
+  readonly process?: ChildProcess;
   readonly logs: string[] = [];
   readonly notifications: { method: string; params: unknown }[] = [];
   readonly progress: { token: string | number; value: { kind: string; message?: string; percentage?: number } }[] = [];
@@ -80,11 +82,15 @@ export class TestClient {
   private stderr = '';
 
   constructor(options: ClientOptions = {}) {
-    assertBuilt();
     this.configuration = options.configuration ?? (() => ({}));
-    this.process = spawn(process.execPath, [options.server ?? SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
-    this.process.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
+    if (options.streams) {
+      this.connection = createProtocolConnection(new StreamMessageReader(options.streams.reader), new StreamMessageWriter(options.streams.writer));
+    } else {
+      assertBuilt();
+      this.process = spawn(process.execPath, [options.server ?? SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+      this.process.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+      this.connection = createProtocolConnection(new StreamMessageReader(this.process.stdout!), new StreamMessageWriter(this.process.stdin!));
+    }
     this.connection.onRequest(ConfigurationRequest.type, async (params) => Promise.all(params.items.map((item) => this.configuration(item))));
     this.connection.onRequest(RegistrationRequest.type, () => undefined);
     this.connection.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
@@ -195,7 +201,7 @@ export class TestClient {
       // The server may already be gone.
     }
     this.connection.dispose();
-    if (this.process.exitCode === null) this.process.kill();
+    if (this.process && this.process.exitCode === null) this.process.kill();
   }
 
   get serverErrors(): string {

@@ -1,4 +1,5 @@
-// package.json `contributes` is generated from the rule registry; it must not drift from it.
+// package.json `contributes` is generated from the rule registry, and `activationEvents`, the client's
+// document selector and the README's list of files from the format registry; none may drift.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -6,6 +7,9 @@ import { parseConfigText } from '../../server/src/engine/config';
 import { Engine } from '../../server/src/engine/engine';
 import { COMMANDS } from '../../server/src/protocol/messages';
 import { CONFIG_TEMPLATE } from '../../src/configTemplate';
+import { CONTENT_LANGUAGES, DOCUMENT_PATTERNS } from '../../src/documentPatterns';
+import { FORMATS } from '../../server/src/formats';
+import { VERSION } from '../../server/src/version';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -26,6 +30,38 @@ describe('package.json contributes', () => {
     for (const [key, value] of Object.entries(expected)) {
       assert.deepEqual(pkg.contributes[key as keyof Contributes], value, `contributes.${key} is stale: run node scripts/gen-contributes.mjs`);
     }
+  });
+
+  it('activates on, sends and lists (README) the files the format registry reads: generated, not kept by hand', async () => {
+    const generator = (await import(path.join(ROOT, 'scripts', 'gen-contributes.mjs'))) as {
+      formats(): Promise<{ id: string; patterns: string[]; languages: string[]; sniffsContent: boolean }[]>;
+      activationEvents(list: unknown[]): string[];
+      documentPatternsSource(list: unknown[]): string;
+      readmeWithFormats(readme: string, list: unknown[]): string;
+      PATTERNS_FILE: string;
+    };
+    const list = await generator.formats();
+    assert.deepEqual(list.map((format) => format.id), FORMATS.map((format) => format.id));
+    const stale = 'is stale: run node scripts/gen-contributes.mjs';
+    assert.deepEqual((pkg as unknown as { activationEvents: string[] }).activationEvents, generator.activationEvents(list), `activationEvents ${stale}`);
+    assert.equal(fs.readFileSync(path.join(ROOT, generator.PATTERNS_FILE), 'utf8'), generator.documentPatternsSource(list), `${generator.PATTERNS_FILE} ${stale}`);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    assert.equal(readme, generator.readmeWithFormats(readme, list), `README.md's list of files ${stale}`);
+    // What the client sends covers every format's names, and the JSON the tool formats sniff.
+    for (const format of FORMATS) {
+      for (const pattern of format.patterns) assert.ok(DOCUMENT_PATTERNS.includes(pattern), `${format.id}: ${pattern} is not sent`);
+      if (format.sniffsContent) for (const language of format.languages) assert.ok(CONTENT_LANGUAGES.includes(language), `${format.id}: ${language} is not sent`);
+    }
+  });
+
+  it('has one version, read from package.json by the server and the CLI (no source spells it)', () => {
+    const { version } = pkg as unknown as { version: string };
+    assert.equal(VERSION, version);
+    const sources = ['server/src', 'src'].flatMap((dir) =>
+      fs.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts')).map((file) => path.join(dir, file)),
+    );
+    const spelled = sources.filter((file) => fs.readFileSync(path.join(ROOT, file), 'utf8').includes(`'${version}'`));
+    assert.deepEqual(spelled, []);
   });
 
   it('has a severity setting for every rule the engine knows', () => {

@@ -2,9 +2,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConfigError, ConfigResolver, parseConfigText } from '../../server/src/engine/config';
+import type { Format, UnitScorer } from '../../server/src/core/types';
+import { ConfigError, ConfigResolver, defaultConfig, parseConfigText } from '../../server/src/engine/config';
 import { Engine } from '../../server/src/engine/engine';
 import { IgnoreResolver } from '../../server/src/engine/ignore';
+import { FORMATS } from '../../server/src/formats';
 
 function tempTree(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-'));
@@ -105,6 +107,45 @@ describe('engine', () => {
     engine.severityOverrides = { 'injection/override-instructions': 'warning' };
     result = await engine.lintFile(path.join(root, 'a.prompt.md'));
     assert.deepEqual(result.findings.map((f) => f.severity), ['warning']);
+  });
+
+  it('returns the rule findings at once and the latent ones as a second, cancellable result of the same parse', async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const scorer: UnitScorer = {
+      id: 'stand-in',
+      score: async (document, signal) => {
+        signals.push(signal);
+        signal?.throwIfAborted();
+        const unit = document.units.find((candidate) => candidate.text.startsWith('Ignore'))!;
+        return [{ ruleId: 'latent/harmful-request', severity: 'warning', docsUrl: 'https://example.invalid', span: unit.span, message: 'Flagged.' }];
+      },
+    };
+    let parses = 0;
+    const formats = FORMATS.map((format): Format => Object.assign(Object.create(format) as Format, { parse: (uri: string, text: string) => (parses++, format.parse(uri, text)) }));
+    const engine = new Engine({ scorer, formats });
+    const text = `Hello.\n\n<!-- latent-lint-disable-next-line latent/harmful-request -->\n${ATTACK}`;
+    const run = await engine.lint('/x/a.prompt.md', text, { config: defaultConfig(), severityOverrides: { 'injection/override-instructions': 'info' } });
+    assert.deepEqual(run.rules.findings.map((f) => [f.ruleId, f.severity]), [['injection/override-instructions', 'info']], 'rules only, the per-call severity applied');
+    assert.equal(run.rules.unusedDirectives.length, 1, 'against the rules alone the directive suppresses nothing');
+    assert.equal(signals.length, 0, 'the guard waits until asked');
+
+    const cancelled = new AbortController();
+    cancelled.abort();
+    const aborted = await run.latent(cancelled.signal);
+    assert.match(aborted.notes.join(' '), /Latent guard unavailable/);
+    const full = await run.latent();
+    assert.deepEqual(full.findings.map((f) => [f.ruleId, !!f.suppressed]), [['injection/override-instructions', false], ['latent/harmful-request', true]]);
+    assert.deepEqual(full.unusedDirectives, [], 'with the latent finding the directive is used');
+    assert.equal(await run.latent(), full, 'asked again, the same result');
+    assert.equal(signals.length, 2, 'run again after the cancelled one, then kept');
+    assert.equal(parses, 1, 'one parse for both results');
+    const latent = full.findings.filter((finding) => engine.isLatentFinding(finding));
+    assert.deepEqual(latent.map((f) => f.ruleId), ['latent/harmful-request']);
+
+    // The next version: a line added on top, the directive gone. The old finding moves with its text.
+    const edited = await engine.lint('/x/a.prompt.md', `New line.\n\nHello.\n\n${ATTACK}`, { config: defaultConfig() });
+    assert.deepEqual(run.carryOver({ text, findings: latent }), [], 'under its directive it stays hidden');
+    assert.deepEqual(edited.carryOver({ text, findings: latent }).map((f) => f.range.start), [{ line: 4, character: 0 }]);
   });
 
   it('honours suppression comments and reports unused ones', async () => {

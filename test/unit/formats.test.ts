@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unitSpan } from '../../server/src/core/spans';
 import type { ParsedDocument, Unit } from '../../server/src/core/types';
-import { FORMATS, formatFor } from '../../server/src/formats';
+import { findFormat, FORMATS, formatFor, probeFile } from '../../server/src/formats';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'formats');
 
@@ -104,6 +104,19 @@ describe('formats', () => {
     it('has unique format ids and plain-prompt last', () => {
       assert.equal(new Set(FORMATS.map((f) => f.id)).size, FORMATS.length);
       assert.equal(FORMATS[FORMATS.length - 1].id, 'plain-prompt');
+    });
+
+    it('parses a file once: every sniff and the parse share one tree', () => {
+      const text = '[{"type": "function", "function": {"name": "t", "description": "Reads a file.", "parameters": {}}}]';
+      const file = probeFile('anything.json', false, text);
+      const shared = file.tree.bind(file);
+      let reads = 0;
+      file.tree = <T>(syntax: string, read: (text: string) => T): T => shared(syntax, (source) => (reads++, read(source)));
+      const format = findFormat(file);
+      assert.equal(format?.id, 'openai-tools', 'after the settings, MCP config and MCP tools sniffs said no');
+      const document = format.parse('anything.json', text, file);
+      assert.deepEqual(document.tools.map((tool) => tool.name), ['t']);
+      assert.equal(reads, 1);
     });
 
     it('recognises a JSON tool list from a truncated first 16 KB, as a folder scan peeks', () => {

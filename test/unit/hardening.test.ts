@@ -10,6 +10,8 @@ describe('a file that breaks a parser (#17)', () => {
     const crashing: Format = {
       id: 'crashing',
       description: 'a parser that overflows its stack',
+      patterns: [],
+      languages: [],
       matches: () => true,
       parse: () => {
         throw new RangeError('Maximum call stack size exceeded');

@@ -136,13 +136,37 @@ export interface ParsedDocument {
   problems: ParseProblem[];
 }
 
-/** A file format: decides by name (and content) whether it applies, then maps text to units. */
+/**
+ * What a format looks at to decide whether it reads a file: the name, and the content only when it
+ * asks (read and parsed once, shared by every format that sniffs it and by the one that parses it).
+ */
+export interface FileProbe {
+  readonly fileName: string;
+  /** The user named the file (or the config lists it as a prompt). */
+  readonly explicit: boolean;
+  /** The file's text (in a folder walk, its first few KB), read when first asked for. */
+  text(): string;
+  /** `read(text())` (a JSON or YAML parser), once per probe and syntax. */
+  tree<T>(syntax: string, read: (text: string) => T): T;
+}
+
+/** A file format: says which files it reads (by name, some by a sniff of the parsed tree), then maps text to units. */
 export interface Format {
   id: string;
   description: string;
-  /** True if this format reads the file; `explicit` when the user named the file. */
-  matches(fileName: string, text: string, explicit: boolean): boolean;
-  parse(uri: string, text: string): ParsedDocument;
+  /**
+   * The files it reads by name, as globs on the path (`**` for any folder). The client's document
+   * selector, `activationEvents` and the README's list are generated from these.
+   */
+  patterns: readonly string[];
+  /** Editor languages its files open in (the extension activates on them). */
+  languages: readonly string[];
+  /** It also reads files by their content (a JSON shape): the client sends every file in `languages`. */
+  sniffsContent?: boolean;
+  /** True if this format reads the file. */
+  matches(file: FileProbe): boolean;
+  /** `file`: the probe `matches` saw; its parsed tree is reused when it read this same text. */
+  parse(uri: string, text: string, file?: FileProbe): ParsedDocument;
 }
 
 export interface TextEdit {
@@ -239,6 +263,8 @@ export interface FileResult {
  */
 export interface UnitScorer {
   readonly id: string;
+  /** The rules it reports under, known before it runs (so config files may name them). */
+  readonly metas?: readonly RuleMeta[];
   /** `options.threshold`: the probability threshold from the file's config (undefined: the scorer's own). */
   score(document: ParsedDocument, signal?: AbortSignal, options?: UnitScoreOptions): Promise<RuleReportWithRule[]>;
 }

@@ -4,6 +4,7 @@ import picomatch from 'picomatch';
 import type {
   FileResult,
   Finding,
+  FileProbe,
   Format,
   ParsedDocument,
   Rule,
@@ -11,17 +12,17 @@ import type {
   RuleReport,
   ScoreProgress,
   Severity,
-  Span,
-  Unit,
   UnitScorer,
 } from '../core/types';
-import { FORMATS } from '../formats';
+import { asExplicit, findFormat, FORMATS, probeFile } from '../formats';
 import { RULES } from '../rules';
-import { MAX_REPORTS_PER_FILE } from '../rules/text';
 import { docsUrl } from '../core/docs';
 import { ConfigResolver, type LintConfig, type Presets } from './config';
 import { IgnoreResolver } from './ignore';
-import { applyDirectives, directiveCommentSpans, parseDirectives, unitWithout } from './suppressions';
+import { carryOver } from './carry-over';
+import { assignUnits, settledRun, withoutDirectives, type LintRun } from './lint-run';
+import { runRule } from './run-rule';
+import { applyDirectives, directiveCommentSpans, parseDirectives } from './suppressions';
 import { LineIndex } from './text';
 
 export const PARSE_RULE: RuleMeta = {
@@ -43,6 +44,9 @@ export const UNUSED_DIRECTIVE_RULE: RuleMeta = {
 };
 
 const SEVERITY_RANK: Record<Exclude<Severity, 'off'>, number> = { info: 0, warning: 1, error: 2 };
+export type { LintRun } from './lint-run';
+export { runRule } from './run-rule';
+
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 
 export interface EngineOptions {
@@ -63,44 +67,12 @@ export interface LintOptions {
   latent?: boolean;
   /** Use this configuration instead of looking one up. */
   config?: LintConfig;
-  /** The most tokens the latent guard may read in this file (default: the scorer's own budget). */
+  /** The most tokens the latent guard may read in this file (default: the guard's own budget). */
   latentMaxTokens?: number;
   /** Progress of the latent guard through the file's units. */
   onLatentProgress?(progress: ScoreProgress): void;
-}
-
-/** Thrown from a rule's `report` past the cap: it ends the rule's run on this file at once. */
-class ReportLimitReached extends Error {}
-
-/**
- * Runs one rule on a parsed document and hands its reports on, at most `MAX_REPORTS_PER_FILE`: the
- * report past the cap stops the rule, so neither it nor the engine builds findings nobody reads.
- * Returns a note when the rule was stopped or failed.
- */
-export async function runRule(
-  rule: Rule,
-  document: ParsedDocument,
-  options: Record<string, unknown>,
-  onReport: (report: RuleReport) => void,
-  limit = MAX_REPORTS_PER_FILE,
-): Promise<string | undefined> {
-  let reports = 0;
-  try {
-    await rule.check({
-      document,
-      options,
-      report: (report) => {
-        if (reports >= limit) throw new ReportLimitReached();
-        reports++;
-        onReport(report);
-      },
-    });
-  } catch (error) {
-    if (error instanceof ReportLimitReached) return `Rule ${rule.meta.id} stopped after ${limit} findings in this file; fix those first.`;
-    // One broken rule must not hide the others' findings.
-    return `Rule ${rule.meta.id} failed: ${(error as Error).message}`;
-  }
-  return undefined;
+  /** Severities for this file (editor settings); they win over `Engine.severityOverrides` and config files. */
+  severityOverrides?: Record<string, Severity>;
 }
 
 export class UsageError extends Error {
@@ -121,6 +93,7 @@ export class Engine {
   readonly maxFileBytes: number;
   /** False in Restricted Mode: a walk does not let the workspace's ignore files and patterns hide files. */
   workspaceIgnores = true;
+  private readonly policyRuleIds: ReadonlySet<string>;
 
   constructor(options: EngineOptions = {}) {
     this.rules = options.rules ?? RULES;
@@ -129,6 +102,7 @@ export class Engine {
     this.severityOverrides = options.severityOverrides ?? {};
     this.maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     this.configs = new ConfigResolver(new Set(this.ruleMetas().map((meta) => meta.id)), this.presets());
+    this.policyRuleIds = new Set([...this.rules.map((rule) => rule.meta.id), PARSE_RULE.id, UNUSED_DIRECTIVE_RULE.id]);
   }
 
   /** `recommended` (the defaults) and `strict` (best-practice rules at their strictSeverity). */
@@ -140,46 +114,60 @@ export class Engine {
   /** Every rule's metadata, built-in checks included. */
   ruleMetas(): RuleMeta[] {
     const metas = [...this.rules.map((rule) => rule.meta), PARSE_RULE, UNUSED_DIRECTIVE_RULE];
-    const scorerMetas = (this.scorer as { metas?: RuleMeta[] } | undefined)?.metas ?? [];
-    return [...metas, ...scorerMetas];
+    return [...metas, ...(this.scorer?.metas ?? [])];
   }
 
-  formatFor(filePath: string, text: string, explicit: boolean, config?: LintConfig): Format | undefined {
-    const format = this.formats.find((candidate) => candidate.matches(filePath, text, explicit));
-    if (format || explicit || !config || config.promptFiles.length === 0) return format;
+  /** The format that reads the file. `text` may be a function: a folder walk reads a file only when a format asks. */
+  formatFor(filePath: string, text: string | (() => string), explicit: boolean, config?: LintConfig): Format | undefined {
+    return this.find(probeFile(filePath, explicit, text), config);
+  }
+
+  private find(file: FileProbe, config: LintConfig | undefined): Format | undefined {
+    const format = findFormat(file, this.formats);
+    if (format || file.explicit || !config || config.promptFiles.length === 0) return format;
     // Files the config names as prompts are read as if named by the user.
-    const configured = matchesGlobs(filePath, config.promptFiles);
-    return configured ? this.formats.find((candidate) => candidate.matches(filePath, text, true)) : undefined;
+    return matchesGlobs(file.fileName, config.promptFiles) ? findFormat(asExplicit(file), this.formats) : undefined;
   }
 
+  /** Parses the text with the format that reads it; the tree its sniff parsed is the one it maps. */
   parse(filePath: string, text: string, explicit: boolean, config?: LintConfig): ParsedDocument | undefined {
-    return this.formatFor(filePath, text, explicit, config)?.parse(filePath, text);
+    const file = probeFile(filePath, explicit, text);
+    return this.find(file, config)?.parse(filePath, text, file);
   }
 
-  /** Lints text held in memory (an editor buffer, a staged blob). */
+  /** Lints text held in memory (an editor buffer, a staged blob): rules, and the guard when asked. */
   async lintText(filePath: string, text: string, options: LintOptions = {}): Promise<FileResult> {
+    const run = await this.lint(filePath, text, options);
+    return options.latent && run.latentEnabled && !options.signal?.aborted ? run.latent(options.signal) : run.rules;
+  }
+
+  /**
+   * Parses the text once and runs the rules on it; the latent guard's findings come as a second,
+   * cancellable result of the same parse (`run.latent()`), started at once when `options.latent`.
+   */
+  async lint(filePath: string, text: string, options: LintOptions = {}): Promise<LintRun> {
     const config = options.config ?? this.configs.resolveForFile(filePath);
-    const result: FileResult = { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [] };
+    const overrides = { ...this.severityOverrides, ...options.severityOverrides };
+    const severityFor = (ruleId: string, fallback: Exclude<Severity, 'off'>): Severity => overrides[ruleId] ?? config.rules[ruleId]?.severity ?? fallback;
     let document: ParsedDocument | undefined;
     try {
       document = this.parse(filePath, text, options.explicit ?? false, config);
     } catch (error) {
       // A parser that gives up (a stack overflow on a crafted file) costs this file, never the run.
-      return this.failedResult(filePath, `The file could not be parsed (${(error as Error).message}), so none of it was linted.`, config, text);
+      const failed = this.failedResult(filePath, `The file could not be parsed (${(error as Error).message}), so none of it was linted.`, config, text, overrides);
+      return settledRun(filePath, text, failed);
     }
     if (!document) {
-      result.notes.push('No format reads this file; it was not linted.');
-      return result;
+      return settledRun(filePath, text, { filePath, format: 'none', findings: [], unusedDirectives: [], notes: ['No format reads this file; it was not linted.'] });
     }
-    result.format = document.format;
+    const parsed = document;
     const lines = new LineIndex(text);
     const directives = parseDirectives(text, lines);
-    withoutDirectives(document, directiveCommentSpans(text, directives));
-    const findings: Finding[] = [];
-    const add = (meta: Pick<RuleMeta, 'id' | 'defaultSeverity' | 'docsUrl'>, report: RuleReport): void => {
-      const severity = this.severityFor(meta.id, meta.defaultSeverity, config);
+    withoutDirectives(parsed, directiveCommentSpans(text, directives));
+    const add = (into: Finding[], meta: Pick<RuleMeta, 'id' | 'defaultSeverity' | 'docsUrl'>, report: RuleReport): void => {
+      const severity = severityFor(meta.id, meta.defaultSeverity);
       if (severity === 'off' || SEVERITY_RANK[severity] < SEVERITY_RANK[config.minSeverity]) return;
-      findings.push({
+      into.push({
         ruleId: meta.id,
         severity,
         message: report.message,
@@ -190,57 +178,88 @@ export class Engine {
         data: report.data,
       });
     };
+    /** Rule findings with `extra` (the guard's), directives applied afresh to all of them. */
+    const settle = (ruleFindings: Finding[], extra: Finding[], notes: string[]): FileResult => {
+      const findings = [...ruleFindings, ...extra];
+      for (const directive of directives) directive.used = false;
+      assignUnits(findings, parsed);
+      applyDirectives(findings, directives);
+      const unusedDirectives: Finding[] = [];
+      const unusedSeverity = severityFor(UNUSED_DIRECTIVE_RULE.id, UNUSED_DIRECTIVE_RULE.defaultSeverity);
+      for (const directive of directives) {
+        if (directive.used || directive.kind === 'enable' || unusedSeverity === 'off') continue;
+        unusedDirectives.push({
+          ruleId: UNUSED_DIRECTIVE_RULE.id,
+          severity: unusedSeverity,
+          message: `Unused latent-lint-${directive.kind} directive${directive.ruleIds.length ? ` (no ${directive.ruleIds.join(', ')} finding here)` : ' (nothing to suppress here)'}. Remove it.`,
+          span: directive.span,
+          range: lines.rangeOf(directive.span),
+          docsUrl: UNUSED_DIRECTIVE_RULE.docsUrl,
+          fix: { title: 'Remove the unused directive', edits: [{ span: directive.span, newText: '' }] },
+        });
+      }
+      findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.ruleId.localeCompare(b.ruleId));
+      return { filePath, format: parsed.format, findings, unusedDirectives, notes };
+    };
 
-    for (const problem of document.problems) add(PARSE_RULE, { span: problem.span, message: `${problem.message.replace(/\.?\s*$/, '.')} Fix it so the whole file is linted.` });
+    const scorer = this.scorer;
+    const latentEnabled = !!scorer && config.latent.enabled;
+    let started: { signal?: AbortSignal; outcome: Promise<{ findings: Finding[] } | { error: Error }> } | undefined;
+    const startLatent = (signal?: AbortSignal, onProgress = options.onLatentProgress): NonNullable<typeof started> => {
+      // One guard run per parse; a cancelled one may be asked again.
+      if (started && !started.signal?.aborted) return started;
+      const outcome = scorer!.score(parsed, signal, { threshold: config.latent.threshold, maxTokens: options.latentMaxTokens, onProgress }).then(
+        (reports) => {
+          const findings: Finding[] = [];
+          for (const report of reports) add(findings, { id: report.ruleId, defaultSeverity: report.severity, docsUrl: report.docsUrl }, report);
+          return { findings };
+        },
+        (error: Error) => ({ error }),
+      );
+      started = { signal, outcome };
+      return started;
+    };
     // The scorer runs in its own worker: start it first so the model works while the rules run here.
-    const latent =
-      options.latent && this.scorer && config.latent.enabled && !options.signal?.aborted
-        ? this.scorer.score(document, options.signal, { threshold: config.latent.threshold, maxTokens: options.latentMaxTokens, onProgress: options.onLatentProgress }).then(
-            (reports) => ({ reports }),
-            (error: Error) => ({ error }),
-          )
-        : undefined;
+    if (options.latent && latentEnabled && !options.signal?.aborted) startLatent(options.signal);
+
+    const ruleFindings: Finding[] = [];
+    const notes: string[] = [];
+    for (const problem of parsed.problems) add(ruleFindings, PARSE_RULE, { span: problem.span, message: `${problem.message.replace(/\.?\s*$/, '.')} Fix it so the whole file is linted.` });
     for (const rule of this.rules) {
       if (options.signal?.aborted) break;
-      if (this.severityFor(rule.meta.id, rule.meta.defaultSeverity, config) === 'off') continue;
+      if (severityFor(rule.meta.id, rule.meta.defaultSeverity) === 'off') continue;
       const ruleConfig = config.rules[rule.meta.id];
-      const note = await runRule(rule, document, ruleConfig?.options ?? {}, (report) => add(rule.meta, report));
-      if (note) result.notes.push(note);
+      const note = await runRule(rule, parsed, ruleConfig?.options ?? {}, (report) => add(ruleFindings, rule.meta, report));
+      if (note) notes.push(note);
     }
-
-    if (latent) {
-      const outcome = await latent;
-      if ('error' in outcome) result.notes.push(`Latent guard unavailable: ${outcome.error.message}`);
-      else for (const report of outcome.reports) add({ id: report.ruleId, defaultSeverity: report.severity, docsUrl: report.docsUrl }, report);
-    }
-
-    assignUnits(findings, document);
-    applyDirectives(findings, directives);
-    for (const directive of directives) {
-      if (directive.used || directive.kind === 'enable') continue;
-      const severity = this.severityFor(UNUSED_DIRECTIVE_RULE.id, UNUSED_DIRECTIVE_RULE.defaultSeverity, config);
-      if (severity === 'off') continue;
-      result.unusedDirectives.push({
-        ruleId: UNUSED_DIRECTIVE_RULE.id,
-        severity,
-        message: `Unused latent-lint-${directive.kind} directive${directive.ruleIds.length ? ` (no ${directive.ruleIds.join(', ')} finding here)` : ' (nothing to suppress here)'}. Remove it.`,
-        span: directive.span,
-        range: lines.rangeOf(directive.span),
-        docsUrl: UNUSED_DIRECTIVE_RULE.docsUrl,
-        fix: { title: 'Remove the unused directive', edits: [{ span: directive.span, newText: '' }] },
-      });
-    }
-    findings.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end || a.ruleId.localeCompare(b.ruleId));
-    result.findings = findings;
-    return result;
+    const rules = settle(ruleFindings, [], notes);
+    let full: { signal?: AbortSignal; result: Promise<FileResult> } | undefined;
+    return {
+      filePath,
+      text,
+      document: parsed,
+      rules,
+      latentEnabled,
+      latent(signal?: AbortSignal, onProgress?: (progress: ScoreProgress) => void): Promise<FileResult> {
+        if (!latentEnabled) return Promise.resolve(rules);
+        if (full && !full.signal?.aborted) return full.result;
+        const run = startLatent(signal, onProgress ?? options.onLatentProgress);
+        const result = run.outcome.then((outcome) =>
+          'error' in outcome ? settle(ruleFindings, [], [...notes, `Latent guard unavailable: ${outcome.error.message}`]) : settle(ruleFindings, outcome.findings, [...notes]),
+        );
+        full = { signal: run.signal, result };
+        return result;
+      },
+      carryOver: (previous) => carryOver(previous, text, lines, directives),
+    };
   }
 
   /**
    * The result for a file that could not be read or linted at all: one `parse/invalid-file` finding
    * (so CI notices) and the reason as a note. `text`, when known, places the finding on its first line.
    */
-  failedResult(filePath: string, message: string, config?: LintConfig, text = ''): FileResult {
-    const severity = config ? this.severityFor(PARSE_RULE.id, PARSE_RULE.defaultSeverity, config) : (this.severityOverrides[PARSE_RULE.id] ?? PARSE_RULE.defaultSeverity);
+  failedResult(filePath: string, message: string, config?: LintConfig, text = '', overrides: Record<string, Severity> = this.severityOverrides): FileResult {
+    const severity = overrides[PARSE_RULE.id] ?? config?.rules[PARSE_RULE.id]?.severity ?? PARSE_RULE.defaultSeverity;
     const result: FileResult = { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [message] };
     if (severity === 'off') return result;
     const firstLine = text.indexOf('\n');
@@ -258,14 +277,26 @@ export class Engine {
 
   /** Reads and lints a file from disk; binary, unreadable or huge files come back with a note. */
   async lintFile(filePath: string, options: LintOptions = {}): Promise<FileResult> {
-    const skipped = (note: string): FileResult => ({ filePath, format: 'none', findings: [], unusedDirectives: [], notes: [note] });
-    const stat = fs.statSync(filePath);
-    if (stat.size > this.maxFileBytes) {
-      return skipped(`Skipped: ${stat.size} bytes is over the ${this.maxFileBytes}-byte limit for one file.`);
+    const read = await this.readFile(filePath);
+    return 'skipped' in read ? read.skipped : this.lintText(filePath, read.text, options);
+  }
+
+  /**
+   * A file's text, or the result that says why it is not linted (over `maxFileBytes`, binary). From
+   * disk (its size looked at before it is read), or from `read` (a staged blob). Read errors reject.
+   */
+  async readFile(filePath: string, read?: () => Buffer): Promise<{ text: string } | { skipped: FileResult }> {
+    const skipped = (note: string): { skipped: FileResult } => ({ skipped: { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [note] } });
+    const tooLarge = (size: number): { skipped: FileResult } => skipped(`Skipped: ${size} bytes is over the ${this.maxFileBytes}-byte limit for one file.`);
+    if (!read) {
+      const size = (await fs.promises.stat(filePath)).size;
+      if (size > this.maxFileBytes) return tooLarge(size);
     }
-    const bytes = fs.readFileSync(filePath);
+    // Asynchronous: a scan reads several files at once.
+    const bytes = read ? read() : await fs.promises.readFile(filePath);
+    if (bytes.length > this.maxFileBytes) return tooLarge(bytes.length);
     if (bytes.subarray(0, 8000).includes(0)) return skipped('Skipped: binary file (it contains NUL bytes).');
-    return this.lintText(filePath, bytes.toString('utf8'), options);
+    return { text: bytes.toString('utf8') };
   }
 
   /**
@@ -365,51 +396,15 @@ export class Engine {
     return this.ignores.isIgnored(target, config.ignorePatterns, isDirectory);
   }
 
-  /** Whether a walk would lint this file: decided by name first; formats that need content (JSON shapes) read a little of it. */
+  /** Whether a walk would lint this file: decided by name; formats that need content (JSON shapes) read a little of it, once. */
   private wouldLint(file: string, config: LintConfig): boolean {
-    return this.formatFor(file, '', false, config) !== undefined || this.formatFor(file, peek(file), false, config) !== undefined;
+    return this.formatFor(file, () => peek(file), false, config) !== undefined;
   }
 
-  private severityFor(ruleId: string, fallback: Exclude<Severity, 'off'>, config: LintConfig): Severity {
-    return this.severityOverrides[ruleId] ?? config.rules[ruleId]?.severity ?? fallback;
-  }
-}
 
-/** Notes the innermost unit each finding sits in, so that what one unit triggers can be grouped. */
-function assignUnits(findings: Finding[], document: ParsedDocument): void {
-  const units = [...document.units];
-  for (const tool of document.tools) {
-    if (tool.description) units.push(tool.description);
-    for (const parameter of tool.parameters) if (parameter.description) units.push(parameter.description);
-  }
-  for (const finding of findings) {
-    let best: Unit | undefined;
-    for (const unit of units) {
-      if (unit.span.start > finding.span.start || finding.span.end > unit.span.end) continue;
-      if (!best || unit.span.end - unit.span.start < best.span.end - best.span.start) best = unit;
-    }
-    if (best) finding.unitId = best.id;
-    // Text read through a YAML alias: a fix would rewrite the alias, not the text (fix the anchor).
-    if (best?.aliasOf) finding.fix = undefined;
-  }
-}
-
-/**
- * Takes suppression comments out of what rules and the guard read: inserting a directive must not
- * change the text that is judged (the finding it names would move or vanish, and the directive
- * would then be reported as unused).
- */
-function withoutDirectives(document: ParsedDocument, cuts: Span[]): void {
-  if (cuts.length === 0) return;
-  const rewritten = new Map<Unit, Unit | undefined>();
-  const strip = (unit: Unit): Unit | undefined => {
-    if (!rewritten.has(unit)) rewritten.set(unit, unitWithout(unit, document.text, cuts));
-    return rewritten.get(unit);
-  };
-  document.units = document.units.map(strip).filter((unit): unit is Unit => unit !== undefined);
-  for (const tool of document.tools) {
-    if (tool.description) tool.description = strip(tool.description);
-    for (const parameter of tool.parameters) if (parameter.description) parameter.description = strip(parameter.description);
+  /** True for the latent guard's findings (every rule id that is not a policy rule's). */
+  isLatentFinding(finding: Pick<Finding, 'ruleId'>): boolean {
+    return !this.policyRuleIds.has(finding.ruleId);
   }
 }
 

@@ -9,6 +9,8 @@ export interface Directive {
   ruleIds: string[];
   reason?: string;
   span: Span;
+  /** Just after the last rule id named (where a quick-fix adds `, another/rule`). */
+  idsEnd: number;
   line: number;
   used: boolean;
 }
@@ -33,11 +35,13 @@ export function parseDirectives(text: string, lines: LineIndex): Directive[] {
       .split(/[\s,]+/)
       .map((id) => id.trim())
       .filter((id) => id.length > 0 && RULE_ID.test(id));
+    const argumentsAt = start + match[0].length - match[2].length;
     directives.push({
       kind: match[1] as DirectiveKind,
       ruleIds,
       reason,
       span: { start, end: start + match[0].length - (match[2].length - match[2].trimEnd().length) },
+      idsEnd: argumentsAt + rest.trimEnd().length,
       line: lines.positionAt(start).line,
       used: false,
     });

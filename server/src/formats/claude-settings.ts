@@ -1,9 +1,8 @@
 // Claude Code settings (.claude/settings.json, .claude/settings.local.json): permission lists and the
 // default permission mode become agent settings; env values and hook commands are config values.
 import type { AgentSettings, Format, ParsedDocument, Unit } from '../core/types';
-import { childId, entries, isJsonFileName, isObject, items, JSON_COMMENTS, normalizedPath, parseJson, prop, spanOf, stringOf, stringUnit, type JsonNode } from './json';
-
-const SETTINGS_NAME = /(^|\/)\.claude\/settings(\.local)?\.json$/i;
+import { childId, entries, isJsonFileName, isObject, items, JSON_COMMENTS, jsonFor, jsonOf, prop, spanOf, stringOf, stringUnit, type JsonNode } from './json';
+import { namedBy } from './probe';
 
 function looksLikeSettings(root: JsonNode | undefined): boolean {
   const permissions = prop(root, 'permissions');
@@ -48,13 +47,16 @@ function readSettings(text: string, root: JsonNode): { units: Unit[]; agents: Ag
 export const claudeSettingsFormat: Format = {
   id: 'claude-settings',
   description: 'Claude Code settings: permissions.allow, defaultMode, env, hooks',
-  matches(fileName, text) {
-    if (!isJsonFileName(fileName)) return false;
-    if (SETTINGS_NAME.test(normalizedPath(fileName))) return true;
-    return text.length > 0 && looksLikeSettings(parseJson(text).root);
+  patterns: ['**/.claude/settings.json', '**/.claude/settings.local.json'],
+  languages: ['json', 'jsonc'],
+  sniffsContent: true,
+  matches(file) {
+    if (!isJsonFileName(file.fileName)) return false;
+    if (namedBy(this.patterns, file.fileName)) return true;
+    return file.text().length > 0 && looksLikeSettings(jsonOf(file).root);
   },
-  parse(uri, text): ParsedDocument {
-    const { root, problems } = parseJson(text);
+  parse(uri, text, file): ParsedDocument {
+    const { root, problems } = jsonFor(file, text);
     const read = isObject(root) ? readSettings(text, root) : { units: [], agents: [] };
     return {
       uri,

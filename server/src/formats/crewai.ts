@@ -2,10 +2,9 @@
 // `tasks.yaml` (description / expected_output, human checkpoints).
 import { isMap, isScalar } from 'yaml';
 import type { AgentSettings, Format, ParsedDocument, Unit, UnitKind } from '../core/types';
-import { baseName } from './json';
+import { namedBy, treeOf } from './probe';
 import { parseYaml, scalarUnit, yamlEntries, yamlItems, yamlProp, yamlSpan, yamlString, type YamlNode } from './yaml';
 
-const CREW_FILE = /^(agents|tasks)\.ya?ml$/i;
 const AGENT_FIELDS: Record<string, UnitKind> = { role: 'agent-role', goal: 'agent-goal', backstory: 'agent-backstory' };
 const TASK_FIELDS: Record<string, UnitKind> = { description: 'task-description', expected_output: 'task-description' };
 
@@ -56,19 +55,23 @@ function readCrew(text: string, contents: unknown): { units: Unit[]; agents: Age
   return { units, agents };
 }
 
+const readYaml = (text: string): ReturnType<typeof parseYaml> => parseYaml(text, 0, 'The file');
+
 export const crewAiFormat: Format = {
   id: 'crewai',
   description: 'CrewAI agents.yaml (role, goal, backstory) and tasks.yaml (description, expected_output)',
-  matches(fileName, text, explicit) {
-    if (!CREW_FILE.test(baseName(fileName))) return false;
-    if (explicit) return true;
-    if (text.length === 0) return false;
+  patterns: ['**/agents.yaml', '**/agents.yml', '**/tasks.yaml', '**/tasks.yml'],
+  languages: ['yaml'],
+  matches(file) {
+    if (!namedBy(this.patterns, file.fileName)) return false;
+    if (file.explicit) return true;
+    if (file.text().length === 0) return false;
     // A broken agents.yaml is still ours to report: the parse error is the finding.
-    const parsed = parseYaml(text);
+    const parsed = file.tree('yaml', readYaml);
     return parsed.problems.length > 0 || looksLikeCrew(parsed.doc.contents);
   },
-  parse(uri, text): ParsedDocument {
-    const { doc, problems } = parseYaml(text, 0, 'The file');
+  parse(uri, text, file): ParsedDocument {
+    const { doc, problems } = treeOf(file, text, 'yaml', readYaml);
     const read = readCrew(text, doc.contents);
     return {
       uri,

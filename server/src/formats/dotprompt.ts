@@ -3,6 +3,7 @@
 import { isMap } from 'yaml';
 import type { AgentSettings, Format, ParsedDocument, Unit } from '../core/types';
 import { messageUnits, type RoleMarker } from './messages';
+import { namedBy } from './probe';
 import { readFrontMatterBlock, scalarUnit, yamlEntries, yamlItems, yamlProp, yamlSpan, yamlString } from './yaml';
 
 const ROLE_MARKER = /\{\{\s*role\s+(?:"([^"]+)"|'([^']+)')\s*\}\}/g;
@@ -49,8 +50,10 @@ function readDotpromptFrontMatter(text: string, yamlStart: number, contents: unk
 export const dotpromptFormat: Format = {
   id: 'dotprompt',
   description: 'Dotprompt files (*.prompt): YAML front matter and a Handlebars body with {{role}} markers',
-  matches(fileName) {
-    return /\.prompt$/i.test(fileName);
+  patterns: ['**/*.prompt'],
+  languages: [],
+  matches(file) {
+    return namedBy(this.patterns, file.fileName);
   },
   parse(uri, text): ParsedDocument {
     const block = readFrontMatterBlock(text);

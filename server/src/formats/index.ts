@@ -1,4 +1,5 @@
-import type { Format } from '../core/types';
+import type { FileProbe, Format } from '../core/types';
+import { probeFile } from './probe';
 import { claudeSettingsFormat } from './claude-settings';
 import { crewAiFormat } from './crewai';
 import { dotpromptFormat } from './dotprompt';
@@ -26,7 +27,14 @@ export const FORMATS: readonly Format[] = [
   plainPromptFormat,
 ];
 
+/** The first format that reads the file, or undefined if none does. */
+export function findFormat(file: FileProbe, formats: readonly Format[] = FORMATS): Format | undefined {
+  return formats.find((format) => format.matches(file));
+}
+
 /** The format for a file, or undefined if none applies. `explicit`: the user named the file. */
 export function formatFor(fileName: string, text: string, explicit: boolean): Format | undefined {
-  return FORMATS.find((format) => format.matches(fileName, text, explicit));
+  return findFormat(probeFile(fileName, explicit, text));
 }
+
+export { asExplicit, probeFile } from './probe';

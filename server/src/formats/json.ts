@@ -1,7 +1,8 @@
 // JSON and JSONC reading shared by the JSON formats: a tolerant tree with offsets, string values
 // decoded with a map back to the source, and one clear problem for a file that does not parse.
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
-import type { CommentSyntax, ParseProblem, Span, Unit, UnitKind } from '../core/types';
+import type { CommentSyntax, FileProbe, ParseProblem, Span, Unit, UnitKind } from '../core/types';
+import { treeOf } from './probe';
 
 export type JsonNode = Node;
 
@@ -17,10 +18,6 @@ interface ParsedJson {
   root?: JsonNode;
   problems: ParseProblem[];
 }
-
-// Folder scans ask several formats about the same peeked text; parse it once.
-let lastText: string | undefined;
-let lastParsed: ParsedJson = { problems: [] };
 
 /** Deeper than this, JSON is not read: jsonc-parser recurses once per level, and no real config nests so far. */
 export const MAX_JSON_DEPTH = 256;
@@ -83,7 +80,6 @@ export function flattenDeepJson(text: string, maxDepth = MAX_JSON_DEPTH): { text
 
 /** Parses JSON with comments and trailing commas allowed; the first syntax error becomes the one problem. */
 export function parseJson(text: string): ParsedJson {
-  if (text === lastText) return lastParsed;
   const problems: ParseProblem[] = [];
   // Every part nested too deep is cut before the (recursive) parser sees it.
   const { text: readable, cutAt } = flattenDeepJson(text);
@@ -101,9 +97,17 @@ export function parseJson(text: string): ParsedJson {
       span: { start: error.offset, end: error.offset + Math.max(1, error.length) },
     });
   }
-  lastText = text;
-  lastParsed = { root, problems };
-  return lastParsed;
+  return { root, problems };
+}
+
+/** The file's JSON tree, parsed once for every format that sniffs it and the one that parses it. */
+export function jsonOf(file: FileProbe): ParsedJson {
+  return file.tree('json', parseJson);
+}
+
+/** The JSON tree of `text` for `parse`, from the probe when it read this text. */
+export function jsonFor(file: FileProbe | undefined, text: string): ParsedJson {
+  return treeOf(file, text, 'json', parseJson);
 }
 
 function describeError(code: string): string {

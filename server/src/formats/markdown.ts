@@ -1,23 +1,26 @@
 import { isScalar, isSeq } from 'yaml';
 import type { AgentSettings, Format, ParsedDocument, ParseProblem, Unit } from '../core/types';
 import { frontMatterHost, readFrontMatterFields, type FrontMatterHost } from './front-matter';
+import { namedBy } from './probe';
 import { scalarUnit } from './yaml';
 
 /** File names that are instructions to a model, in Markdown with optional YAML front matter. */
+/** Prompt, instruction, agent and skill files by name (Copilot, Cursor, Claude Code, Windsurf, Gemini, Codex). */
 const PROMPT_MARKDOWN = [
-  /\.prompt\.md$/i,
-  /\.instructions\.md$/i,
-  /\.agent\.md$/i,
-  /\.chatmode\.md$/i,
-  /(^|\/)copilot-instructions\.md$/i,
-  /(^|\/)AGENTS\.md$/i,
-  /(^|\/)CLAUDE\.md$/i,
-  /(^|\/)GEMINI\.md$/i,
-  /(^|\/)SKILL\.md$/i,
-  /(^|\/)\.cursorrules$/i,
-  /(^|\/)\.cursor\/rules\/[^/]+\.mdc$/i,
-  /(^|\/)\.windsurfrules$/i,
-  /(^|\/)\.claude\/(agents|commands)\/[^/]+\.md$/i,
+  '**/*.prompt.md',
+  '**/*.instructions.md',
+  '**/*.agent.md',
+  '**/*.chatmode.md',
+  '**/copilot-instructions.md',
+  '**/AGENTS.md',
+  '**/CLAUDE.md',
+  '**/GEMINI.md',
+  '**/SKILL.md',
+  '**/.cursorrules',
+  '**/.cursor/rules/*.mdc',
+  '**/.windsurfrules',
+  '**/.claude/agents/*.md',
+  '**/.claude/commands/*.md',
 ];
 
 const FENCE = /^(\s{0,3})(`{3,}|~{3,})/;
@@ -123,9 +126,11 @@ export function readFrontMatter(text: string, host: FrontMatterHost = 'yaml'): F
 export const markdownPromptFormat: Format = {
   id: 'markdown-prompt',
   description: 'Prompt, instruction, agent, chat mode and skill files in Markdown with YAML front matter',
-  matches(fileName) {
-    const normalized = fileName.replace(/\\/g, '/');
-    return PROMPT_MARKDOWN.some((pattern) => pattern.test(normalized));
+  patterns: PROMPT_MARKDOWN,
+  // VS Code opens Copilot's prompt files in languages of their own.
+  languages: ['markdown', 'prompt', 'instructions', 'chatmode'],
+  matches(file) {
+    return namedBy(this.patterns, file.fileName);
   },
   parse(uri, text): ParsedDocument {
     const front = readFrontMatter(text, frontMatterHost(uri));
@@ -149,8 +154,10 @@ export const plainPromptFormat: Format = {
   description: 'Plain text or Markdown system prompts (files named on the command line or listed in promptFiles)',
   // Any file the user names is read as text when no more specific format claims it; structured
   // data (JSON, YAML) that no format recognised is not prose, so it is left alone.
-  matches(fileName, _text, explicit) {
-    return explicit && !/\.(json|jsonc|json5|ya?ml|toml)$/i.test(fileName);
+  patterns: [],
+  languages: [],
+  matches(file) {
+    return file.explicit && !/\.(json|jsonc|json5|ya?ml|toml)$/i.test(file.fileName);
   },
   parse(uri, text): ParsedDocument {
     const isMarkdown = /\.(md|markdown|mdx)$/i.test(uri);

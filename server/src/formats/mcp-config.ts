@@ -9,8 +9,8 @@ import {
   isObject,
   items,
   JSON_COMMENTS,
-  normalizedPath,
-  parseJson,
+  jsonFor,
+  jsonOf,
   prop,
   spanOf,
   stringOf,
@@ -18,16 +18,10 @@ import {
   valueOf,
   type JsonNode,
 } from './json';
+import { namedBy } from './probe';
 
-/** Files that are MCP client configurations by name alone. */
-const CONFIG_NAMES = [
-  /(^|\/)\.vscode\/mcp\.json$/i,
-  /(^|\/)\.cursor\/mcp\.json$/i,
-  /(^|\/)\.?mcp\.json$/i,
-  /(^|\/)claude_desktop_config\.json$/i,
-  /(^|\/)cline_mcp_settings\.json$/i,
-  /(^|\/)mcp_config\.json$/i,
-];
+/** Files that are MCP client configurations by name alone (.vscode/mcp.json and .cursor/mcp.json among them). */
+const CONFIG_NAMES = ['**/mcp.json', '**/.mcp.json', '**/claude_desktop_config.json', '**/cline_mcp_settings.json', '**/mcp_config.json'];
 
 const SERVER_FIELDS = ['command', 'url', 'serverUrl', 'httpUrl'];
 const APPROVAL_KEYS = ['autoApprove', 'alwaysAllow', 'allowedTools', 'trustedTools'];
@@ -97,13 +91,16 @@ function readServers(text: string, list: ServerList): { units: Unit[]; agents: A
 export const mcpConfigFormat: Format = {
   id: 'mcp-config',
   description: 'MCP client configurations: .vscode/mcp.json, claude_desktop_config.json, .cursor/mcp.json, mcp.json, settings with mcp.servers',
-  matches(fileName, text) {
-    if (!isJsonFileName(fileName)) return false;
-    if (CONFIG_NAMES.some((pattern) => pattern.test(normalizedPath(fileName)))) return true;
-    return text.length > 0 && looksLikeServers(serverList(parseJson(text).root));
+  patterns: CONFIG_NAMES,
+  languages: ['json', 'jsonc'],
+  sniffsContent: true,
+  matches(file) {
+    if (!isJsonFileName(file.fileName)) return false;
+    if (namedBy(this.patterns, file.fileName)) return true;
+    return file.text().length > 0 && looksLikeServers(serverList(jsonOf(file).root));
   },
-  parse(uri, text): ParsedDocument {
-    const { root, problems } = parseJson(text);
+  parse(uri, text, file): ParsedDocument {
+    const { root, problems } = jsonFor(file, text);
     const list = serverList(root);
     const read = list ? readServers(text, list) : { units: [], agents: [] };
     return {

@@ -1,7 +1,8 @@
 // MCP server manifests (`server.json`, the MCP registry's schema): the server's description, the
 // packages' arguments and environment variables, remote URLs and headers.
 import type { Format, ParsedDocument, Unit } from '../core/types';
-import { baseName, childId, isJsonFileName, isObject, items, JSON_COMMENTS, parseJson, prop, stringOf, stringUnit, type JsonNode } from './json';
+import { childId, isJsonFileName, isObject, items, JSON_COMMENTS, jsonFor, jsonOf, prop, stringOf, stringUnit, type JsonNode } from './json';
+import { namedBy } from './probe';
 import { readTools } from './tools';
 
 export function looksLikeManifest(root: JsonNode | undefined): boolean {
@@ -45,13 +46,17 @@ function readManifest(text: string, root: JsonNode): Unit[] {
 export const mcpServerManifestFormat: Format = {
   id: 'mcp-server-manifest',
   description: 'MCP server manifests (server.json for the MCP registry)',
-  matches(fileName, text, explicit) {
-    if (!isJsonFileName(fileName)) return false;
-    if (baseName(fileName).toLowerCase() !== 'server.json' && !explicit && !/server\.schema\.json/.test(text)) return false;
-    return text.length > 0 && looksLikeManifest(parseJson(text).root);
+  patterns: ['**/server.json'],
+  languages: ['json', 'jsonc'],
+  sniffsContent: true,
+  matches(file) {
+    if (!isJsonFileName(file.fileName)) return false;
+    // Other names only when named, or when the file points at the registry's schema.
+    if (!namedBy(this.patterns, file.fileName) && !file.explicit && !/server\.schema\.json/.test(file.text())) return false;
+    return file.text().length > 0 && looksLikeManifest(jsonOf(file).root);
   },
-  parse(uri, text): ParsedDocument {
-    const { root, problems } = parseJson(text);
+  parse(uri, text, file): ParsedDocument {
+    const { root, problems } = jsonFor(file, text);
     const units = root && isObject(root) ? readManifest(text, root) : [];
     const tools = isObject(root) ? readTools(text, items(prop(root, 'tools')), 'tools', true) : { tools: [], units: [] };
     return {

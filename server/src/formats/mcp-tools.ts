@@ -1,7 +1,7 @@
 // MCP `tools/list` results: `{tools: [{name, description, inputSchema, annotations}]}`, the same
 // inside a JSON-RPC `result`, or a server signature that also lists prompts, resources and instructions.
 import type { Format, ParsedDocument, Unit } from '../core/types';
-import { childId, isJsonFileName, isObject, items, JSON_COMMENTS, parseJson, prop, stringOf, stringUnit, type JsonNode } from './json';
+import { childId, isJsonFileName, isObject, items, JSON_COMMENTS, jsonFor, jsonOf, prop, stringOf, stringUnit, type JsonNode } from './json';
 import { hasInputSchema, looksLikeTool, readTools } from './tools';
 
 /** The object that holds `tools` (the root or a JSON-RPC result), or undefined if this is no MCP listing. */
@@ -42,11 +42,14 @@ function serverTextUnits(text: string, holder: JsonNode): Unit[] {
 export const mcpToolsFormat: Format = {
   id: 'mcp-tools',
   description: 'MCP tools/list results and server signatures (tools with inputSchema and annotations)',
-  matches(fileName, text) {
-    return isJsonFileName(fileName) && text.length > 0 && mcpToolHolder(parseJson(text).root) !== undefined;
+  patterns: [],
+  languages: ['json', 'jsonc'],
+  sniffsContent: true,
+  matches(file) {
+    return isJsonFileName(file.fileName) && file.text().length > 0 && mcpToolHolder(jsonOf(file).root) !== undefined;
   },
-  parse(uri, text): ParsedDocument {
-    const { root, problems } = parseJson(text);
+  parse(uri, text, file): ParsedDocument {
+    const { root, problems } = jsonFor(file, text);
     const holder = mcpToolHolder(root);
     const prefix = holder && holder !== root ? 'result.tools' : 'tools';
     const read = holder ? readTools(text, items(prop(holder, 'tools')), prefix, true) : { tools: [], units: [] };

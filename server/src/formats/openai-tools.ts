@@ -1,7 +1,7 @@
 // OpenAI function / tool JSON: a list of `{type: "function", function: {...}}` or bare functions, a
 // single function, or `tools` / `functions` inside a larger object such as a request body.
 import type { Format, ParsedDocument, Unit } from '../core/types';
-import { childId, isJsonFileName, isObject, items, JSON_COMMENTS, parseJson, prop, stringOf, stringUnit, type JsonNode } from './json';
+import { childId, isJsonFileName, isObject, items, JSON_COMMENTS, jsonFor, jsonOf, prop, stringOf, stringUnit, type JsonNode } from './json';
 import { hasInputSchema, looksLikeTool, readTools } from './tools';
 
 interface ToolList {
@@ -49,11 +49,14 @@ function messageUnits(text: string, root: JsonNode | undefined): Unit[] {
 export const openAiToolsFormat: Format = {
   id: 'openai-tools',
   description: 'OpenAI function / tool definitions in JSON (also Anthropic-style tools and request bodies that carry tools)',
-  matches(fileName, text) {
-    return isJsonFileName(fileName) && text.length > 0 && openAiToolList(parseJson(text).root) !== undefined;
+  patterns: [],
+  languages: ['json', 'jsonc'],
+  sniffsContent: true,
+  matches(file) {
+    return isJsonFileName(file.fileName) && file.text().length > 0 && openAiToolList(jsonOf(file).root) !== undefined;
   },
-  parse(uri, text): ParsedDocument {
-    const { root, problems } = parseJson(text);
+  parse(uri, text, file): ParsedDocument {
+    const { root, problems } = jsonFor(file, text);
     const list = openAiToolList(root);
     const read = list ? readTools(text, list.nodes, list.prefix, false) : { tools: [], units: [] };
     return {

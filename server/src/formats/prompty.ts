@@ -3,6 +3,7 @@
 import { isMap, isSeq } from 'yaml';
 import type { Format, ParsedDocument, ToolDefinition, ToolParameter, Unit } from '../core/types';
 import { messageUnits, type RoleMarker } from './messages';
+import { namedBy } from './probe';
 import { readFrontMatterBlock, scalarUnit, yamlEntries, yamlItems, yamlProp, yamlSpan, yamlString, type YamlNode } from './yaml';
 
 // The role line as Prompty's own parser reads it: `system:`, `# user:`, `assistant[name="x"]:`.
@@ -132,8 +133,10 @@ function readPromptyFrontMatter(text: string, yamlStart: number, doc: unknown): 
 export const promptyFormat: Format = {
   id: 'prompty',
   description: 'Prompty files (*.prompty): YAML front matter and system/user/assistant messages',
-  matches(fileName) {
-    return /\.prompty$/i.test(fileName);
+  patterns: ['**/*.prompty'],
+  languages: [],
+  matches(file) {
+    return namedBy(this.patterns, file.fileName);
   },
   parse(uri, text): ParsedDocument {
     const block = readFrontMatterBlock(text);

@@ -10,8 +10,10 @@ export const TOOL_OUTPUT_FILE = 'score.tool-output';
 export const toolOutputFormat: Format = {
   id: 'tool-output',
   description: 'Text returned by a tool to an agent (latent-lint score, "kind": "tool-output")',
-  matches(fileName, _text, explicit) {
-    return explicit && fileName.replace(/\\/g, '/').split('/').pop() === TOOL_OUTPUT_FILE;
+  patterns: [],
+  languages: [],
+  matches(file) {
+    return file.explicit && file.fileName.replace(/\\/g, '/').split('/').pop() === TOOL_OUTPUT_FILE;
   },
   parse(uri, text): ParsedDocument {
     return {

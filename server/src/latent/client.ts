@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ModelUnavailableError } from './model-files';
-import { CancelledError, LatentRuntime, type LatentExplanation, type RuntimeOptions } from './runtime';
+import { CancelledError, LatentRuntime, type RuntimeOptions } from './runtime';
+import type { LatentExplanation } from './types';
 import type { UnitScore } from './signals';
 import type { OpenInfo, WorkerRequest, WorkerResponse } from './worker-protocol';
 

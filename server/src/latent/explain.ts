@@ -3,17 +3,17 @@
 // Layer ℓ is a resid index (0 = embeddings); block b moves the residual from layer b to b + 1, so the
 // contributions reported on layer ℓ ≥ 1 are block ℓ − 1's attention and MLP outputs projected on
 // layer ℓ's harm direction.
-import type { ExplainLayer, ExplainNeuron, ExplainResult, ExplainToken } from '../protocol/explain';
-import type { LatentGuard } from './guard-file';
+import type { ExplainLayer, ExplainNeuron, ExplainResult, ExplainToken } from '../core/explain';
+import type { GuardFile } from './guard-file';
 import type { ModelConfig } from './model-files';
-import type { LatentExplanation, RuntimeIdentity } from './runtime';
+import type { LatentExplanation, RuntimeIdentity } from './types';
 import { describeLayers, dot, harmAt, refusalAt, scoreResiduals } from './signals';
 import type { Prompt, TokenSpan } from './tokenizer';
 
 export const TOP_NEURONS = 24;
 
 export interface ExplanationInputs {
-  guard: LatentGuard;
+  guard: GuardFile;
   config: ModelConfig;
   identity: RuntimeIdentity;
   prompt: Prompt;
@@ -116,10 +116,10 @@ function mlpShare(layers: ExplainLayer[]): number | undefined {
   return mlp + attention > 0 ? mlp / (mlp + attention) : undefined;
 }
 
-/** The protocol's ExplainResult: the latent explanation plus the threshold in force and the policy rules that fired. */
+/** The ExplainResult the explorer renders: the latent explanation plus the threshold in force and the policy rules that fired. */
 export function toExplainResult(
   explanation: LatentExplanation,
-  context: { threshold: number; rules?: ExplainResult['verdict']['rules']; uri?: string; unitId?: string },
+  context: { threshold: number; rules?: ExplainResult['verdict']['rules']; uri?: string; unitId?: string; textOffset?: number },
 ): ExplainResult {
   const { score, ...verdict } = explanation.verdict;
   const flagged = score.probability >= context.threshold;
@@ -129,6 +129,7 @@ export function toExplainResult(
     ...explanation,
     uri: context.uri,
     unitId: context.unitId,
+    textOffset: context.textOffset,
     verdict: {
       ...verdict,
       threshold: context.threshold,

@@ -1,5 +1,5 @@
 // The schema of models/latent-guard.json: what calibration (Python, models/) writes and the runtime
-// (this folder) applies. The calibration engineer produces JSON matching `LatentGuardFileJson`;
+// (this folder) applies. The calibration engineer produces JSON matching `GuardFileJson`;
 // `parseGuardFile` validates it and decodes vectors into Float32Arrays.
 //
 // Conventions, fixed here once:
@@ -99,7 +99,7 @@ export interface GuardConcept extends Omit<GuardConceptJson, 'probes'> {
   probes: GuardProbe[];
 }
 
-export interface LatentGuardFileJson {
+export interface GuardFileJson {
   /** Schema version; this file describes version 1. */
   version: 1;
   model: {
@@ -197,10 +197,10 @@ export interface GuardLayer {
   harmDirection: Float32Array;
 }
 
-export interface LatentGuard
-  extends Omit<LatentGuardFileJson, 'layers' | 'categories' | 'neurons' | 'detector' | 'concepts'> {
+export interface GuardFile
+  extends Omit<GuardFileJson, 'layers' | 'categories' | 'neurons' | 'detector' | 'concepts'> {
   layers: GuardLayer[];
-  detector: Omit<LatentGuardFileJson['detector'], 'probes'> & { probes?: GuardProbe[] };
+  detector: Omit<GuardFileJson['detector'], 'probes'> & { probes?: GuardProbe[] };
   /** Lookup by resid index. */
   byLayer: Map<number, GuardLayer>;
   concepts?: GuardConcept[];
@@ -220,7 +220,7 @@ export class GuardFileError extends Error {
 }
 
 /** Validates JSON text (or an already parsed object) against the schema above. */
-export function parseGuardFile(input: string | unknown, file = 'latent-guard.json'): LatentGuard {
+export function parseGuardFile(input: string | unknown, file = 'latent-guard.json'): GuardFile {
   let raw: unknown = input;
   if (typeof input === 'string') {
     try {
@@ -263,7 +263,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
   const root = obj(raw, '');
   if (root.version !== 1) fail('version', `expected 1, got ${JSON.stringify(root.version)}`);
   const modelRaw = obj(root.model, 'model');
-  const model: LatentGuardFileJson['model'] = {
+  const model: GuardFileJson['model'] = {
     name: str(modelRaw.name, 'model.name'),
     graph: str(modelRaw.graph, 'model.graph'),
     graphSha256: sha(modelRaw.graphSha256, 'model.graphSha256'),
@@ -297,7 +297,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
   const promptRaw = obj(root.prompt, 'prompt');
   if (promptRaw.template !== 'chatml-user-turn') fail('prompt.template', 'expected "chatml-user-turn"');
   if (promptRaw.systemPrompt !== null && typeof promptRaw.systemPrompt !== 'string') fail('prompt.systemPrompt', 'expected a string or null');
-  const prompt: LatentGuardFileJson['prompt'] = {
+  const prompt: GuardFileJson['prompt'] = {
     template: 'chatml-user-turn',
     systemPrompt: promptRaw.systemPrompt as string | null,
     maxUserTokens: int(promptRaw.maxUserTokens, 'prompt.maxUserTokens', 1),
@@ -391,7 +391,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     });
   }
 
-  let categories: LatentGuard['categories'];
+  let categories: GuardFile['categories'];
   if (root.categories !== undefined) {
     const categoriesRaw = obj(root.categories, 'categories');
     categories = {
@@ -403,7 +403,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
       }),
     };
   }
-  let neurons: LatentGuard['neurons'];
+  let neurons: GuardFile['neurons'];
   if (root.neurons !== undefined) {
     const neuronsRaw = obj(root.neurons, 'neurons');
     neurons = {
@@ -443,7 +443,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     layerThreshold: num(root.layerThreshold, 'layerThreshold'),
     neurons,
     metrics: root.metrics === undefined ? undefined : obj(root.metrics, 'metrics'),
-    data: root.data === undefined ? undefined : (arr(root.data, 'data') as LatentGuardFileJson['data']),
+    data: root.data === undefined ? undefined : (arr(root.data, 'data') as GuardFileJson['data']),
     createdAt: root.createdAt === undefined ? undefined : str(root.createdAt, 'createdAt'),
     selfTest:
       root.selfTest === undefined

@@ -3,16 +3,11 @@
 import { CoalescingBackend, InProcessBackend, WorkerBackend, type LatentBackend } from './client';
 import { ScoreCache, type ScoreCacheOptions } from './cache';
 import { ModelUnavailableError, type UnavailableReason } from './model-files';
-import { CancelledError, type LatentExplanation, type RuntimeIdentity, type RuntimeOptions } from './runtime';
+import { CancelledError, type RuntimeOptions } from './runtime';
+import type { LatentExplanation, LatentState } from './types';
 import type { UnitScore } from './signals';
 
-export type LatentState =
-  | { status: 'idle' }
-  | { status: 'loading' }
-  | { status: 'ready'; identity: RuntimeIdentity; warnings: string[] }
-  | { status: 'failed'; reason: UnavailableReason | 'error'; message: string };
-
-export interface LatentGuardOptions extends RuntimeOptions {
+export interface GuardServiceOptions extends RuntimeOptions {
   /** 'worker' (default; keeps the caller's event loop free) or 'in-process' (CLI, tests). */
   mode?: 'worker' | 'in-process';
   /** A ready-made backend (tests). */
@@ -66,7 +61,7 @@ export class LatentGuardService {
   private cache?: ScoreCache;
   private failedAt = 0;
 
-  constructor(private readonly options: LatentGuardOptions = {}) {
+  constructor(private readonly options: GuardServiceOptions = {}) {
     // Concurrent requests (files linted side by side) share the model's batches.
     this.backend = new CoalescingBackend(
       options.backend ?? (options.mode === 'in-process' ? new InProcessBackend(options) : new WorkerBackend(options, options.workerPath)),

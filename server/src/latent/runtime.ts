@@ -1,14 +1,14 @@
 // The latent guard's compute side: files, tokenizer, ONNX session and guard file together. It runs in
 // the worker (or in process for the CLI and tests); nothing here knows about LSP or the engine.
 import * as fs from 'node:fs';
-import type { ExplainResult } from '../protocol/explain';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches } from './batcher';
 import { buildExplanation } from './explain';
-import { GuardFileError, parseGuardFile, type LatentGuard } from './guard-file';
+import { GuardFileError, parseGuardFile, type GuardFile } from './guard-file';
 import { LatentModel, type OutputName, type PastKV } from './model';
 import { defaultGuardPath, locateModelFiles, ModelUnavailableError, sha256Text, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
 import { combineWindows, scoreResiduals, type UnitScore } from './signals';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
+import type { LatentExplanation, RuntimeIdentity } from './types';
 
 export interface RuntimeOptions extends LocateOptions {
   /** onnxruntime intra-op threads (default: the cores available). */
@@ -25,21 +25,6 @@ export interface RuntimeOptions extends LocateOptions {
   /** Score on the truncated scoring graph even without a guard file to check its layers against (benchmarks). */
   forceScoringGraph?: boolean;
 }
-
-export interface RuntimeIdentity {
-  modelName: string;
-  graph: string;
-  graphSha256: string;
-  guardSha256: string;
-  layers: number;
-  /** The guard file's default probability threshold (0.5 without a guard). */
-  threshold: number;
-  /** Units with fewer words are not scored (the guard file's prompt.minWords, default 4). */
-  minWords: number;
-}
-
-/** Explanation without the policy-rule part, which the caller (engine side) fills in. */
-export type LatentExplanation = Omit<ExplainResult, 'verdict'> & { verdict: Omit<ExplainResult['verdict'], 'rules' | 'threshold' | 'flagged'> & { score: UnitScore } };
 
 /** Calibration skips units shorter than this many words (headings, labels). */
 export const DEFAULT_MIN_WORDS = 4;
@@ -68,7 +53,7 @@ export class LatentRuntime {
 
   private constructor(
     readonly files: ModelFiles,
-    readonly guard: LatentGuard | undefined,
+    readonly guard: GuardFile | undefined,
     guardSha256: string,
     options: RuntimeOptions,
   ) {
@@ -126,7 +111,7 @@ export class LatentRuntime {
       throw new ModelUnavailableError('guard-missing', `the calibrated guard models/latent-guard.json is missing (run \`npm run calibrate\`)`);
     }
     const text = fs.readFileSync(guardPath, 'utf8');
-    let guard: LatentGuard;
+    let guard: GuardFile;
     try {
       guard = parseGuardFile(text, guardPath);
     } catch (error) {
@@ -136,7 +121,7 @@ export class LatentRuntime {
     return new LatentRuntime(files, guard, sha256Text(text), options);
   }
 
-  private checkGuard(guard: LatentGuard): void {
+  private checkGuard(guard: GuardFile): void {
     const config = this.files.config;
     const mismatch = (what: string): never => {
       throw new ModelUnavailableError('guard-mismatch', `latent-guard.json was calibrated for a different model (${what}); re-run calibration`);
@@ -287,7 +272,7 @@ export class LatentRuntime {
     for (const model of new Set([this.model, this.scoringModel, this.prefixModel])) await model?.release();
   }
 
-  private requireGuard(): LatentGuard {
+  private requireGuard(): GuardFile {
     if (!this.guard) throw new ModelUnavailableError('guard-missing', 'this runtime was opened without a guard file');
     return this.guard;
   }
@@ -318,7 +303,7 @@ export function tilePast(past: PastKV, batch: number): PastKV {
 }
 
 /** The deepest resid layer the guard's score reads (detector, concepts, baseline, refusal rule, categories). */
-export function layersRead(guard: LatentGuard): number {
+export function layersRead(guard: GuardFile): number {
   const probes = [...(guard.detector.probes ?? []), ...(guard.concepts ?? []).flatMap((concept) => concept.probes)].map((probe) => probe.layer);
   return Math.max(...guard.detector.layers, ...probes, ...guard.baseline.layers, ...guard.refusalSuppressed.layers, guard.categories?.layer ?? 0);
 }

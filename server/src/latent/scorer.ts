@@ -1,12 +1,10 @@
-// The latent guard as a UnitScorer the engine plugs in: scores every instruction unit of a document
-// and reports latent/harmful-request, latent/injection and latent/jailbreak (the last two when the
-// guard file has those concepts), and latent/refusal-suppressed when it has none.
+// The latent rules and the findings they make from a unit's score: latent/harmful-request,
+// latent/injection and latent/jailbreak (the last two when the guard file has those concepts), and
+// latent/refusal-suppressed when it has none. The guard (latent-guard.ts) scores and calls these.
 import { docsUrl } from '../core/docs';
 import { unitSpan } from '../core/spans';
-import type { ParsedDocument, RuleMeta, RuleReportWithRule, Span, Unit, UnitScoreOptions, UnitScorer } from '../core/types';
+import type { ParsedDocument, RuleMeta, RuleReportWithRule, Span, Unit } from '../core/types';
 import type { ConceptName } from './guard-file';
-import { LatentGuardService, type LatentGuardOptions, type LatentState } from './guard';
-import { ModelUnavailableError } from './model-files';
 import { DEFAULT_MIN_WORDS } from './runtime';
 import { describeLayers, type ConceptScore, type UnitScore } from './signals';
 
@@ -78,8 +76,6 @@ export function scoredByGuard(unit: Unit, minWords = DEFAULT_MIN_WORDS): boolean
   return unit.instruction && wordCount(unit.text) >= minWords;
 }
 
-export type ScoreOptions = UnitScoreOptions;
-
 export interface ScorerBudget {
   /** Tokens the model may read in one file (default DEFAULT_MAX_FILE_TOKENS); a file's own limit wins. */
   maxFileTokens?: number;
@@ -87,90 +83,11 @@ export interface ScorerBudget {
   maxRunTokens?: number;
 }
 
-export class LatentScorer implements UnitScorer {
-  readonly metas: RuleMeta[] = [HARMFUL_REQUEST, INJECTION, JAILBREAK, REFUSAL_SUPPRESSED, BUDGET_EXCEEDED];
-  private readonly current: LatentGuardService;
-  /** Tokens the model has read for this scorer, all files together. */
-  runTokens = 0;
-
-  constructor(private readonly options: LatentGuardOptions & ScorerBudget = {}) {
-    this.current = new LatentGuardService(options);
-  }
-
-  /** Names the guard file in force, so result caches keyed on it go stale after a recalibration. */
-  get id(): string {
-    const state = this.current.state;
-    if (state.status === 'ready') return `latent-guard:${state.identity.graphSha256.slice(0, 12)}:${state.identity.guardSha256.slice(0, 12)}`;
-    return `latent-guard:${state.status}`;
-  }
-
-  get service(): LatentGuardService {
-    return this.current;
-  }
-
-  get state(): LatentState {
-    return this.current.state;
-  }
-
-  onDidChangeState(listener: (state: LatentState) => void): () => void {
-    return this.current.onDidChangeState(listener);
-  }
-
-  /** Loads the model now instead of on the first document. */
-  start(): Promise<LatentState> {
-    return this.current.start();
-  }
-
-  async score(document: ParsedDocument, signal?: AbortSignal, options: ScoreOptions = {}): Promise<RuleReportWithRule[]> {
-    if (!document.units.some((unit) => unit.instruction)) return [];
-    const service = this.current;
-    const state = await service.start();
-    if (state.status === 'failed' && this.options.quietWhenUnavailable) return [];
-    if (state.status === 'failed') throw new ModelUnavailableError(state.reason === 'error' ? 'load-failed' : state.reason, state.message);
-    const units = document.units.filter((unit) => scoredByGuard(unit, state.status === 'ready' ? state.identity.minWords : DEFAULT_MIN_WORDS));
-    if (units.length === 0) return [];
-    const fileLimit = options.maxTokens ?? this.options.maxFileTokens ?? DEFAULT_MAX_FILE_TOKENS;
-    const runLeft = Math.max(0, (this.options.maxRunTokens ?? Infinity) - this.runTokens);
-    const limit = Math.min(fileLimit, runLeft);
-    const onProgress = options.onProgress;
-    let tokens = 0;
-    let scores: (UnitScore | undefined)[];
-    try {
-      const within = await service.scoreWithin(
-        units.map((unit) => unit.text),
-        signal,
-        { maxTokens: limit, onProgress: onProgress && ((scored, read) => onProgress({ scored, total: units.length, tokens: read })) },
-      );
-      scores = within.scores;
-      tokens = within.tokens;
-    } finally {
-      this.runTokens += tokens;
-    }
-    const threshold = options.threshold ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
-    const reports: RuleReportWithRule[] = [];
-    const unscored: Unit[] = [];
-    units.forEach((unit, i) => {
-      const score = scores[i];
-      if (score) reports.push(...reportsFor(unit, score, threshold));
-      else unscored.push(unit);
-    });
-    if (unscored.length) {
-      const which = runLeft < fileLimit ? { name: 'run', limit: this.options.maxRunTokens ?? 0, flag: '--max-run-tokens' } : { name: 'file', limit: fileLimit, flag: '--max-file-tokens or latentLint.model.maxFileTokens' };
-      reports.push(budgetReport(document, units.length, unscored, tokens, which));
-    }
-    return reports;
-  }
-
-  async dispose(): Promise<void> {
-    await this.current.dispose();
-  }
-}
-
 /**
  * The one finding for units a budget left unscored: how many, which lines, and what to do. It sits on
  * the first unscored unit; `data.unscored` lists every unscored unit's id and lines.
  */
-function budgetReport(
+export function budgetReport(
   document: ParsedDocument,
   total: number,
   unscored: Unit[],
@@ -209,7 +126,6 @@ function budgetReport(
     data: { budget: budget.name, limit: budget.limit, tokens, total, unscored: lines },
   };
 }
-
 /** The concept probabilities by name ({injection, jailbreak}), rounded; empty without concepts. */
 export function conceptProbabilities(score: UnitScore): Record<string, number> {
   return Object.fromEntries((score.concepts ?? []).map((concept) => [concept.name, round(concept.probability)]));

@@ -2,7 +2,7 @@
 // probability, the concepts' (injection, jailbreak), the category, the refusal-suppressed rule, and
 // how a long unit's windows combine. Pure functions on Float32Arrays; the conventions are written
 // down in guard-file.ts.
-import type { ConceptName, GuardConcept, GuardLayer, GuardProbe, LatentGuard } from './guard-file';
+import type { ConceptName, GuardConcept, GuardLayer, GuardProbe, GuardFile } from './guard-file';
 
 /** One concept's reading of a unit (present for every concept the guard file has). */
 export interface ConceptScore {
@@ -106,7 +106,7 @@ const mean = (values: number[]): number => (values.length ? values.reduce((a, b)
  * `inst` and `post` hold (L + 1) × H floats each, layer-major, starting at the given offsets.
  */
 export function scoreResiduals(
-  guard: LatentGuard,
+  guard: GuardFile,
   inst: Float32Array,
   instOffset: number,
   post: Float32Array,

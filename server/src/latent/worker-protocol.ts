@@ -1,6 +1,7 @@
 // Messages between the main thread (client.ts) and the latent worker (worker.ts).
 import type { UnavailableReason } from './model-files';
-import type { LatentExplanation, RuntimeIdentity, RuntimeOptions } from './runtime';
+import type { RuntimeOptions } from './runtime';
+import type { LatentExplanation, RuntimeIdentity } from './types';
 import type { UnitScore } from './signals';
 
 export type WorkerRequest =

@@ -1,17 +1,25 @@
 // Code actions for findings: the rule's fix, suppression comments in the host file's syntax,
 // the rule's documentation, the Latent Explorer, and `source.fixAll.latent-lint`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { CommentSyntax, Finding, Fix } from '../core/types';
 import { COMMANDS, FIX_ALL_KIND, type ExplainCommandArgs } from '../protocol/messages';
+import { IGNORE_FILE_NAME } from '../engine/ignore';
+import { parseDirectives, type Directive, type DirectiveKind } from '../engine/suppressions';
+import { LineIndex } from '../engine/text';
+import { FRONT_MATTER } from '../formats/yaml';
+import { URI } from '../uri';
 import { diagnosticData, type DiagnosticData } from './diagnostics';
 
 /** The placeholder after `--` in an inserted directive: the reviewer is asked to say why. */
 export const SUPPRESSION_REASON = 'reason';
 
-const FRONT_MATTER = /^---[ \t]*\r?\n[\s\S]*?\r?\n---[ \t]*(\r?\n|$)/;
-const NEXT_LINE_DIRECTIVE = /latent-lint-disable-next-line((?:[ \t]*,?[ \t]*[a-z0-9][a-z0-9-]*(?:\/[a-z0-9][a-z0-9-]*)?)+)/;
-const FILE_DIRECTIVE = /latent-lint-disable((?:[ \t]*,?[ \t]*[a-z0-9][a-z0-9-]*(?:\/[a-z0-9][a-z0-9-]*)?)+)/;
+/** The first directive of `kind` on a line that names rules (one more can be added to it), as the engine reads directives. */
+function directiveOn(line: string, kind: DirectiveKind): Directive | undefined {
+  return parseDirectives(line, new LineIndex(line)).find((directive) => directive.kind === kind && directive.ruleIds.length > 0);
+}
 
 export interface CodeActionInput {
   document: TextDocument;
@@ -152,10 +160,9 @@ function suppressLineAction(document: TextDocument, diagnostic: Diagnostic, rule
   const title = `Suppress ${ruleIds.join(', ')} for this line`;
   // A directive already on the line above: name one more rule in it rather than stacking comments.
   if (line > 0) {
-    const previous = lineText(document, line - 1);
-    const existing = NEXT_LINE_DIRECTIVE.exec(previous);
+    const existing = directiveOn(lineText(document, line - 1), 'disable-next-line');
     if (existing) {
-      const at = existing.index + existing[0].length;
+      const at = existing.idsEnd;
       return {
         title,
         kind: CodeActionKind.QuickFix,
@@ -182,9 +189,9 @@ function suppressFileAction(document: TextDocument, diagnostic: Diagnostic, data
   if (!syntax) return undefined;
   const title = `Suppress ${data.ruleId} for this file`;
   const position = document.positionAt(offset);
-  const existing = FILE_DIRECTIVE.exec(lineText(document, position.line));
-  if (existing && !/latent-lint-disable-(next-)?line/.test(existing[0])) {
-    const at = existing.index + existing[0].length;
+  const existing = directiveOn(lineText(document, position.line), 'disable');
+  if (existing) {
+    const at = existing.idsEnd;
     return {
       title,
       kind: CodeActionKind.QuickFix,
@@ -201,6 +208,28 @@ function suppressFileAction(document: TextDocument, diagnostic: Diagnostic, data
     diagnostics: [diagnostic],
     edit: { changes: { [document.uri]: [{ range: { start: position, end: position }, newText: needsBreak ? `${eol(text)}${newText}` : newText }] } },
   };
+}
+
+/** The `.latentlintignore` of the workspace folder holding the file (its open text wins over the disk). */
+export function ignoreFileTarget(uri: string, folders: readonly string[], openText: (uri: string) => string | undefined): IgnoreFileTarget | undefined {
+  if (!uri.startsWith('file:')) return undefined;
+  const filePath = URI.toFilePath(uri);
+  const folder = folders
+    .filter((candidate) => !path.relative(candidate, filePath).startsWith('..'))
+    .sort((a, b) => b.length - a.length)[0];
+  if (!folder) return undefined;
+  const ignorePath = path.join(folder, IGNORE_FILE_NAME);
+  const ignoreUri = URI.fromFilePath(ignorePath);
+  let text = openText(ignoreUri);
+  if (text === undefined) {
+    try {
+      text = fs.readFileSync(ignorePath, 'utf8');
+    } catch {
+      text = undefined;
+    }
+  }
+  const entry = `/${path.relative(folder, filePath).split(path.sep).join('/')}`;
+  return { uri: ignoreUri, text, entry };
 }
 
 /** For a file that cannot hold a comment (plain JSON): add it to `.latentlintignore`. */

@@ -1,5 +1,4 @@
-// Wires the LSP connection to the validator, code actions, hover, scans and the latent guard.
-import * as fs from 'node:fs';
+// Wires the LSP connection to the validator, code actions, hover, scans, explain and the latent guard.
 import * as path from 'node:path';
 import {
   CodeActionKind,
@@ -10,70 +9,45 @@ import {
   ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
-  type CancellationToken,
   type Connection,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { CommentSyntax, Unit } from '../core/types';
+import type { CommentSyntax } from '../core/types';
 import { Engine } from '../engine/engine';
 import { CONFIG_FILE_NAME } from '../engine/config';
 import { IGNORE_FILE_NAME } from '../engine/ignore';
-import { EXPLAIN_REQUEST, type ExplainParams, type ExplainResult } from '../protocol/explain';
-import {
-  FIX_ALL_KIND,
-  MODEL_STATE_NOTIFICATION,
-  RETRY_MODEL_REQUEST,
-  RULES_REQUEST,
-  SCAN_DOCUMENT_REQUEST,
-  SCAN_WORKSPACE_REQUEST,
-  type InitializationOptions,
-  type ModelState,
-  type RuleSummary,
-  type ScanDocumentParams,
-  type ScanDocumentResult,
-  type ScanWorkspaceParams,
-  type ScanWorkspaceResult,
-} from '../protocol/messages';
+import type { ExplainResult } from '../protocol/explain';
+import { FIX_ALL_KIND, type InitializationOptions, type ModelState, type RuleSummary, type ScanDocumentResult, type ScanWorkspaceResult } from '../protocol/messages';
+import { ExplainRequest, ModelStateNotification, RetryModelRequest, RulesRequest, ScanDocumentRequest, ScanWorkspaceRequest } from '../protocol/requests';
 import { URI } from '../uri';
-import { codeActions, type IgnoreFileTarget } from './codeActions';
+import { VERSION } from '../version';
+import { throwIfCancelled } from './cancellation';
+import { codeActions, ignoreFileTarget } from './codeActions';
 import { BUNDLED_DOC_LINK } from './diagnostics';
+import { explain } from './explain';
 import { hoverFor } from './hover';
-import { NO_GUARD_STATE, type LatentGuard } from './latent';
-import { createLatentGuard } from './latentGuard';
+import { createLatentGuard, type LatentGuard } from '../latent';
+import { NO_GUARD_STATE, toModelState } from './model-state';
 import { scanWorkspace } from './scan';
 import { DEFAULT_SETTINGS, normalizeSettings, type LatentLintSettings } from './settings';
 import { StaleDocumentError, Validator } from './validator';
 
-export const SERVER_VERSION = '0.1.0';
-
 export interface LanguageServerOptions {
   /** The latent guard; by default the one in server/src/latent. `null`: policy rules only. */
   guard?: LatentGuard | null;
+  /** The engine; by default one with every format and rule and the guard's scorer (tests count its work). */
+  engine?: Engine;
 }
 
 export function startLanguageServer(connection: Connection, options: LanguageServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
   let trusted = true;
   const guard: LatentGuard | undefined =
-    options.guard === null
-      ? undefined
-      : (options.guard ??
-        createLatentGuard({
-          log: (message) => connection.console.info(message),
-          // An untrusted folder's config may not tune the model (it could hide findings).
-          thresholdFor: (filePath): number | undefined => {
-            if (!trusted) return undefined;
-            try {
-              return engine.configs.resolveForFile(filePath).latent.threshold;
-            } catch {
-              return undefined;
-            }
-          },
-        }));
-  // Built with the scorer so that config files may name the latent rules.
-  const engine: Engine = new Engine({ scorer: guard?.scorer });
+    options.guard === null ? undefined : (options.guard ?? createLatentGuard({ mode: 'worker', watch: true, log: (message) => connection.console.info(message) }));
+  // Built with the guard so that config files may name the latent rules.
+  const engine: Engine = options.engine ?? new Engine({ scorer: guard });
   const settingsCache = new Map<string, Promise<LatentLintSettings>>();
   let folders: string[] = [];
   let supportsConfiguration = false;
@@ -127,9 +101,9 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   const modelState = (): ModelState => {
     if (!guard) return NO_GUARD_STATE;
     if (!modelEnabled) return { state: 'disabled', reason: 'latentLint.model.enabled is off; policy rules only.' };
-    return guard.state();
+    return toModelState(guard.state());
   };
-  const sendModelState = (): void => void connection.sendNotification(MODEL_STATE_NOTIFICATION, modelState());
+  const sendModelState = (): void => void connection.sendNotification(ModelStateNotification, modelState());
   guard?.onStateChange(() => {
     sendModelState();
     validator.invalidateAll();
@@ -143,13 +117,13 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     modelEnabled = settings.model.enabled;
     if (guard) {
       // Untrusted workspaces do not tune the model: their workspace settings could be planted.
-      await guard.configure?.({
+      await guard.configure({
         threshold: trusted ? (settings.model.threshold ?? undefined) : undefined,
         threads: trusted && settings.model.threads > 0 ? settings.model.threads : undefined,
         // A smaller budget leaves units unscored: a workspace's settings may not lower it.
         maxFileTokens: trusted && settings.model.maxFileTokens > 0 ? settings.model.maxFileTokens : undefined,
       });
-      if (modelEnabled) void guard.warm?.();
+      if (modelEnabled) void guard.start();
     }
     sendModelState();
   };
@@ -176,7 +150,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
         hoverProvider: true,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
-      serverInfo: { name: 'latent-lint', version: SERVER_VERSION },
+      serverInfo: { name: 'latent-lint', version: VERSION },
     };
   });
 
@@ -251,31 +225,30 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     let comments: CommentSyntax | undefined;
     if (!plainJson) {
       try {
-        const context = await validator.context(document.uri);
-        comments = engine.parse(context.filePath, document.getText(), context.explicit, context.config)?.comments;
+        comments = (await validator.parsed(document))?.comments;
       } catch {
         comments = undefined;
       }
     }
-    const findings = validator.currentFindings(document).map((entry) => entry.finding);
-    const ignoreFile = plainJson && params.context.diagnostics.length > 0 ? ignoreFileTarget(document.uri) : undefined;
+    const findings = (await validator.currentFindings(document)).map((entry) => entry.finding);
+    const ignoreFile = plainJson && params.context.diagnostics.length > 0 ? ignoreFileTarget(document.uri, folders, (uri) => documents.get(uri)?.getText()) : undefined;
     return codeActions({ document, diagnostics: params.context.diagnostics, comments, only: params.context.only, findings, ignoreFile });
   });
 
-  connection.onHover((params) => {
+  connection.onHover(async (params) => {
     const document = documents.get(params.textDocument.uri);
     if (!document) return undefined;
     const offset = document.offsetAt(params.position);
-    const entries = validator.currentFindings(document).filter(({ finding }) => finding.span.start <= offset && offset <= finding.span.end);
+    const entries = (await validator.currentFindings(document)).filter(({ finding }) => finding.span.start <= offset && offset <= finding.span.end);
     const metas = new Map(engine.ruleMetas().map((meta) => [meta.id, meta]));
     return hoverFor(document.uri, entries, metas, validator.docLink);
   });
 
-  connection.onRequest(RULES_REQUEST, (): RuleSummary[] =>
+  connection.onRequest(RulesRequest, (): RuleSummary[] =>
     engine.ruleMetas().map(({ id, category, defaultSeverity, description, docsUrl, fixable }) => ({ id, category, defaultSeverity, description, docsUrl, fixable })),
   );
 
-  connection.onRequest(SCAN_WORKSPACE_REQUEST, async (params: ScanWorkspaceParams, token): Promise<ScanWorkspaceResult> => {
+  connection.onRequest(ScanWorkspaceRequest, async (params, token): Promise<ScanWorkspaceResult> => {
     const targets = params.folders?.map((uri) => URI.toFilePath(uri)) ?? folders;
     const result = await scanWorkspace({
       folders: targets,
@@ -291,7 +264,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     return result;
   });
 
-  connection.onRequest(SCAN_DOCUMENT_REQUEST, async (params: ScanDocumentParams, token): Promise<ScanDocumentResult> => {
+  connection.onRequest(ScanDocumentRequest, async (params, token): Promise<ScanDocumentResult> => {
     const controller = new AbortController();
     const listener = token.onCancellationRequested(() => controller.abort());
     try {
@@ -302,7 +275,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
         return { uri: params.uri, findings: diagnostics.length, diagnostics: [] };
       }
       const context = await validator.context(params.uri);
-      const result = await engine.lintFile(context.filePath, { config: context.config, explicit: true, latent: context.latent, signal: controller.signal });
+      const result = await engine.lintFile(context.filePath, { ...validator.lintOptions(context, controller.signal), explicit: true });
       const diagnostics = validator.diagnosticsFor(context.filePath, result.findings, [], -1);
       return { uri: params.uri, findings: diagnostics.length, diagnostics };
     } catch (error) {
@@ -314,86 +287,19 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     }
   });
 
-  connection.onRequest(RETRY_MODEL_REQUEST, async (): Promise<ModelState> => {
-    if (guard?.retry && modelEnabled) await guard.retry();
+  connection.onRequest(RetryModelRequest, async (): Promise<ModelState> => {
+    if (guard && modelEnabled) await guard.retry();
     return modelState();
   });
 
-  connection.onRequest(EXPLAIN_REQUEST, async (params: ExplainParams, token): Promise<ExplainResult> => {
-    if (!guard?.explain) {
-      throw new ResponseError(LSPErrorCodes.RequestFailed, 'Explain needs the latent guard, which is not available in this build; policy rules still run.');
-    }
-    const enabled = params.uri ? (await settingsFor(params.uri)).model.enabled : modelEnabled;
-    if (!enabled) throw new ResponseError(LSPErrorCodes.RequestFailed, 'The latent guard is turned off (latentLint.model.enabled).');
-    const unit = params.text === undefined ? unitAt(params) : undefined;
-    const text = params.text ?? unit?.text;
-    if (!text) throw new ResponseError(LSPErrorCodes.RequestFailed, 'Nothing to explain: select some text, or put the cursor in a paragraph, message or tool description.');
-    const controller = new AbortController();
-    const listener = token.onCancellationRequested(() => controller.abort());
-    try {
-      const result = await guard.explain(text, params, controller.signal);
-      const document = params.uri ? documents.get(params.uri) : undefined;
-      const start = unit?.span.start ?? (document && params.position && params.text !== undefined ? document.getText().indexOf(text) : undefined);
-      const end = start !== undefined && start >= 0 ? start + (unit ? unit.span.end - unit.span.start : text.length) : undefined;
-      const rules = document && end !== undefined
-        ? validator
-            .currentFindings(document)
-            .filter(({ finding, latent }) => !latent && finding.span.start < end && start! < finding.span.end)
-            .map(({ finding }) => ({ ruleId: finding.ruleId, message: finding.message, severity: finding.severity }))
-        : [];
-      return Object.assign(result, {
-        uri: params.uri ?? result.uri,
-        unitId: unit?.id ?? result.unitId,
-        textOffset: start !== undefined && start >= 0 ? start : undefined,
-        verdict: { ...result.verdict, rules },
-      });
-    } catch (error) {
-      throwIfCancelled(token);
-      throw new ResponseError(LSPErrorCodes.RequestFailed, `Explain failed: ${(error as Error).message}`);
-    } finally {
-      listener.dispose();
-    }
-  });
-
-  /** The `.latentlintignore` of the workspace folder holding the file. */
-  function ignoreFileTarget(uri: string): IgnoreFileTarget | undefined {
-    if (!uri.startsWith('file:')) return undefined;
-    const filePath = URI.toFilePath(uri);
-    const folder = folders
-      .filter((candidate) => !path.relative(candidate, filePath).startsWith('..'))
-      .sort((a, b) => b.length - a.length)[0];
-    if (!folder) return undefined;
-    const ignorePath = path.join(folder, IGNORE_FILE_NAME);
-    const ignoreUri = URI.fromFilePath(ignorePath);
-    let text = documents.get(ignoreUri)?.getText();
-    if (text === undefined) {
-      try {
-        text = fs.readFileSync(ignorePath, 'utf8');
-      } catch {
-        text = undefined;
-      }
-    }
-    const entry = `/${path.relative(folder, filePath).split(path.sep).join('/')}`;
-    return { uri: ignoreUri, text, entry };
-  }
-
-  /** The unit under the cursor (a paragraph, message, or tool description). */
-  function unitAt(params: ExplainParams): Unit | undefined {
-    const document = params.uri ? documents.get(params.uri) : undefined;
-    if (!document || !params.position) return undefined;
-    const offset = document.offsetAt(params.position);
-    const parsed = engine.parse(URI.toFilePath(document.uri), document.getText(), true);
-    return parsed?.units.find((candidate) => candidate.span.start <= offset && offset <= candidate.span.end);
-  }
+  connection.onRequest(ExplainRequest, (params, token): Promise<ExplainResult> =>
+    explain(params, token, { guard, validator, engine, documents, modelEnabled: async (uri) => (uri ? (await settingsFor(uri)).model.enabled : modelEnabled) }),
+  );
 
   connection.onShutdown(async () => {
-    await guard?.dispose?.();
+    await guard?.dispose();
   });
 
   documents.listen(connection);
   connection.listen();
-}
-
-function throwIfCancelled(token: CancellationToken): void {
-  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The request was cancelled.');
 }

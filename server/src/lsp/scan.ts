@@ -55,7 +55,7 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanWorkspace
         const context = await validator.context(uri);
         if (!context.settings.enable || context.ignored) return undefined;
         const open = options.openText(uri);
-        const lintOptions = { config: context.config, explicit: context.explicit, latent: context.latent, signal: controller.signal, onLatentProgress };
+        const lintOptions = { ...validator.lintOptions(context, controller.signal), onLatentProgress };
         const lint = open !== undefined ? await engine.lintText(filePath, open, lintOptions) : await engine.lintFile(filePath, lintOptions);
         for (const note of lint.notes) options.log(`${filePath}: ${note}`);
         if (controller.signal.aborted) return undefined;

@@ -3,15 +3,14 @@
 import * as path from 'node:path';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { FileResult, Finding, ScoreProgress } from '../core/types';
+import type { FileResult, Finding, ParsedDocument, ScoreProgress, Severity } from '../core/types';
+import type { CarriedFindings } from '../engine/carry-over';
 import { ConfigError, type LintConfig } from '../engine/config';
-import { Engine, matchesGlobs, PARSE_RULE, UNUSED_DIRECTIVE_RULE } from '../engine/engine';
-import { applyDirectives, parseDirectives } from '../engine/suppressions';
-import { LineIndex } from '../engine/text';
+import { Engine, matchesGlobs, type LintOptions, type LintRun } from '../engine/engine';
 import { URI } from '../uri';
 import { groupFindings } from '../engine/group';
 import { PUBLIC_DOC_LINK, toDiagnostic, type DocLink } from './diagnostics';
-import type { LatentGuard } from './latent';
+import type { LatentGuard } from '../latent';
 import { settingsSeverity, type LatentLintSettings } from './settings';
 
 /** What the validator needs from the connection; kept small so it is easy to follow. */
@@ -41,6 +40,8 @@ export interface ValidationContext {
   filePath: string;
   config: LintConfig;
   settings: LatentLintSettings;
+  /** Severities the editor settings give rules; the engine applies them over the config files. */
+  severityOverrides: Record<string, Severity>;
   explicit: boolean;
   ignored: boolean;
   latent: boolean;
@@ -48,11 +49,12 @@ export interface ValidationContext {
 
 interface DocumentState {
   version: number;
-  rules?: FileResult;
+  /** The one lint of `version`: its parse serves diagnostics, hover, code actions and explain. */
+  run?: Promise<LintRun>;
   /** Rules and latent findings for `version`. */
   full?: FileResult;
   /** The last complete latent run (any version) and the text it read, to carry findings over edits. */
-  previous?: { text: string; findings: Finding[] };
+  previous?: CarriedFindings;
   controller: AbortController;
   timer?: NodeJS.Timeout;
 }
@@ -67,7 +69,6 @@ export class StaleDocumentError extends Error {
 export class Validator {
   private readonly states = new Map<string, DocumentState>();
   private readonly notified = new Set<string>();
-  private readonly policyRuleIds: Set<string>;
   /** Wait this long after the last edit before running the (costlier) latent guard. */
   latentDebounceMs = 250;
   /** Where rule documentation links point (the bundled page when the client can open it). */
@@ -77,38 +78,46 @@ export class Validator {
     readonly engine: Engine,
     private readonly host: ValidatorHost,
     private guard?: LatentGuard,
-  ) {
-    this.policyRuleIds = new Set([...engine.rules.map((rule) => rule.meta.id), PARSE_RULE.id, UNUSED_DIRECTIVE_RULE.id]);
-  }
+  ) {}
 
   setGuard(guard: LatentGuard | undefined): void {
     this.guard = guard;
-    this.engine.scorer = guard?.scorer;
+    this.engine.scorer = guard;
     this.invalidateAll();
   }
 
   isLatentFinding(finding: Pick<Finding, 'ruleId'>): boolean {
-    return !this.policyRuleIds.has(finding.ruleId);
+    return this.engine.isLatentFinding(finding);
   }
 
   /** The configuration for a file: config files, then editor settings, then what trust allows. */
   async context(uri: string, settings?: LatentLintSettings): Promise<ValidationContext> {
     settings ??= await this.host.settings(uri);
     const filePath = URI.toFilePath(uri);
-    const config = this.engine.configs.resolveForFile(filePath);
+    let config = this.engine.configs.resolveForFile(filePath);
     const ignoredByWorkspace = uri.startsWith('file:') && this.engine.ignores.isIgnored(filePath, config.ignorePatterns);
-    if (!this.host.trusted) this.restrict(config, filePath);
+    if (!this.host.trusted) {
+      // A copy: what Restricted Mode sets aside stays out of this context only.
+      config = { ...config, rules: { ...config.rules }, latent: { ...config.latent }, ignorePatterns: [...config.ignorePatterns], promptFiles: [...config.promptFiles] };
+      this.restrict(config, filePath);
+    }
+    const severityOverrides: Record<string, Severity> = {};
     for (const meta of this.engine.ruleMetas()) {
       const severity = settingsSeverity(settings, meta.id);
-      if (severity) config.rules[meta.id] = { severity, options: config.rules[meta.id]?.options ?? {} };
+      if (severity) severityOverrides[meta.id] = severity;
     }
     // In Restricted Mode the workspace's ignore files and patterns do not hide a file.
     const ignored = this.host.trusted && ignoredByWorkspace;
     const explicit = this.matchesDocumentGlobs(filePath, settings);
     // A guard that cannot run (no model, no calibration) is not asked again on every keystroke.
-    const usable = !!this.guard && ['loading', 'ready'].includes(this.guard.state().state);
+    const usable = !!this.guard && this.guard.state().status !== 'failed';
     const latent = usable && settings.model.enabled && config.latent.enabled;
-    return { filePath, config, settings, explicit, ignored, latent };
+    return { filePath, config, settings, severityOverrides, explicit, ignored, latent };
+  }
+
+  /** What the engine needs from a context, for a lint outside the per-version cache (scans). */
+  lintOptions(context: ValidationContext, signal?: AbortSignal): LintOptions {
+    return { config: context.config, severityOverrides: context.severityOverrides, explicit: context.explicit, latent: context.latent, signal };
   }
 
   /**
@@ -154,6 +163,26 @@ export class Validator {
     );
   }
 
+  /**
+   * The lint of the document's current version, started here if nothing has asked for it yet. Only
+   * a new version or new settings cancel it (they abort `state.controller`): a caller that gives up
+   * waiting (`signal`) leaves it whole for the next one.
+   */
+  private async runFor(document: TextDocument, state: DocumentState, context: ValidationContext, signal?: AbortSignal, explicit = context.explicit): Promise<LintRun> {
+    const controller = state.controller;
+    if (!state.run) {
+      const started = performance.now();
+      state.run = this.engine.lint(context.filePath, document.getText(), { ...this.lintOptions(context, controller.signal), explicit, latent: false }).then((run) => {
+        this.checkBudget(document.uri, performance.now() - started, context.settings);
+        return run;
+      });
+    }
+    const run = await state.run;
+    if (state.version !== document.version || state.controller !== controller) throw new StaleDocumentError();
+    signal?.throwIfAborted();
+    return run;
+  }
+
   /** Diagnostics for the document as it is now. Throws StaleDocumentError if it changed meanwhile. */
   async diagnostics(document: TextDocument, isCurrent: () => boolean, signal?: AbortSignal): Promise<Diagnostic[]> {
     const settings = await this.host.settings(document.uri);
@@ -169,25 +198,12 @@ export class Validator {
     if (context.ignored) return [];
     const state = this.stateFor(document);
     const version = document.version;
-    if (!state.rules) {
-      const controller = state.controller;
-      const started = performance.now();
-      const result = await this.engine.lintText(context.filePath, document.getText(), {
-        config: context.config,
-        explicit: context.explicit,
-        signal: anySignal(state.controller.signal, signal),
-        latent: false,
-      });
-      if (!isCurrent() || state.version !== version || state.controller !== controller) throw new StaleDocumentError();
-      signal?.throwIfAborted();
-      this.checkBudget(document.uri, performance.now() - started, settings);
-      state.rules = result;
-    }
+    const run = await this.runFor(document, state, context, signal);
+    if (!isCurrent()) throw new StaleDocumentError();
     if (state.full) return this.toDiagnostics(state.full, version, true);
-    if (!context.latent) return this.toDiagnostics(state.rules, version, true);
-    this.scheduleLatent(document, state, context);
-    const carried = this.carryOver(state, document.getText());
-    return this.toDiagnostics(state.rules, version, false, carried);
+    if (!context.latent || !run.latentEnabled) return this.toDiagnostics(run.rules, version, true);
+    this.scheduleLatent(document, state, run);
+    return this.toDiagnostics(run.rules, version, false, run.carryOver(state.previous));
   }
 
   /** Runs rules and the latent guard now and waits for them (Scan Current File). */
@@ -197,26 +213,38 @@ export class Validator {
     const state = this.stateFor(document);
     clearTimeout(state.timer);
     if (!state.full) {
-      const result = await this.engine.lintText(context.filePath, document.getText(), {
-        config: context.config,
-        explicit: true,
-        latent: context.latent,
-        signal: anySignal(state.controller.signal, signal),
-      });
-      if (state.version !== document.version || state.controller.signal.aborted) throw new StaleDocumentError();
-      if (context.latent) this.storeFull(state, document.getText(), result);
-      else state.rules = result;
+      let run = await this.runFor(document, state, context, signal);
+      // Scan Current File lints the file whatever its name: lint it again if its name kept it out.
+      if (!run.document && !context.explicit) {
+        state.run = undefined;
+        run = await this.runFor(document, state, context, signal, true);
+      }
+      if (context.latent && run.latentEnabled) {
+        const result = await run.latent(anySignal(state.controller.signal, signal));
+        if (state.version !== document.version || state.controller.signal.aborted) throw new StaleDocumentError();
+        this.storeFull(state, run.text, result);
+      }
     }
-    return this.toDiagnostics(state.full ?? state.rules!, document.version, true);
+    const rules = state.run ? (await state.run).rules : undefined;
+    return this.toDiagnostics(state.full ?? rules!, document.version, true);
+  }
+
+  /** The parse of the document's current version (the one its diagnostics came from), for code actions and explain. */
+  async parsed(document: TextDocument): Promise<ParsedDocument | undefined> {
+    const context = await this.context(document.uri);
+    const state = this.stateFor(document);
+    return (await this.runFor(document, state, context)).document;
   }
 
   /** The findings on show for the document's current version, latent ones flagged. */
-  currentFindings(document: TextDocument): { finding: Finding; latent: boolean }[] {
+  async currentFindings(document: TextDocument): Promise<{ finding: Finding; latent: boolean }[]> {
     const state = this.states.get(document.uri);
-    if (!state || state.version !== document.version) return [];
-    const result = state.full ?? state.rules;
-    const findings = (result?.findings ?? []).filter((finding) => !finding.suppressed);
-    const carried = state.full ? [] : this.carryOver(state, document.getText());
+    if (!state || state.version !== document.version || !state.run) return [];
+    const run = await state.run.catch(() => undefined);
+    if (!run || state.version !== document.version) return [];
+    const result = state.full ?? run.rules;
+    const findings = result.findings.filter((finding) => !finding.suppressed);
+    const carried = state.full ? [] : run.carryOver(state.previous);
     return [...findings, ...carried].map((finding) => ({ finding, latent: this.isLatentFinding(finding) }));
   }
 
@@ -253,7 +281,7 @@ export class Validator {
     state.controller = new AbortController();
     state.timer = undefined;
     state.version = version;
-    state.rules = undefined;
+    state.run = undefined;
     state.full = undefined;
   }
 
@@ -268,28 +296,27 @@ export class Validator {
     return state;
   }
 
-  private scheduleLatent(document: TextDocument, state: DocumentState, context: ValidationContext): void {
+  private scheduleLatent(document: TextDocument, state: DocumentState, run: LintRun): void {
     if (state.timer) return;
     const version = document.version;
-    const text = document.getText();
     const controller = state.controller;
     state.timer = setTimeout(() => {
       const started = performance.now();
-      const name = path.basename(context.filePath);
+      const name = path.basename(run.filePath);
       const progress = this.latentProgress(name, version, controller.signal);
-      this.engine
-        .lintText(context.filePath, text, { config: context.config, explicit: context.explicit, latent: true, signal: controller.signal, onLatentProgress: progress.update })
+      run
+        .latent(controller.signal, progress.update)
         .then((result) => {
           progress.done();
           if (controller.signal.aborted || state.version !== version) return;
           this.host.log('info', `Latent guard: ${name} v${version} in ${Math.round(performance.now() - started)} ms.`);
-          for (const note of result.notes) this.host.log('warning', `${context.filePath}: ${note}`);
-          this.storeFull(state, text, result);
+          for (const note of result.notes) this.host.log('warning', `${run.filePath}: ${note}`);
+          this.storeFull(state, run.text, result);
           this.host.refresh();
         })
         .catch((error: Error) => {
           progress.done();
-          if (!controller.signal.aborted) this.host.log('error', `Latent guard failed on ${context.filePath}: ${error.message}`);
+          if (!controller.signal.aborted) this.host.log('error', `Latent guard failed on ${run.filePath}: ${error.message}`);
         });
     }, this.latentDebounceMs);
   }
@@ -333,26 +360,6 @@ export class Validator {
     state.previous = { text, findings: result.findings.filter((finding) => this.isLatentFinding(finding)) };
   }
 
-  /**
-   * The last latent findings moved to where their text sits now, so they do not blink out while the
-   * guard re-scores an edited document; findings whose text was edited away are dropped.
-   */
-  private carryOver(state: DocumentState, text: string): Finding[] {
-    if (!state.previous) return [];
-    const lines = new LineIndex(text);
-    const carried: Finding[] = [];
-    for (const finding of state.previous.findings) {
-      const slice = state.previous.text.slice(finding.span.start, finding.span.end);
-      const start = nearestOccurrence(text, slice, finding.span.start);
-      if (start < 0) continue;
-      const span = { start, end: start + slice.length };
-      // Unit ids are positions in the file: a carried finding is not grouped until it is scored again.
-      carried.push({ ...finding, span, range: lines.rangeOf(span), suppressed: undefined, fix: undefined, unitId: undefined });
-    }
-    applyDirectives(carried, parseDirectives(text, lines));
-    return carried.filter((finding) => !finding.suppressed);
-  }
-
   private toDiagnostics(result: FileResult, version: number, complete: boolean, carried: Finding[] = []): Diagnostic[] {
     // Unused-directive reports wait for the latent run: a directive may be there for a latent finding.
     return this.diagnosticsFor(result.filePath, [...result.findings, ...carried], complete ? result.unusedDirectives : [], version);
@@ -378,15 +385,6 @@ export class Validator {
       this.host.notify(level, `${message} Consider turning off slow rules or ignoring large files.`);
     }
   }
-}
-
-function nearestOccurrence(text: string, needle: string, near: number): number {
-  if (needle.length === 0) return -1;
-  const after = text.indexOf(needle, Math.max(0, near - needle.length));
-  const before = text.lastIndexOf(needle, near);
-  if (after < 0) return before;
-  if (before < 0) return after;
-  return Math.abs(after - near) <= Math.abs(near - before) ? after : before;
 }
 
 function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {

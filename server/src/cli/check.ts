@@ -1,41 +1,28 @@
-// The command line: the same engine the language server runs (ltex-ls habit).
+// `latent-lint check`: lint files and folders (or what git has staged), stylish, JSON or SARIF out,
+// fixes, a result cache; the same engine the language server runs (ltex-ls habit).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cacheKey, engineVersion, ResultCache } from './check-cache';
-import type { FileResult, Finding, ScoreProgress, UnitScorer } from './core/types';
-import { ConfigError } from './engine/config';
-import { Engine, UsageError } from './engine/engine';
-import { applyFixes } from './core/fixes';
-import { groupFindings } from './engine/group';
-import { filesInFlight, mapInOrder } from './engine/pool';
-import { GitError, stagedFiles } from './git-staged';
-import { cliScorerLoaded, closeCliScorer, createCliScorer, onCliScorerFailure, startCliScorer } from './latent';
-import { runScoreCommand, type ScoreFinding, type ScoreKind } from './latent/score-command';
-import { DEFAULT_MAX_RUN_TOKENS } from './latent/scorer';
-import { TOOL_OUTPUT_FILE } from './formats/tool-output';
-import { formatJson } from './report/json';
-import { formatSarif } from './report/sarif';
-import { formatStylish } from './report/stylish';
+import { cacheKey, engineVersion, ResultCache } from './cache';
+import type { FileResult, Finding, ScoreProgress, UnitScorer } from '../core/types';
+import { ConfigError } from '../engine/config';
+import { Engine, UsageError } from '../engine/engine';
+import { applyFixes } from '../core/fixes';
+import { groupFindings } from '../engine/group';
+import { filesInFlight, mapInOrder } from '../engine/pool';
+import { GitError, stagedFiles } from './staged';
+import { VERSION } from '../version';
+import { createLatentGuard, type LatentGuard, type LatentGuardOptions, type LatentState } from '../latent';
+import { DEFAULT_MAX_RUN_TOKENS } from '../latent/scorer';
+import { formatJson } from '../report/json';
+import { formatSarif } from '../report/sarif';
+import { formatStylish } from '../report/stylish';
 
-const VERSION = '0.1.0';
 const FORMATS = ['stylish', 'json', 'sarif'] as const;
 const DEFAULT_CACHE_LOCATION = '.latentlintcache';
 const INFORMATION_URI = 'https://github.com/latent-lint/latent-lint';
 type OutputFormat = (typeof FORMATS)[number];
-
-const HELP = `latent-lint ${VERSION} — lint prompt files and agent tool definitions for safety, locally
-
-Usage:
-  latent-lint check [options] [paths...]   lint files and folders (default: .)
-  latent-lint score --jsonl IN --out OUT   score raw texts with the latent guard, for evaluation
-  latent-lint rules                        list the rules with their default severity
-  latent-lint <command> --help             options of one command
-  latent-lint --help | --version
-
-Exit codes: 0 no errors, 1 errors (or too many warnings), 2 usage, configuration or internal error.
-`;
 
 const CHECK_HELP = `Usage: latent-lint check [options] [paths...]
 
@@ -73,13 +60,7 @@ Exit codes: 0 no errors, 1 errors (or more warnings than --max-warnings), 2 usag
 internal error; 130 interrupted.
 `;
 
-const RULES_HELP = `Usage: latent-lint rules
-
-Lists every rule: its id, default severity (and its severity under \`extends: strict\` where that
-is higher), "fix" when --fix can solve it, and what it finds.
-`;
-
-class ExitError extends Error {
+export class ExitError extends Error {
   constructor(
     message: string,
     readonly code: number,
@@ -170,6 +151,10 @@ function diskTargets(engine: Engine, options: CheckOptions): Target[] {
   return targets;
 }
 
+function skipped(filePath: string, note: string): FileResult {
+  return { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [note] };
+}
+
 /** Staged files under the named paths (all staged files when none are named). */
 function stagedTargets(options: CheckOptions): Target[] {
   const named = options.namedPaths.map((p) => path.resolve(p));
@@ -184,26 +169,16 @@ function stagedTargets(options: CheckOptions): Target[] {
   }
 }
 
-function skipped(filePath: string, note: string): FileResult {
-  return { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [note] };
-}
-
 /** Reads a target's bytes (asynchronously, so several files are read at once), or says why it is not linted (too large, binary). */
 async function readTarget(engine: Engine, target: Target): Promise<{ text: string } | { skip: FileResult }> {
-  let bytes: Buffer;
   try {
-    if (!target.read && (await fs.promises.stat(target.filePath)).size > engine.maxFileBytes) {
-      return { skip: skipped(target.filePath, `Skipped: the file is over the ${engine.maxFileBytes}-byte limit for one file.`) };
-    }
-    bytes = target.read ? target.read() : await fs.promises.readFile(target.filePath);
+    const read = await engine.readFile(target.filePath, target.read);
+    return 'skipped' in read ? { skip: read.skipped } : read;
   } catch (error) {
     // An unreadable file is one finding on that file; the others are still linted.
     const code = (error as NodeJS.ErrnoException).code;
     return { skip: engine.failedResult(target.filePath, `The file could not be read (${code ?? (error as Error).message}), so it was not linted.`) };
   }
-  if (bytes.length > engine.maxFileBytes) return { skip: skipped(target.filePath, `Skipped: ${bytes.length} bytes is over the ${engine.maxFileBytes}-byte limit for one file.`) };
-  if (bytes.subarray(0, 8000).includes(0)) return { skip: skipped(target.filePath, 'Skipped: binary file (it contains NUL bytes).') };
-  return { text: bytes.toString('utf8') };
 }
 
 /** What one run hands each file: Ctrl-C's signal and where the guard's progress goes. */
@@ -252,7 +227,7 @@ async function lintTarget(
   if (run.signal.aborted) return undefined;
   if (!fixing) {
     // A guard that failed while this file was linted left it rules only: not what the key says.
-    if (!latent || cliScorerLoaded(engine.scorer)) cache?.set(target.filePath, key, result);
+    if (!latent || guardLoaded(engine.scorer)) cache?.set(target.filePath, key, result);
     return { result, text: read.text };
   }
   // As ESLint does: fix, lint again, up to ten passes (a fix can make room for another).
@@ -290,19 +265,48 @@ function shownFindings(result: FileResult, options: CheckOptions): Finding[] {
   return options.quiet ? shown.filter((finding) => finding.severity === 'error') : shown;
 }
 
-async function check(args: string[]): Promise<number> {
+/**
+ * The CLI's guard: its rules known from the start (so `.latentlint.yaml` may name latent/* rules and
+ * `latent-lint rules` lists them), the model loaded only by `start`, in process. When the model
+ * cannot load it scores nothing, instead of adding the same note to every file.
+ */
+export function cliGuard(threads?: number, budget: Pick<LatentGuardOptions, 'maxFileTokens' | 'maxRunTokens'> = {}): LatentGuard {
+  return createLatentGuard({ mode: 'in-process', quietWhenUnavailable: true, lazySession: true, threads, ...budget });
+}
+
+/** False when the engine's guard was started and failed to load (a file linted then is rules only). */
+function guardLoaded(scorer: UnitScorer | undefined): boolean {
+  const state = (scorer as Partial<LatentGuard> | undefined)?.state?.();
+  return state?.status !== 'failed';
+}
+
+/** One line for stderr when the guard is unavailable or degraded. */
+function startNote(state: LatentState): string | undefined {
+  if (state.status === 'failed') return `latent guard unavailable, linting with policy rules only: ${state.message}`;
+  if (state.status === 'ready' && state.warnings.length) return `latent guard: ${state.warnings.join('; ')}`;
+  return undefined;
+}
+
+export async function check(args: string[]): Promise<number> {
   const options = parseCheckArgs(args);
   if (options.help) {
     process.stdout.write(CHECK_HELP);
     return 0;
   }
-  const engine = new Engine({ scorer: createCliScorer({ threads: options.jobs, maxFileTokens: options.maxFileTokens, maxRunTokens: options.maxRunTokens }) });
+  const guard = cliGuard(options.jobs, { maxFileTokens: options.maxFileTokens, maxRunTokens: options.maxRunTokens });
+  const engine = new Engine({ scorer: guard });
   const targets = options.staged ? stagedTargets(options) : diskTargets(engine, options);
-  const latentNote = options.latent && targets.length > 0 ? await startCliScorer(engine.scorer) : undefined;
+  const latentNote = options.latent && targets.length > 0 ? startNote(await guard.start()) : undefined;
   if (latentNote) process.stderr.write(`latent-lint: ${latentNote}\n`);
-  const latentLoaded = cliScorerLoaded(engine.scorer);
+  // False when the guard was started and failed to load: the run is then rules only.
+  const latentLoaded = guard.state().status !== 'failed';
   const lateNotes: string[] = [];
-  const stopWatching = onCliScorerFailure(engine.scorer, (note) => {
+  // The session loads lazily, and a graph that changed since it was verified fails then: said once.
+  let toldFailure = false;
+  const stopWatching = guard.onStateChange((state) => {
+    if (state.status !== 'failed' || toldFailure) return;
+    toldFailure = true;
+    const note = `latent guard unavailable, linting the remaining files with policy rules only: ${state.message}`;
     lateNotes.push(note);
     process.stderr.write(`latent-lint: ${note}\n`);
   });
@@ -377,7 +381,7 @@ async function check(args: string[]): Promise<number> {
   stopWatching();
   process.off('SIGINT', onSigint);
   progress.clear();
-  await closeCliScorer(engine.scorer);
+  await guard.dispose();
   const output =
     options.format === 'json'
       ? formatJson(results, { texts, outputs: options.fixDryRun ? outputs : undefined })
@@ -435,121 +439,3 @@ class ProgressLine {
     this.shown = false;
   }
 }
-
-/** The file a scored text of each kind is linted as, so that kind's format (and its rules) read it. */
-export function scoreFileFor(engine: Engine, kind: ScoreKind, text: string): { name: string; text: string } {
-  switch (kind) {
-    case 'prompt':
-      return { name: 'score.prompt.md', text };
-    case 'system-prompt':
-      // A plain system prompt: template braces count as placeholders, scope hygiene applies.
-      return { name: 'system-prompt.txt', text };
-    case 'skill':
-      return { name: 'SKILL.md', text };
-    case 'tool-output':
-      return { name: TOOL_OUTPUT_FILE, text };
-    case 'tool-description':
-      // One MCP tool whose description is the text: the tool rules read it as a tool description.
-      return { name: 'tools.json', text: JSON.stringify({ tools: [{ name: 'scored_tool', description: text, inputSchema: { type: 'object', properties: {} } }] }, null, 2) };
-    case 'agent-config': {
-      // The config itself (mcp.json, Claude settings, a server manifest, tools, CrewAI YAML), found by
-      // its shape; anything else is an agent definition in Markdown.
-      for (const name of ['.vscode/mcp.json', '.claude/settings.json', 'server.json', 'tools.json', 'agents.yaml', 'tasks.yaml']) {
-        const format = engine.formatFor(name, text, false);
-        if (format && !/prompt/.test(format.id)) {
-          if (name.endsWith('.yaml') && !/^\s*[\w-]+\s*:/m.test(text)) continue;
-          return { name, text };
-        }
-      }
-      return { name: 'score.agent.md', text };
-    }
-  }
-}
-
-/** `score`'s linter: the engine on the text as its kind, the guard the command loaded plugged in. */
-async function lintScoredText(engine: Engine, text: string, kind: ScoreKind, scorer: UnitScorer | undefined, threshold: number): Promise<{ rules: string[]; findings: ScoreFinding[] }> {
-  const file = scoreFileFor(engine, kind, text);
-  const filePath = path.resolve(file.name);
-  const config = engine.configs.resolveForFile(filePath);
-  engine.scorer = scorer;
-  // Every finding is listed (info ones too: evaluators filter by severity); `rules` keeps its old
-  // meaning, the policy rules that fire at the configured minimum severity.
-  const result = await engine.lintText(filePath, file.text, {
-    explicit: true,
-    latent: scorer !== undefined,
-    config: { ...config, minSeverity: 'info', latent: { ...config.latent, enabled: scorer !== undefined, threshold } },
-  });
-  const rank = { info: 0, warning: 1, error: 2 } as const;
-  const latentIds = new Set((scorer as { metas?: { id: string }[] } | undefined)?.metas?.map((meta) => meta.id) ?? []);
-  const isLatent = (ruleId: string): boolean => latentIds.has(ruleId) || ruleId.startsWith('latent/');
-  return {
-    rules: result.findings.filter((f) => !isLatent(f.ruleId) && rank[f.severity] >= rank[config.minSeverity]).map((f) => f.ruleId),
-    findings: result.findings.filter((f) => !f.suppressed).map((f) => ({ rule: f.ruleId, severity: f.severity, message: f.message })),
-  };
-}
-
-function listRules(args: string[]): number {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(RULES_HELP);
-    return 0;
-  }
-  if (args.length > 0) throw new UsageError(`rules takes no arguments, got "${args[0]}". Run latent-lint rules --help.`);
-  const engine = new Engine({ scorer: createCliScorer() });
-  for (const meta of engine.ruleMetas()) {
-    const severity = meta.strictSeverity ? `${meta.defaultSeverity} (strict: ${meta.strictSeverity})` : meta.defaultSeverity;
-    process.stdout.write(`${meta.id.padEnd(44)} ${severity.padEnd(24)} ${meta.fixable ? 'fix' : '   '}  ${meta.description}\n`);
-  }
-  return 0;
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  try {
-    switch (command) {
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        process.stdout.write(HELP);
-        return command === undefined ? 2 : 0;
-      case '-v':
-      case '--version':
-        process.stdout.write(`${VERSION}\n`);
-        return 0;
-      case 'check':
-        return await check(rest);
-      case 'score': {
-        const engine = new Engine();
-        return await runScoreCommand(rest, (text, kind, scorer, threshold) => lintScoredText(engine, text, kind, scorer, threshold));
-      }
-      case 'rules':
-        return listRules(rest);
-      default:
-        throw new UsageError(`Unknown command "${command}". Run latent-lint --help.`);
-    }
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || error instanceof ExitError) {
-      process.stderr.write(`latent-lint: ${error.message}\n`);
-      return 2;
-    }
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`latent-lint: ${(error as Error).message}\n`);
-      return 2;
-    }
-    process.stderr.write(`latent-lint: internal error: ${(error as Error).stack ?? error}\n`);
-    return 2;
-  }
-}
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    () => {
-      process.exitCode = 2;
-    },
-  );
-}
-
-

@@ -1,0 +1,26 @@
+// The latent guard's own words, shared by its runtime, worker, service and guard (types only).
+import type { ExplainResult } from '../core/explain';
+import type { UnavailableReason } from './model-files';
+import type { UnitScore } from './signals';
+
+export interface RuntimeIdentity {
+  modelName: string;
+  graph: string;
+  graphSha256: string;
+  guardSha256: string;
+  layers: number;
+  /** The guard file's default probability threshold (0.5 without a guard). */
+  threshold: number;
+  /** Units with fewer words are not scored (the guard file's prompt.minWords, default 4). */
+  minWords: number;
+}
+
+/** Explanation without the policy-rule part, which the caller (engine side) fills in. */
+export type LatentExplanation = Omit<ExplainResult, 'verdict'> & { verdict: Omit<ExplainResult['verdict'], 'rules' | 'threshold' | 'flagged'> & { score: UnitScore } };
+
+/** Where the model is: the guard's state, which the language server maps to the protocol's model state. */
+export type LatentState =
+  | { status: 'idle' }
+  | { status: 'loading' }
+  | { status: 'ready'; identity: RuntimeIdentity; warnings: string[] }
+  | { status: 'failed'; reason: UnavailableReason | 'error'; message: string };
