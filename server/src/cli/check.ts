@@ -45,8 +45,9 @@ Options:
   --no-latent                        rules only; do not load the latent guard
   -j, --jobs <n>                     onnxruntime threads for the latent guard, and files read and
                                      linted side by side while it runs (default: the cores available)
-  --max-file-tokens <n>              tokens the latent guard may read in one file (default 100000,
-                                     about 25-50 s on two cores); past it latent/budget-exceeded
+  --max-file-tokens <n>              tokens the latent guard may read in one file (default 100000:
+                                     under a minute on two fast cores, minutes on a slow or busy
+                                     machine); past it latent/budget-exceeded
                                      names the lines it did not score
   --max-run-tokens <n>               tokens it may read in the whole run (default 1000000)
   --progress                         report the latent guard's progress on stderr (on by default

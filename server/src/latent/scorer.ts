@@ -57,8 +57,9 @@ export const BUDGET_EXCEEDED: RuleMeta = {
 };
 
 /**
- * Tokens the model may read in one file: about 25-50 s at the 2,000-4,000 tokens/s the guard scores
- * on two cores, so one huge file cannot hold a run (or the editor) for minutes.
+ * Tokens the model may read in one file, so one huge file cannot hold a run (or the editor) without
+ * end: 25-50 s at the 2,000-4,000 tokens/s the guard scores on two fast cores, several minutes on a
+ * slow or busy machine (about 200 tokens/s was measured on one whose fp32 matmul probe gave 65 GFLOP/s).
  */
 export const DEFAULT_MAX_FILE_TOKENS = 100_000;
 /** Tokens the model may read in one CLI run, all files together (about 4-8 minutes on two cores). */
