@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cacheKey, engineVersion, ResultCache } from './cache';
-import type { FileResult, Finding, ScoreProgress, UnitScorer } from '../core/types';
+import type { FileResult, Finding, ScoreProgress } from '../core/types';
 import { ConfigError } from '../engine/config';
 import { Engine, UsageError } from '../engine/engine';
 import { applyFixes } from '../core/fixes';
@@ -182,8 +182,9 @@ async function readTarget(engine: Engine, target: Target): Promise<{ text: strin
   }
 }
 
-/** What one run hands each file: Ctrl-C's signal and where the guard's progress goes. */
+/** What one run hands each file: its guard, Ctrl-C's signal and where the guard's progress goes. */
 interface RunContext {
+  guard: LatentGuard;
   signal: AbortSignal;
   onLatentProgress?: (progress: ScoreProgress) => void;
 }
@@ -228,7 +229,7 @@ async function lintTarget(
   if (run.signal.aborted) return undefined;
   if (!fixing) {
     // A guard that failed while this file was linted left it rules only: not what the key says.
-    if (!latent || guardLoaded(engine.scorer)) cache?.set(target.filePath, key, result);
+    if (!latent || run.guard.state().status !== 'failed') cache?.set(target.filePath, key, result);
     return { result, text: read.text };
   }
   // As ESLint does: fix, lint again, up to ten passes (a fix can make room for another).
@@ -273,12 +274,6 @@ function shownFindings(result: FileResult, options: CheckOptions): Finding[] {
  */
 export function cliGuard(threads?: number, budget: Pick<LatentGuardOptions, 'maxFileTokens' | 'maxRunTokens'> = {}): LatentGuard {
   return createLatentGuard({ mode: 'in-process', quietWhenUnavailable: true, lazySession: true, threads, ...budget });
-}
-
-/** False when the engine's guard was started and failed to load (a file linted then is rules only). */
-function guardLoaded(scorer: UnitScorer | undefined): boolean {
-  const state = (scorer as Partial<LatentGuard> | undefined)?.state?.();
-  return state?.status !== 'failed';
 }
 
 /** One line for stderr when the guard is unavailable or degraded. */
@@ -336,6 +331,7 @@ export async function check(args: string[]): Promise<number> {
     const name = path.relative(process.cwd(), target.filePath) || target.filePath;
     let last: ScoreProgress | undefined;
     const run: RunContext = {
+      guard,
       signal: interrupt.signal,
       onLatentProgress: (now) => {
         last = now;
