@@ -186,6 +186,13 @@ export function contributes(metas) {
           markdownDescription:
             'Tokens the latent guard may read in one file (about 2,000-4,000 a second on two cores); past it the rest of the file is not scored and `latent/budget-exceeded` says which lines. `0` keeps the default (100,000). Not applied in Restricted Mode.',
         },
+        'latentLint.model.surprisal': {
+          type: 'boolean',
+          default: true,
+          scope: 'machine-overridable',
+          markdownDescription:
+            'Read the adversarial-suffix signal: how improbable the full model finds each run of tokens (`latent/jailbreak`). It runs every layer and the language-model head, about 3-4 times the cost of the guard alone; off, scans are that much faster and optimised suffixes go unseen. A workspace may not turn it off in Restricted Mode.',
+        },
         'latentLint.timeBudget.onValidation': {
           type: 'object',
           scope: 'window',

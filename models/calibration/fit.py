@@ -433,6 +433,13 @@ def calibrate(ctx, sets, feats, out_path):
     guard["metrics"]["accuracy"]["weighted cosine layers + Platt (its own threshold %s)" % cosine_guard["threshold"]] = \
         cosine["accuracy"][default_row(cosine_guard)]
     guard["createdAt"] = "calibrate.py v1"
+    # The surprisal signal is calibrated apart (bench_surprisal.py --write) on the full graph's logits:
+    # a refit of the probes keeps it.
+    if os.path.exists(out_path):
+        with open(out_path, encoding="utf-8") as f:
+            previous = json.load(f).get("surprisal")
+        if previous is not None:
+            guard["surprisal"] = previous
     write_json(guard, out_path)
     print_tables(guard["metrics"])
     write_card(guard, os.path.join(os.path.dirname(out_path), "CALIBRATION.md"))

@@ -31,7 +31,7 @@ export type ScoreLinter = (text: string, kind: ScoreKind, scorer: UnitScorer | u
 /** @deprecated the older name of a linter that returns rule ids only. */
 export type PolicyRuleIds = ScoreLinter;
 
-const USAGE = `Usage: latent-lint score --jsonl IN --out OUT [--resume] [--threshold t] [--threads n] [--graph fp32|int8] [--no-cache]
+const USAGE = `Usage: latent-lint score --jsonl IN --out OUT [--resume] [--threshold t] [--threads n] [--graph fp32|int8] [--no-cache] [--no-surprisal]
   IN: one {"id", "text", "kind"?} object per line ("-" for stdin); "kind" is one of ${SCORE_KINDS.join(', ')} (default prompt).
   OUT: one result per line, written as each batch is scored ("-" for stdout).
   --resume: keep the complete lines OUT already holds (from a run that was stopped) and score the rest.`;
@@ -52,6 +52,8 @@ interface OutputLine {
   truncated?: boolean;
   /** Each concept's probability by name, when the guard file has concepts. */
   concepts?: Record<string, number>;
+  /** Mean nats per token of the most surprising run of tokens (the adversarial-suffix signal), when read. */
+  surprisal?: number;
   rules?: string[];
   findings?: ScoreFinding[];
   ms?: number;
@@ -104,6 +106,7 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
         threads: { type: 'string' },
         graph: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
+        'no-surprisal': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -159,6 +162,7 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
     threads,
     graph: typeof values.graph === 'string' ? values.graph : undefined,
     cache: values['no-cache'] ? { dir: null } : undefined,
+    surprisal: !values['no-surprisal'],
   });
   let fd: number | undefined;
   try {
@@ -218,8 +222,11 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
         entry.output = {
           id: entry.output.id,
           score: round(score.probability),
-          // Harmful at the cut in force, or any concept at or over its own threshold.
-          flagged: score.probability >= cut || (score.concepts ?? []).some((concept) => concept.probability >= concept.threshold),
+          // Harmful at the cut in force, any concept at or over its own threshold, or an adversarial suffix.
+          flagged:
+            score.probability >= cut ||
+            (score.concepts ?? []).some((concept) => concept.probability >= concept.threshold) ||
+            (score.surprisal !== undefined && score.surprisal.score > score.surprisal.threshold),
           baseline: round(score.baseline),
           harm: score.harm,
           refusal: score.refusal,
@@ -228,6 +235,7 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
           refusalSuppressed: score.refusalSuppressed,
           truncated: score.truncated,
           ...(score.concepts?.length ? { concepts: Object.fromEntries(score.concepts.map((concept) => [concept.name, round(concept.probability)])) } : {}),
+          ...(score.surprisal ? { surprisal: round(score.surprisal.score) } : {}),
           rules: linted.rules,
           findings: linted.findings,
           ms: Math.round(ms * 100) / 100,

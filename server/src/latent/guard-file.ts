@@ -142,6 +142,8 @@ export interface GuardFileJson {
   threshold: number;
   /** Calibrated concepts besides harm (optional; each name at most once). */
   concepts?: GuardConceptJson[];
+  /** The adversarial-suffix signal from the full model's next-token surprisal (optional; see surprisal.ts). */
+  surprisal?: GuardSurprisal;
   /** The paper's unweighted baseline, kept for comparison (bench) and the explorer. */
   baseline: { layers: number[]; threshold: number };
   refusalSuppressed: { layers: number[]; minProbability: number; maxRefusalZ: number };
@@ -206,6 +208,21 @@ export interface GuardFile
   concepts?: GuardConcept[];
   categories?: { layer: number; minScore: number; entries: { name: string; direction: Float32Array }[] };
   neurons?: { gateBlocks: number[]; blocks: { block: number; targetLayer: number; weights: Float32Array }[] };
+}
+
+/** `surprisal`: flag a unit when some `window` tokens in a row average over `threshold` nats of surprisal. */
+export interface GuardSurprisal {
+  window: number;
+  /** Tokens at the start of the user's text left out (the first word of a turn is hard to predict). */
+  skipFirst: number;
+  /** A window counts when at least this many of its tokens are outside masked spans. */
+  minUnmasked: number;
+  threshold: number;
+  /** User tokens read per window of a long unit when calibrated (the runtime reads the guard's windows). */
+  maxUserTokens?: number;
+  /** JavaScript-compatible pattern of spans meant to be unpredictable (base64, hex, URLs, numbers, e-mail). */
+  mask: string;
+  calibration?: string;
 }
 
 export class GuardFileError extends Error {
@@ -391,6 +408,27 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     });
   }
 
+  let surprisal: GuardSurprisal | undefined;
+  if (root.surprisal !== undefined) {
+    const raw = obj(root.surprisal, 'surprisal');
+    const window = int(raw.window, 'surprisal.window', 1, 256);
+    const mask = str(raw.mask, 'surprisal.mask');
+    try {
+      new RegExp(mask, 'g');
+    } catch (error) {
+      fail('surprisal.mask', `not a valid pattern (${(error as Error).message})`);
+    }
+    surprisal = {
+      window,
+      skipFirst: int(raw.skipFirst, 'surprisal.skipFirst', 0, 64),
+      minUnmasked: int(raw.minUnmasked, 'surprisal.minUnmasked', 1, window),
+      threshold: num(raw.threshold, 'surprisal.threshold'),
+      maxUserTokens: raw.maxUserTokens === undefined ? undefined : int(raw.maxUserTokens, 'surprisal.maxUserTokens', 1),
+      mask,
+      calibration: raw.calibration === undefined ? undefined : str(raw.calibration, 'surprisal.calibration'),
+    };
+  }
+
   let categories: GuardFile['categories'];
   if (root.categories !== undefined) {
     const categoriesRaw = obj(root.categories, 'categories');
@@ -429,6 +467,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
     calibration: { a: num(calibrationRaw.a, 'calibration.a'), b: num(calibrationRaw.b, 'calibration.b') },
     threshold,
     concepts,
+    surprisal,
     baseline: {
       layers: arr(baselineRaw.layers, 'baseline.layers').map((v, i) => known(v, `baseline.layers[${i}]`)),
       threshold: num(baselineRaw.threshold, 'baseline.threshold'),

@@ -94,7 +94,8 @@ export class LatentGuardService {
       this.setState({ status: 'loading' });
       try {
         const info = await this.backend.open(!this.options.lazySession);
-        this.cache = new ScoreCache(`${info.identity.graphSha256}\n${info.identity.guardSha256}`, this.options.cache);
+        // Scores read without the surprisal signal are kept apart, so turning it on never serves them.
+        this.cache = new ScoreCache(`${info.identity.graphSha256}\n${info.identity.guardSha256}${info.identity.surprisal ? '' : '\nno-surprisal'}`, this.options.cache);
         this.setState({ status: 'ready', identity: info.identity, warnings: info.warnings });
       } catch (error) {
         this.fail(error instanceof ModelUnavailableError ? error.reason : 'error', (error as Error).message);

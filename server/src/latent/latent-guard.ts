@@ -32,6 +32,8 @@ export interface LatentGuardSettings {
   threads?: number;
   /** Tokens the model may read in one file (latentLint.model.maxFileTokens); undefined keeps the default budget. */
   maxFileTokens?: number;
+  /** Read the adversarial-suffix signal (latentLint.model.surprisal); undefined keeps the guard's option (on). */
+  surprisal?: boolean;
 }
 
 /** What explain adds to the explanation: where the text came from and the policy rules that fired on it. */
@@ -64,7 +66,7 @@ export interface LatentGuard extends UnitScorer {
 
 export interface LatentGuardOptions extends GuardServiceOptions, ScorerBudget {
   /** Builds the service for a thread count (tests pass one on the tiny model). */
-  createService?(threads: number | undefined): LatentGuardService;
+  createService?(threads: number | undefined, surprisal?: boolean): LatentGuardService;
   /** Where load progress and failures go (the server's console: the Output channel). */
   log?(message: string): void;
   /** While the model is unavailable, watch its files and load again when they change (the server). */
@@ -104,14 +106,14 @@ class ModelGuard implements LatentGuard {
   /** Names the guard file in force, so result caches keyed on it go stale after a recalibration. */
   get id(): string {
     const state = this.service.state;
-    if (state.status === 'ready') return `latent-guard:${state.identity.graphSha256.slice(0, 12)}:${state.identity.guardSha256.slice(0, 12)}`;
+    if (state.status === 'ready') return `latent-guard:${state.identity.graphSha256.slice(0, 12)}:${state.identity.guardSha256.slice(0, 12)}${state.identity.surprisal ? '' : ':no-surprisal'}`;
     return `latent-guard:${state.status}`;
   }
 
-  private create(threads: number | undefined): LatentGuardService {
+  private create(threads: number | undefined, surprisal?: boolean): LatentGuardService {
     // Only data goes on to the service: its options travel to the worker, which cannot take functions.
     const { createService, log: _log, watch: _watch, watchPaths: _paths, watchIntervalMs: _interval, maxFileTokens: _file, maxRunTokens: _run, ...service } = this.options;
-    return createService?.(threads) ?? new LatentGuardService({ ...service, threads: threads ?? service.threads });
+    return createService?.(threads, surprisal) ?? new LatentGuardService({ ...service, threads: threads ?? service.threads, surprisal: surprisal ?? service.surprisal });
   }
 
   private forward(): () => void {
@@ -196,13 +198,13 @@ class ModelGuard implements LatentGuard {
   }
 
   async configure(settings: LatentGuardSettings): Promise<void> {
-    const threadsBefore = this.settings.threads;
+    const before = this.settings;
     this.settings = { ...settings };
-    if (settings.threads === threadsBefore) return;
-    // Threads are fixed when the session opens: a new count means a new session.
+    if (settings.threads === before.threads && (settings.surprisal ?? true) === (before.surprisal ?? true)) return;
+    // Threads and the graphs read are fixed when the session opens: a change means a new session.
     const previous = this.service;
     this.stopForwarding();
-    this.service = this.create(settings.threads);
+    this.service = this.create(settings.threads, settings.surprisal);
     this.stopForwarding = this.forward();
     await previous.dispose().catch(() => undefined);
     for (const listener of this.listeners) listener(this.state());

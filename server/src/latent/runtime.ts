@@ -1,12 +1,14 @@
 // The latent guard's compute side: files, tokenizer, ONNX session and guard file together. It runs in
 // the worker (or in process for the CLI and tests); nothing here knows about LSP or the engine.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches } from './batcher';
 import { buildExplanation } from './explain';
 import { GuardFileError, parseGuardFile, type GuardFile } from './guard-file';
 import { LatentModel, type OutputName, type PastKV } from './model';
-import { defaultGuardPath, locateModelFiles, ModelUnavailableError, sha256Text, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
+import { defaultGuardPath, locateModelFiles, ModelUnavailableError, sha256Text, type GraphEntry, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
 import { combineWindows, scoreResiduals, type UnitScore } from './signals';
+import { maskedTokens, maskPattern, mostSurprisingWindow, tokenSurprisal, type SurprisalScore } from './surprisal';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
 import type { LatentExplanation, RuntimeIdentity } from './types';
 
@@ -24,6 +26,11 @@ export interface RuntimeOptions extends LocateOptions {
   prefixCache?: boolean;
   /** Score on the truncated scoring graph even without a guard file to check its layers against (benchmarks). */
   forceScoringGraph?: boolean;
+  /**
+   * Read the adversarial-suffix signal (the guard file's `surprisal`) with the full model (default true).
+   * It runs every layer and the LM head on every token: about 3-4 times the guard's own cost.
+   */
+  surprisal?: boolean;
 }
 
 /** Calibration skips units shorter than this many words (headings, labels). */
@@ -50,6 +57,8 @@ export class LatentRuntime {
   readonly warnings: string[] = [];
   private readonly batchSize: number;
   private readonly batchTokens: number;
+  /** The full-depth graph the surprisal signal runs on (the q4 graph when there: same weights, fastest with logits). */
+  private readonly surprisalModel?: LatentModel;
 
   private constructor(
     readonly files: ModelFiles,
@@ -81,6 +90,11 @@ export class LatentRuntime {
     }
     this.scoringModel = scoring ? (prefix === scoring && this.prefixModel ? this.prefixModel : session(scoring)) : this.model;
     this.scoringLayers = scoring ? scoring.layers : layers;
+    const surprisalGraph = guard?.surprisal && options.surprisal !== false ? fullGraphWithLogits(files) : undefined;
+    if (surprisalGraph) {
+      this.surprisalModel =
+        surprisalGraph.path === files.graphPath ? this.model : new LatentModel(surprisalGraph.path, { threads: options.threads, sha256: options.verify === false ? undefined : surprisalGraph.sha256 });
+    }
     // (A packaged prefix graph standing in as the default graph is named after the fp32 graph it computes.)
     const baseName = files.prefixStandsIn && files.config.reference_graph ? files.config.reference_graph.name : files.graph;
     const scoringName = scoring ? `${scoring.graph} (${scoring.layers} layers)` : baseName;
@@ -92,6 +106,7 @@ export class LatentRuntime {
       layers: files.config.n_layers,
       threshold: guard?.threshold ?? 0.5,
       minWords: guard?.prompt.minWords ?? DEFAULT_MIN_WORDS,
+      surprisal: surprisalGraph ? `${surprisalGraph.graph} (${layers} layers, next-token surprisal)` : undefined,
     };
     // A corrupt graph that another stands in for is said, never silent (the CLI's stderr, the status bar).
     this.warnings.push(...(files.warnings ?? []));
@@ -241,11 +256,51 @@ export class LatentRuntime {
       const maxLayer = stride / H - 1;
       return scoreResiduals(guard, out.resid, 0, out.resid, stride, { tokens: prompts[i].userTokens, truncated: prompts[i].truncated }, maxLayer);
     });
+    const surprisal = this.surprisalModel && guard.surprisal ? await this.surprisalOf(prompts, units.flatMap((unit, i) => unit.prompts.map(() => texts[i])), shouldStop) : undefined;
     let next = 0;
     return units.map((unit) => {
-      const scores = windowScores.slice(next, (next += unit.prompts.length));
-      return combineWindows(scores, { tokens: unit.userTokens, truncated: unit.truncated, windows: unit.ranges });
+      const from = next;
+      const scores = windowScores.slice(from, (next += unit.prompts.length));
+      const score = combineWindows(scores, { tokens: unit.userTokens, truncated: unit.truncated, windows: unit.ranges });
+      if (surprisal) score.surprisal = surprisal.slice(from, next).reduce((best, window) => (window.score > best.score ? window : best));
+      return score;
     });
+  }
+
+  /**
+   * Each prompt's most surprising window of user tokens (guard file `surprisal`), from the full model's
+   * next-token distribution. Batches are reduced as they come, so the logits ([tokens, vocab]) never pile up.
+   */
+  private async surprisalOf(prompts: readonly Prompt[], texts: readonly string[], shouldStop?: () => boolean): Promise<SurprisalScore[]> {
+    const settings = this.requireGuard().surprisal;
+    const model = this.surprisalModel;
+    if (!settings || !model) throw new Error('the surprisal signal is off');
+    const pattern = maskPattern(settings);
+    const vocab = this.files.config.vocab_size;
+    const results = prompts.map((): SurprisalScore => ({ score: 0, threshold: settings.threshold, start: 0, end: 0 }));
+    // Position t's logits predict token t + 1: read from the token before the first user token to the one before the last.
+    const reads = (p: Prompt): number[] => Array.from({ length: p.userEnd - p.userStart }, (_, k) => p.userStart - 1 + k);
+    const scored = prompts.map((_, i) => i).filter((i) => prompts[i].userEnd - prompts[i].userStart > settings.skipFirst);
+    for (const batch of planBatches(scored.map((i) => prompts[i].ids.length), this.batchSize, this.batchTokens).map((rows) => rows.map((k) => scored[k]))) {
+      if (shouldStop?.()) throw new CancelledError();
+      const count = Math.max(...batch.map((i) => prompts[i].userEnd - prompts[i].userStart));
+      // Every row reads `count` positions; a shorter row repeats its last one (those logits are ignored).
+      const positions = batch.map((i) => {
+        const own = reads(prompts[i]);
+        return [...own, ...new Array<number>(count - own.length).fill(own[own.length - 1])];
+      });
+      const out = await model.run(packBatch(batch.map((i) => prompts[i].ids), positions, this.files.config.pad_token_id), ['logits']);
+      batch.forEach((index, row) => {
+        const prompt = prompts[index];
+        const n = prompt.userEnd - prompt.userStart;
+        const logits = out.logits.data.subarray(row * count * vocab, (row * count + n) * vocab);
+        const values = tokenSurprisal(logits, vocab, prompt.ids.slice(prompt.userStart, prompt.userEnd));
+        const spans = this.tokenizer.userTokenSpans(prompt, texts[index]);
+        const best = mostSurprisingWindow(values, maskedTokens(texts[index], spans, pattern), settings);
+        if (best.to > best.from) results[index] = { score: best.score, threshold: settings.threshold, start: spans[best.from].start, end: spans[best.to - 1].end };
+      });
+    }
+    return results;
   }
 
   /** Everything the explorer shows for one text: per layer, per block, per neuron, per token. */
@@ -269,7 +324,7 @@ export class LatentRuntime {
 
   async release(): Promise<void> {
     this.prefixKV = undefined;
-    for (const model of new Set([this.model, this.scoringModel, this.prefixModel])) await model?.release();
+    for (const model of new Set([this.model, this.scoringModel, this.prefixModel, this.surprisalModel])) await model?.release();
   }
 
   private requireGuard(): GuardFile {
@@ -300,6 +355,17 @@ export function tilePast(past: PastKV, batch: number): PastKV {
     }
   }
   return { dims: [layers, batch, kv, length, hd], key, value };
+}
+
+/** The full-depth graph with a `logits` output that reads fastest: q4 when it is there and intact, else the default graph. */
+function fullGraphWithLogits(files: ModelFiles): { graph: string; path: string; sha256: string } | undefined {
+  const q4 = files.config.graphs.q4 as GraphEntry | undefined;
+  if (q4 && q4.layers === files.config.n_layers && !q4.prefix) {
+    const file = path.join(files.dir, q4.file);
+    if (fs.existsSync(file)) return { graph: 'q4', path: file, sha256: q4.sha256 };
+  }
+  // The default graph (or the prefix graph standing in for it) has every layer and the LM head.
+  return { graph: files.graph, path: files.graphPath, sha256: files.graphFileSha256 };
 }
 
 /** The deepest resid layer the guard's score reads (detector, concepts, baseline, refusal rule, categories). */

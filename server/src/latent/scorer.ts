@@ -32,7 +32,7 @@ export const JAILBREAK: RuleMeta = {
   category: 'latent',
   defaultSeverity: 'warning',
   description:
-    "The local model's hidden states read a wrapper — role-play, DAN, persuasion, hypotheticals, optimised suffixes — around a harmful request that pushes refusal down (a calibrated probe).",
+    "A jailbreak: a run of tokens the local model finds extremely improbable (an optimised or random adversarial suffix, read from its next-token surprisal), or, when the guard file has the concept, a wrapper around a harmful request that pushes refusal down (a calibrated probe).",
   docsUrl: docsUrl('latent/jailbreak'),
   fixable: false,
 };
@@ -149,6 +149,7 @@ export function findingData(score: UnitScore, threshold: number): Record<string,
     tokens: score.tokens,
     window: score.window,
     windows: score.windows.length,
+    surprisal: score.surprisal ? { score: round(score.surprisal.score), threshold: score.surprisal.threshold } : undefined,
   };
 }
 
@@ -196,6 +197,17 @@ export function reportsFor(unit: Unit, score: UnitScore, threshold: number): Rul
       span: spanOf(concept.window),
       message: `Latent guard: ${concept.probability.toFixed(2)} probability ${text.what}${where(concept.topLayers)}.${read(concept.window)}${cut} ${text.action}`,
       data: { ...data, concept: concept.name, conceptProbability: round(concept.probability), conceptThreshold: concept.threshold, conceptLayers: concept.topLayers, window: concept.window },
+    });
+  }
+  const surprisal = score.surprisal;
+  if (surprisal && surprisal.score > surprisal.threshold && surprisal.end > surprisal.start) {
+    reports.push({
+      ruleId: JAILBREAK.id,
+      severity: JAILBREAK.defaultSeverity,
+      docsUrl: JAILBREAK.docsUrl,
+      span: unitSpan(unit, surprisal.start, surprisal.end),
+      message: `Latent guard: the model finds this run of tokens extremely improbable (${surprisal.score.toFixed(1)} nats per token, over the ${surprisal.threshold.toFixed(1)} no real prompt file reached in calibration): the mark of an optimised or random adversarial suffix. Remove the string; if it is a sample kept for evaluation, suppress it with a reason.`,
+      data: { ...data, signal: 'surprisal' },
     });
   }
   // With concepts, the jailbreak concept replaces the refusal-suppressed rule.

@@ -3,6 +3,7 @@
 // how a long unit's windows combine. Pure functions on Float32Arrays; the conventions are written
 // down in guard-file.ts.
 import type { ConceptName, GuardConcept, GuardLayer, GuardProbe, GuardFile } from './guard-file';
+import type { SurprisalScore } from './surprisal';
 
 /** One concept's reading of a unit (present for every concept the guard file has). */
 export interface ConceptScore {
@@ -49,6 +50,8 @@ export interface UnitScore {
   window: number;
   /** Each window's character range in the unit text when it was read in more than one; empty when it fit in one. */
   windows: WindowRange[];
+  /** The most surprising run of tokens (the adversarial-suffix signal), when the guard reads it. */
+  surprisal?: SurprisalScore;
 }
 
 export function dot(a: Float32Array, aOffset: number, b: Float32Array, length: number): number {

@@ -13,6 +13,8 @@ export interface RuntimeIdentity {
   threshold: number;
   /** Units with fewer words are not scored (the guard file's prompt.minWords, default 4). */
   minWords: number;
+  /** The graph that reads the adversarial-suffix signal; undefined when it is off or the guard file has none. */
+  surprisal?: string;
 }
 
 /** Explanation without the policy-rule part, which the caller (engine side) fills in. */

@@ -16,7 +16,7 @@ export interface LatentLintSettings {
   rules: Record<string, Severity | 'default'>;
   rulesCustomizations: RuleCustomization[];
   /** `maxFileTokens`: the latent guard's token budget for one file (0: the default). */
-  model: { enabled: boolean; threshold: number | null; threads: number; maxFileTokens: number };
+  model: { enabled: boolean; threshold: number | null; threads: number; maxFileTokens: number; surprisal: boolean };
   timeBudget: { onValidation: { warn: number; error: number } };
   /** Extra globs (relative to the workspace folder) linted as system prompts. */
   documentGlobs: string[];
@@ -27,7 +27,7 @@ export const DEFAULT_SETTINGS: LatentLintSettings = {
   run: 'onType',
   rules: {},
   rulesCustomizations: [],
-  model: { enabled: true, threshold: null, threads: 0, maxFileTokens: 0 },
+  model: { enabled: true, threshold: null, threads: 0, maxFileTokens: 0, surprisal: true },
   timeBudget: { onValidation: { warn: 500, error: 2000 } },
   documentGlobs: [],
 };
@@ -66,6 +66,7 @@ export function normalizeSettings(raw: unknown): LatentLintSettings {
     if (Number.isNaN(settings.model.threshold)) settings.model.threshold = null;
     settings.model.threads = Math.round(number(raw.model.threads, 0, 0, 64));
     settings.model.maxFileTokens = Math.round(number(raw.model.maxFileTokens, 0, 0, 100_000_000));
+    if (typeof raw.model.surprisal === 'boolean') settings.model.surprisal = raw.model.surprisal;
   }
   if (isRecord(raw.timeBudget) && isRecord(raw.timeBudget.onValidation)) {
     const budget = raw.timeBudget.onValidation;
