@@ -46,7 +46,7 @@ function guardLayersRead() {
   if (!fs.existsSync(guardPath)) return undefined;
   const script = [
     "const { layersRead } = require('./server/src/latent/runtime.ts');",
-    "const { parseGuardFile } = require('./server/src/latent/guard-file.ts');",
+    "const { parseGuardFile } = require('./server/src/latent/parse-guard-file.ts');",
     `const file = ${JSON.stringify(guardPath)};`,
     "console.log(layersRead(parseGuardFile(require('node:fs').readFileSync(file, 'utf8'), file)));",
   ].join('\n');

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unitSpan } from '../../server/src/core/spans';
-import { GuardFileError, parseGuardFile, type GuardProbeJson, type GuardFileJson } from '../../server/src/latent/guard-file';
+import { GuardFileError, type GuardProbeJson, type GuardFileJson } from '../../server/src/latent/guard-file';
+import { parseGuardFile } from '../../server/src/latent/parse-guard-file';
 import type { OutputName } from '../../server/src/latent/model';
 import { layersRead, LatentRuntime } from '../../server/src/latent/runtime';
 import { BUDGET_EXCEEDED, HARMFUL_REQUEST, INJECTION, JAILBREAK, REFUSAL_SUPPRESSED } from '../../server/src/latent/scorer';
@@ -77,6 +78,37 @@ describe('guard file concepts (#11)', () => {
     bad((c) => (c[0].bias = 'high'), /concepts\[0\]\.bias: expected a finite number/);
     bad((c) => (c[0].probes = {}), /concepts\[0\]\.probes: expected an array/);
     bad((_c, root) => (root.concepts = { injection: {} }), /concepts: expected an array/);
+  });
+
+  it('reports what the schema (ajv) finds at the path it found it, and parses the committed guard', () => {
+    const good = tinyGuardJson(7, { concepts: tinyConcepts(), selfTest: [{ text: 'a b c d', tokens: 9, tInst: 5, tPostInst: 8, probability: 0.5, baseline: 0, refusalZ: 0, flagged: false }] });
+    const loose = (value: object): Record<string | number, unknown> => value as Record<string | number, unknown>;
+    const bad = (mutate: (json: GuardFileJson) => void, message: string): void => {
+      const json = structuredClone(good);
+      mutate(json);
+      assert.throws(
+        () => parseGuardFile(json, 'g.json'),
+        (error: GuardFileError) => error instanceof GuardFileError && error.message === `g.json: ${message}`,
+        message,
+      );
+    };
+    // A missing field is named in full, with what it should have been.
+    bad((j) => Reflect.deleteProperty(j.model, 'tokenizerSha256'), 'model.tokenizerSha256: expected a string, but it is missing');
+    bad((j) => Reflect.deleteProperty(j.concepts![1].probes[0], 'offset'), 'concepts[1].probes[0].offset: expected a finite number, but it is missing');
+    bad((j) => Reflect.deleteProperty(j, 'readoutLayer'), 'readoutLayer: expected a whole number, but it is missing');
+    // A vector is numbers or base64 (anyOf): the message says both.
+    bad((j) => (loose(j.layers[2]).harmlessCentroid = { x: 1 }), 'layers[2].harmlessCentroid: expected an array of numbers or a base64 string of little-endian float32');
+    bad((j) => (loose(j.layers[1].refusalDirection as number[])[3] = 'x'), 'layers[1].refusalDirection: expected an array of numbers or a base64 string of little-endian float32');
+    bad((j) => (loose(j.prompt).systemPrompt = 3), 'prompt.systemPrompt: expected a string or null');
+    bad((j) => (j.layers[0].refusalMean = Number.NaN), 'layers[0].refusalMean: expected a finite number');
+    bad((j) => (j.layers[2].refusalStd = 0), 'layers[2].refusalStd: must be > 0');
+    bad((j) => (j.selfTest![0].tInst = -1), 'selfTest[0].tInst: expected a whole number ≥ 0');
+    bad((j) => (j.data = [{ name: 'x', sha256: 'y', rows: 1.5, role: 'test' }]), 'data[0].rows: expected a whole number');
+    bad((j) => (loose(j.prompt).template = 'llama'), 'prompt.template: expected "chatml-user-turn", got "llama"');
+    // The guard the extension ships passes as it is.
+    const committed = path.join(__dirname, '..', '..', 'models', 'latent-guard.json');
+    const shipped = parseGuardFile(fs.readFileSync(committed, 'utf8'), committed);
+    assert.equal(shipped.layers.length, shipped.model.nLayers + 1);
   });
 
   it('computes each concept as sigmoid(a·(bias + Σ probes) + b), reading each probe at its position', () => {

@@ -1,7 +1,8 @@
 // The guard file's linear probes (detector.probes): parsing, the arithmetic the runtime applies, and
 // the depth they make the scoring graph need.
 import assert from 'node:assert/strict';
-import { GuardFileError, parseGuardFile, type GuardProbeJson } from '../../server/src/latent/guard-file';
+import { GuardFileError, type GuardProbeJson } from '../../server/src/latent/guard-file';
+import { parseGuardFile } from '../../server/src/latent/parse-guard-file';
 import { layersRead } from '../../server/src/latent/runtime';
 import { scoreResiduals } from '../../server/src/latent/signals';
 import { random, tinyGuardJson } from './tiny';
