@@ -1,10 +1,11 @@
-// Score cache: an in-memory LRU in front of one small JSON file per text on disk, keyed by
+// Score cache: an in-memory LRU (lru-cache) in front of one small JSON file per text on disk, keyed by
 // sha256(score format + graph sha + guard-file sha + text). An edit re-scores only the units that
 // changed, and a warm re-scan (a new CLI run, a reloaded window) is served from disk. The disk part
 // is capped in size and age: a read refreshes an entry's mtime, and pruning drops entries past the
 // age limit, then the least recently used until the folder fits.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import LRUCache from 'lru-cache';
 import { cacheRoot, sha256Text } from './model-files';
 import type { UnitScore } from './signals';
 
@@ -17,7 +18,7 @@ export const SCORE_FORMAT = 2;
 export interface ScoreCacheOptions {
   /** Folder for the disk cache; default ~/.cache/latent-lint/scores; null turns the disk cache off. */
   dir?: string | null;
-  /** Entries kept in memory (default 5000). */
+  /** Entries kept in memory (default 5000, at least 1: lru-cache reads 0 as no limit). */
   capacity?: number;
   /** Disk cap in bytes (default: $LATENT_LINT_SCORE_CACHE_MB megabytes, else 64 MB). */
   maxDiskBytes?: number;
@@ -35,8 +36,7 @@ function defaultMaxDiskBytes(): number {
 }
 
 export class ScoreCache {
-  private readonly memory = new Map<string, UnitScore>();
-  private readonly capacity: number;
+  private readonly memory: LRUCache<string, UnitScore>;
   private readonly maxDiskBytes: number;
   private readonly maxAgeMs: number;
   private readonly pruneEvery: number;
@@ -49,7 +49,7 @@ export class ScoreCache {
     private readonly scope: string,
     options: ScoreCacheOptions = {},
   ) {
-    this.capacity = options.capacity ?? 5000;
+    this.memory = new LRUCache({ max: Math.max(1, options.capacity ?? 5000) });
     this.dir = options.dir === null ? null : (options.dir ?? path.join(cacheRoot(), 'scores'));
     this.maxDiskBytes = options.maxDiskBytes ?? defaultMaxDiskBytes();
     this.maxAgeMs = options.maxAgeMs ?? 30 * DAY;
@@ -63,16 +63,13 @@ export class ScoreCache {
 
   get(text: string): UnitScore | undefined {
     const key = this.key(text);
+    // A memory hit becomes the most recently used.
     let score = this.memory.get(key);
-    if (score) {
-      // Refresh its place in the LRU order.
-      this.memory.delete(key);
-      this.memory.set(key, score);
-    } else if (this.dir) {
+    if (!score && this.dir) {
       try {
         const file = this.fileFor(key);
         score = JSON.parse(fs.readFileSync(file, 'utf8')) as UnitScore;
-        this.remember(key, score);
+        this.memory.set(key, score);
         // A read is a use: the disk LRU orders entries by mtime.
         const now = new Date();
         fs.utimesSync(file, now, now);
@@ -87,7 +84,7 @@ export class ScoreCache {
 
   set(text: string, score: UnitScore): void {
     const key = this.key(text);
-    this.remember(key, score);
+    this.memory.set(key, score);
     if (!this.dir) return;
     const file = this.fileFor(key);
     try {
@@ -148,12 +145,6 @@ export class ScoreCache {
       }
     }
     return { removed, bytes };
-  }
-
-  private remember(key: string, score: UnitScore): void {
-    this.memory.delete(key);
-    this.memory.set(key, score);
-    while (this.memory.size > this.capacity) this.memory.delete(this.memory.keys().next().value as string);
   }
 
   private fileFor(key: string): string {
