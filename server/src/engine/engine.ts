@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import type {
@@ -16,7 +15,7 @@ import type {
 } from '../core/types';
 import { asExplicit, findFormat, FORMATS, probeFile } from '../formats';
 import { RULES } from '../rules';
-import { docsUrl } from '../core/docs';
+import { PARSE_RULE, UNUSED_DIRECTIVE_RULE } from './builtin-rules';
 import { ConfigResolver, type LintConfig, type Presets } from './config';
 import { IgnoreResolver } from './ignore';
 import { carryOver } from './carry-over';
@@ -24,24 +23,10 @@ import { assignUnits, settledRun, withoutDirectives, type LintRun } from './lint
 import { runRule } from './run-rule';
 import { applyDirectives, directiveCommentSpans, parseDirectives } from './suppressions';
 import { LineIndex } from './text';
+import { readLintable } from './read-file';
+import { collectFiles, type CollectedFiles } from './walk';
 
-export const PARSE_RULE: RuleMeta = {
-  id: 'parse/invalid-file',
-  category: 'parse',
-  defaultSeverity: 'error',
-  description: 'The file could not be parsed, so it was linted only in part.',
-  docsUrl: docsUrl('parse/invalid-file'),
-  fixable: false,
-};
-
-export const UNUSED_DIRECTIVE_RULE: RuleMeta = {
-  id: 'directives/unused-disable',
-  category: 'hygiene',
-  defaultSeverity: 'warning',
-  description: 'A latent-lint-disable comment that suppresses nothing.',
-  docsUrl: docsUrl('directives/unused-disable'),
-  fixable: true,
-};
+export { PARSE_RULE, UNUSED_DIRECTIVE_RULE } from './builtin-rules';
 
 const SEVERITY_RANK: Record<Exclude<Severity, 'off'>, number> = { info: 0, warning: 1, error: 2 };
 export type { LintRun } from './lint-run';
@@ -75,12 +60,7 @@ export interface LintOptions {
   severityOverrides?: Record<string, Severity>;
 }
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export { UsageError } from './usage-error';
 
 /** Files in, findings out. Pure: no editor; shared by the language server and the CLI. */
 export class Engine {
@@ -281,22 +261,9 @@ export class Engine {
     return 'skipped' in read ? read.skipped : this.lintText(filePath, read.text, options);
   }
 
-  /**
-   * A file's text, or the result that says why it is not linted (over `maxFileBytes`, binary). From
-   * disk (its size looked at before it is read), or from `read` (a staged blob). Read errors reject.
-   */
-  async readFile(filePath: string, read?: () => Buffer): Promise<{ text: string } | { skipped: FileResult }> {
-    const skipped = (note: string): { skipped: FileResult } => ({ skipped: { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [note] } });
-    const tooLarge = (size: number): { skipped: FileResult } => skipped(`Skipped: ${size} bytes is over the ${this.maxFileBytes}-byte limit for one file.`);
-    if (!read) {
-      const size = (await fs.promises.stat(filePath)).size;
-      if (size > this.maxFileBytes) return tooLarge(size);
-    }
-    // Asynchronous: a scan reads several files at once.
-    const bytes = read ? read() : await fs.promises.readFile(filePath);
-    if (bytes.length > this.maxFileBytes) return tooLarge(bytes.length);
-    if (bytes.subarray(0, 8000).includes(0)) return skipped('Skipped: binary file (it contains NUL bytes).');
-    return { text: bytes.toString('utf8') };
+  /** A file's text, or the result that says why it is not linted (see `readLintable`). */
+  readFile(filePath: string, read?: () => Buffer): Promise<{ text: string } | { skipped: FileResult }> {
+    return readLintable(filePath, this.maxFileBytes, read);
   }
 
   /**
@@ -304,103 +271,18 @@ export class Engine {
    * links inside a walked folder are followed (a file reached twice is linted once); one that points
    * outside it, or nowhere, is not followed and comes back in `skipped` with the reason.
    */
-  collectFiles(paths: string[]): { files: string[]; explicit: Set<string>; skipped: { filePath: string; note: string }[] } {
-    const files: string[] = [];
-    const explicit = new Set<string>();
-    const skipped: { filePath: string; note: string }[] = [];
-    for (const target of paths) {
-      const absolute = path.resolve(target);
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(absolute);
-      } catch {
-        throw new UsageError(`No such file or directory: ${target}`);
-      }
-      if (stat.isFile()) {
-        files.push(absolute);
-        explicit.add(absolute);
-      } else if (stat.isDirectory()) {
-        const walk: Walk = { root: realpath(absolute) ?? absolute, out: [], links: new Map(), seenDirs: new Set(), skipped };
-        this.walk(absolute, walk);
-        // A file reached both as itself and through a link (or two links) is linted once, first path kept.
-        const reached = new Set(walk.out.filter((file) => !walk.links.has(file)).map((file) => realpath(file) ?? file));
-        for (const file of walk.out) {
-          const real = walk.links.get(file);
-          if (real !== undefined) {
-            if (reached.has(real)) continue;
-            reached.add(real);
-          }
-          files.push(file);
-        }
-      }
-    }
-    return { files: [...new Set(files)], explicit, skipped };
+  collectFiles(paths: string[]): CollectedFiles {
+    return collectFiles(paths, {
+      configFor: (dir) => {
+        const config = this.configs.resolveForDir(dir);
+        if (!this.workspaceIgnores) config.ignorePatterns = [];
+        return config;
+      },
+      ignored: (target, config, isDirectory) =>
+        this.workspaceIgnores ? this.ignores.isIgnored(target, config.ignorePatterns, isDirectory) : target.split(path.sep).some((segment) => segment === 'node_modules' || segment === '.git'),
+      reads: (file, text, config) => this.formatFor(file, text, false, config) !== undefined,
+    });
   }
-
-  private walk(dir: string, walk: Walk): void {
-    const real = realpath(dir) ?? dir;
-    if (walk.seenDirs.has(real)) return;
-    walk.seenDirs.add(real);
-    const config = this.configs.resolveForDir(dir);
-    if (!this.workspaceIgnores) config.ignorePatterns = [];
-    if (this.ignored(dir, config, true)) return;
-    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
-    for (const entry of entries) {
-      const full = path.join(dir, entry.name);
-      let isDirectory = entry.isDirectory();
-      let isFile = entry.isFile();
-      let linkTarget: string | undefined;
-      if (entry.isSymbolicLink()) {
-        if (entry.name === 'node_modules' || entry.name === '.git') continue;
-        linkTarget = realpath(full);
-        let stat: fs.Stats | undefined;
-        try {
-          stat = linkTarget ? fs.statSync(linkTarget) : undefined;
-        } catch {
-          stat = undefined;
-        }
-        const readable = stat?.isDirectory() || (stat?.isFile() && this.wouldLint(full, config));
-        if (!linkTarget || !stat) {
-          // A dangling link is worth a word only when its name is one a format reads.
-          if (this.formatFor(full, '', false, config) && !this.ignored(full, config)) {
-            walk.skipped.push({ filePath: full, note: 'Skipped: a symbolic link whose target does not exist.' });
-          }
-          continue;
-        }
-        if (!inside(linkTarget, walk.root)) {
-          if (readable && !this.ignored(full, config, stat.isDirectory())) {
-            walk.skipped.push({
-              filePath: full,
-              note: `Not linted: a symbolic link to ${linkTarget}, outside ${walk.root}, is not followed. Lint the target by naming it, or copy it in.`,
-            });
-          }
-          continue;
-        }
-        isDirectory = stat.isDirectory();
-        isFile = stat.isFile();
-      }
-      if (isDirectory) {
-        if (entry.name === 'node_modules' || entry.name === '.git') continue;
-        this.walk(full, walk);
-      } else if (isFile) {
-        if (this.ignored(full, config)) continue;
-        if (!this.wouldLint(full, config)) continue;
-        walk.out.push(full);
-        if (linkTarget) walk.links.set(full, linkTarget);
-      }
-    }
-  }
-
-  private ignored(target: string, config: LintConfig, isDirectory = false): boolean {
-    if (!this.workspaceIgnores) return target.split(path.sep).some((segment) => segment === 'node_modules' || segment === '.git');
-    return this.ignores.isIgnored(target, config.ignorePatterns, isDirectory);
-  }
-
-  /** Whether a walk would lint this file: decided by name; formats that need content (JSON shapes) read a little of it, once. */
-  private wouldLint(file: string, config: LintConfig): boolean {
-    return this.formatFor(file, () => peek(file), false, config) !== undefined;
-  }
-
 
   /** True for the latent guard's findings (every rule id that is not a policy rule's). */
   isLatentFinding(finding: Pick<Finding, 'ruleId'>): boolean {
@@ -417,44 +299,3 @@ export function matchesGlobs(filePath: string, globs: readonly string[]): boolea
   const posix = (value: string): string => value.split(path.sep).join('/');
   return picomatch(globs.map(posix), { dot: true })(posix(path.resolve(filePath)));
 }
-
-interface Walk {
-  /** The walked folder, links resolved: links may point anywhere inside it. */
-  root: string;
-  out: string[];
-  /** Files reached through a symbolic link, with their real path. */
-  links: Map<string, string>;
-  seenDirs: Set<string>;
-  skipped: { filePath: string; note: string }[];
-}
-
-function realpath(file: string): string | undefined {
-  try {
-    return fs.realpathSync(file);
-  } catch {
-    return undefined;
-  }
-}
-
-function inside(file: string, dir: string): boolean {
-  return file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
-}
-
-/** The first few KB of a file, for formats that recognise JSON by its shape. */
-function peek(filePath: string): string {
-  if (!/\.(json|jsonc|ya?ml)$/i.test(filePath)) return '';
-  try {
-    const fd = fs.openSync(filePath, 'r');
-    try {
-      const buffer = Buffer.alloc(16384);
-      const read = fs.readSync(fd, buffer, 0, buffer.length, 0);
-      return buffer.subarray(0, read).toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return '';
-  }
-}
-
-
