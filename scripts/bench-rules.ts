@@ -28,8 +28,8 @@ import { Engine } from '../server/src/engine/engine';
 import { defaultConfig } from '../server/src/engine/config';
 import { RULES } from '../server/src/rules';
 import type { FileResult, Rule } from '../server/src/core/types';
-import { scoreFileFor } from '../server/src/cli/score';
-import type { ScoreKind } from '../server/src/cli/score';
+import { scoreFileFor } from '../server/src/cli/score-lint';
+import type { ScoreKind } from '../server/src/cli/score-lint';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {

@@ -1,191 +1,23 @@
 // `latent-lint check`: lint files and folders (or what git has staged), stylish, JSON or SARIF out,
 // fixes, a result cache; the same engine the language server runs (ltex-ls habit).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { cacheKey, engineVersion, ResultCache } from './cache';
+import { CHECK_HELP, parseCheckArgs, type CheckOptions } from './check-options';
+import { ExitError } from './exit-error';
+import { describeProgress, ProgressLine } from './progress';
+import { diskTargets, readTarget, stagedTargets, type Target } from './targets';
 import type { FileResult, Finding, ScoreProgress } from '../core/types';
 import { ConfigError } from '../engine/config';
-import { Engine, UsageError } from '../engine/engine';
+import { Engine } from '../engine/engine';
 import { applyFixes } from '../core/fixes';
 import { groupFindings } from '../engine/group';
 import { filesInFlight, mapInOrder } from '../engine/pool';
-import { GitError, stagedFiles } from './staged';
 import { VERSION } from '../version';
 import { createLatentGuard, type LatentGuard, type LatentGuardOptions, type LatentState } from '../latent';
-import { DEFAULT_MAX_RUN_TOKENS } from '../latent/scorer';
 import { formatJson } from '../report/json';
 import { formatSarif } from '../report/sarif';
 import { formatStylish } from '../report/stylish';
-
-const FORMATS = ['stylish', 'json', 'sarif'] as const;
-const DEFAULT_CACHE_LOCATION = '.latentlintcache';
-const INFORMATION_URI = 'https://github.com/latent-lint/latent-lint';
-type OutputFormat = (typeof FORMATS)[number];
-
-const CHECK_HELP = `Usage: latent-lint check [options] [paths...]
-
-Lints files and folders (default: .). Folders are walked for the files a format reads (prompt,
-instruction, agent and skill files, tool and MCP JSON, Prompty, Dotprompt, CrewAI YAML) and for
-the promptFiles globs of .latentlint.yaml; .latentlintignore and \`ignore\` are respected. A file
-named on the command line is always linted.
-
-Options:
-  -f, --format <stylish|json|sarif>  output format (default: stylish); json is ESLint's shape,
-                                     sarif is SARIF 2.1.0 for code scanning
-  --fix                              apply the rules' fixes to the files, then report what is left
-  --fix-dry-run                      compute the fixes without writing (json: each result's "output")
-  --staged                           lint the content staged in the git index (not with --fix)
-  --cache                            reuse results for files whose content and config did not change
-  --cache-location <path>            where --cache keeps results (default: .latentlintcache)
-  --max-warnings <n>                 exit 1 when there are more than n warnings
-  --quiet                            report errors only (and fix only errors)
-  --report-unused-disable-directives report latent-lint-disable comments that suppress nothing
-  --no-latent                        rules only; do not load the latent guard
-  --no-surprisal                     skip the adversarial-suffix signal (latent/jailbreak from the
-                                     full model's next-token surprisal): 3-4 times faster scoring,
-                                     optimised suffixes go unseen
-  -j, --jobs <n>                     onnxruntime threads for the latent guard, and files read and
-                                     linted side by side while it runs (default: the cores available)
-  --max-file-tokens <n>              tokens the latent guard may read in one file (default 100000:
-                                     under a minute on two fast cores, minutes on a slow or busy
-                                     machine); past it latent/budget-exceeded
-                                     names the lines it did not score
-  --max-run-tokens <n>               tokens it may read in the whole run (default 1000000)
-  --progress                         report the latent guard's progress on stderr (on by default
-                                     when stderr is a terminal)
-  -h, --help                         this help
-
-Ctrl-C (SIGINT) stops at once: the files finished so far are reported, the cache is saved, and the
-exit code is 130.
-
-Exit codes: 0 no errors, 1 errors (or more warnings than --max-warnings), 2 usage, configuration or
-internal error; 130 interrupted.
-`;
-
-export class ExitError extends Error {
-  constructor(
-    message: string,
-    readonly code: number,
-  ) {
-    super(message);
-  }
-}
-
-function parseCheckArgs(args: string[]) {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string', short: 'f', default: 'stylish' },
-      'max-warnings': { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-      'report-unused-disable-directives': { type: 'boolean', default: false },
-      'no-latent': { type: 'boolean', default: false },
-      'no-surprisal': { type: 'boolean', default: false },
-      staged: { type: 'boolean', default: false },
-      cache: { type: 'boolean', default: false },
-      'cache-location': { type: 'string' },
-      fix: { type: 'boolean', default: false },
-      'fix-dry-run': { type: 'boolean', default: false },
-      jobs: { type: 'string', short: 'j' },
-      'max-file-tokens': { type: 'string' },
-      'max-run-tokens': { type: 'string' },
-      progress: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  const tokens = (flag: 'max-file-tokens' | 'max-run-tokens'): number | undefined => {
-    if (values[flag] === undefined) return undefined;
-    const value = Number(values[flag]);
-    if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${flag} takes a whole number ≥ 1`);
-    return value;
-  };
-  if ((values.fix || values['fix-dry-run']) && values.staged) throw new UsageError('--fix and --fix-dry-run cannot be used with --staged (the index is not the working tree)');
-  if (!(FORMATS as readonly string[]).includes(values.format ?? '')) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${values.format}"`);
-  }
-  let maxWarnings: number | undefined;
-  if (values['max-warnings'] !== undefined) {
-    maxWarnings = Number(values['max-warnings']);
-    if (!Number.isInteger(maxWarnings) || maxWarnings < 0) throw new UsageError('--max-warnings takes a whole number ≥ 0');
-  }
-  let jobs = os.availableParallelism();
-  if (values.jobs !== undefined) {
-    jobs = Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs takes a whole number ≥ 1');
-  }
-  return {
-    jobs,
-    paths: positionals.length > 0 ? positionals : ['.'],
-    namedPaths: positionals,
-    staged: values.staged ?? false,
-    cacheLocation: values.cache || values['cache-location'] !== undefined ? path.resolve(values['cache-location'] ?? DEFAULT_CACHE_LOCATION) : undefined,
-    format: values.format as OutputFormat,
-    maxWarnings,
-    quiet: values.quiet ?? false,
-    reportUnused: values['report-unused-disable-directives'] ?? false,
-    latent: !values['no-latent'],
-    surprisal: !values['no-surprisal'],
-    fix: values.fix ?? false,
-    fixDryRun: values['fix-dry-run'] ?? false,
-    maxFileTokens: tokens('max-file-tokens'),
-    maxRunTokens: tokens('max-run-tokens') ?? DEFAULT_MAX_RUN_TOKENS,
-    progress: values.progress ?? process.stderr.isTTY === true,
-    help: values.help ?? false,
-  };
-}
-
-type CheckOptions = ReturnType<typeof parseCheckArgs>;
-
-/** What to lint: files from disk (paths expanded), or blobs from the git index. */
-interface Target {
-  filePath: string;
-  explicit: boolean;
-  /** Staged content; absent for files read from disk. */
-  read?: () => Buffer;
-  /** Not linted, with the reason (a symbolic link that points outside the folder). */
-  skip?: FileResult;
-}
-
-function diskTargets(engine: Engine, options: CheckOptions): Target[] {
-  const { files, explicit, skipped: links } = engine.collectFiles(options.paths);
-  const targets: Target[] = files.map((filePath) => ({ filePath, explicit: explicit.has(filePath) }));
-  // A link the walk did not follow is reported (a note on that path), never dropped without a word.
-  for (const link of links) targets.push({ filePath: link.filePath, explicit: false, skip: skipped(link.filePath, link.note) });
-  return targets;
-}
-
-function skipped(filePath: string, note: string): FileResult {
-  return { filePath, format: 'none', findings: [], unusedDirectives: [], notes: [note] };
-}
-
-/** Staged files under the named paths (all staged files when none are named). */
-function stagedTargets(options: CheckOptions): Target[] {
-  const named = options.namedPaths.map((p) => path.resolve(p));
-  const inside = (file: string, dir: string): boolean => file === dir || file.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
-  try {
-    return stagedFiles(process.cwd())
-      .filter((staged) => named.length === 0 || named.some((dir) => inside(staged.filePath, dir)))
-      .map((staged) => ({ filePath: staged.filePath, explicit: named.includes(staged.filePath), read: staged.read }));
-  } catch (error) {
-    if (error instanceof GitError) throw new ExitError(`--staged: ${error.message}`, 2);
-    throw error;
-  }
-}
-
-/** Reads a target's bytes (asynchronously, so several files are read at once), or says why it is not linted (too large, binary). */
-async function readTarget(engine: Engine, target: Target): Promise<{ text: string } | { skip: FileResult }> {
-  try {
-    const read = await engine.readFile(target.filePath, target.read);
-    return 'skipped' in read ? { skip: read.skipped } : read;
-  } catch (error) {
-    // An unreadable file is one finding on that file; the others are still linted.
-    const code = (error as NodeJS.ErrnoException).code;
-    return { skip: engine.failedResult(target.filePath, `The file could not be read (${code ?? (error as Error).message}), so it was not linted.`) };
-  }
-}
 
 /** What one run hands each file: its guard, Ctrl-C's signal and where the guard's progress goes. */
 interface RunContext {
@@ -287,6 +119,8 @@ function startNote(state: LatentState): string | undefined {
   if (state.status === 'ready' && state.warnings.length) return `latent guard: ${state.warnings.join('; ')}`;
   return undefined;
 }
+
+const INFORMATION_URI = 'https://github.com/latent-lint/latent-lint';
 
 export async function check(args: string[]): Promise<number> {
   const options = parseCheckArgs(args);
@@ -407,37 +241,3 @@ export async function check(args: string[]): Promise<number> {
   return 0;
 }
 
-function describeProgress(progress: ScoreProgress): string {
-  const fmt = (n: number): string => n.toLocaleString('en-US');
-  return `${fmt(progress.scored)}/${fmt(progress.total)} units scored by the latent guard (${fmt(progress.tokens)} tokens)`;
-}
-
-/**
- * One progress line on stderr: rewritten in place on a terminal; elsewhere (--progress into a log) a
- * line at most every second, plus each file's last word.
- */
-class ProgressLine {
-  private last = 0;
-  private shown = false;
-  private readonly tty = process.stderr.isTTY === true;
-
-  constructor(private readonly enabled: boolean) {}
-
-  show(line: string, force = false): void {
-    if (!this.enabled) return;
-    const now = Date.now();
-    if (!force && now - this.last < 1000) return;
-    this.last = now;
-    if (this.tty) {
-      process.stderr.write(`\r\u001b[2K${line.slice(0, Math.max(20, (process.stderr.columns ?? 120) - 1))}`);
-      this.shown = true;
-    } else {
-      process.stderr.write(`${line}\n`);
-    }
-  }
-
-  clear(): void {
-    if (this.tty && this.shown) process.stderr.write('\r\u001b[2K');
-    this.shown = false;
-  }
-}

@@ -3,8 +3,10 @@
 import { ConfigError } from '../engine/config';
 import { Engine, UsageError } from '../engine/engine';
 import { VERSION } from '../version';
-import { check, cliGuard, ExitError } from './check';
-import { lintScoredText, runScoreCommand } from './score';
+import { check, cliGuard } from './check';
+import { ExitError } from './exit-error';
+import { runScoreCommand } from './score';
+import { lintScoredText } from './score-lint';
 
 const HELP = `latent-lint ${VERSION} — lint prompt files and agent tool definitions for safety, locally
 
