@@ -30,7 +30,7 @@ import { explain } from './explain';
 import { hoverFor } from './hover';
 import { createLatentGuard, type LatentGuard } from '../latent';
 import { NO_GUARD_STATE, toModelState } from './model-state';
-import { scanWorkspace } from './scan';
+import { scanDocument, scanWorkspace } from './scan';
 import { DEFAULT_SETTINGS, normalizeSettings, type LatentLintSettings } from './settings';
 import { StaleDocumentError, Validator } from './validator';
 
@@ -266,28 +266,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     return result;
   });
 
-  connection.onRequest(ScanDocumentRequest, async (params, token): Promise<ScanDocumentResult> => {
-    const controller = new AbortController();
-    const listener = token.onCancellationRequested(() => controller.abort());
-    try {
-      const document = documents.get(params.uri);
-      if (document) {
-        const diagnostics = await validator.validateNow(document, controller.signal);
-        validator.refresh();
-        return { uri: params.uri, findings: diagnostics.length, diagnostics: [] };
-      }
-      const context = await validator.context(params.uri);
-      const result = await engine.lintFile(context.filePath, { ...validator.lintOptions(context, controller.signal), explicit: true });
-      const diagnostics = validator.diagnosticsFor(context.filePath, result.findings, [], -1);
-      return { uri: params.uri, findings: diagnostics.length, diagnostics };
-    } catch (error) {
-      throwIfCancelled(token);
-      if (error instanceof StaleDocumentError) throw new ResponseError(LSPErrorCodes.ContentModified, error.message);
-      throw new ResponseError(LSPErrorCodes.RequestFailed, (error as Error).message);
-    } finally {
-      listener.dispose();
-    }
-  });
+  connection.onRequest(ScanDocumentRequest, (params, token): Promise<ScanDocumentResult> => scanDocument(params.uri, { validator, document: documents.get(params.uri), token }));
 
   connection.onRequest(RetryModelRequest, async (): Promise<ModelState> => {
     if (guard && modelEnabled) await guard.retry();

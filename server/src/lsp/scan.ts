@@ -1,12 +1,15 @@
-// Scan Workspace: every supported file under the workspace folders (ignore files respected).
+// Scan Workspace: every supported file under the workspace folders (ignore files respected); Scan
+// Current File: one file, open or not, linted whatever its name.
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CancellationToken, Diagnostic, WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import { LSPErrorCodes, ResponseError, type CancellationToken, type Diagnostic, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ScoreProgress } from '../core/types';
-import type { ScanWorkspaceResult } from '../protocol/messages';
+import type { ScanDocumentResult, ScanWorkspaceResult } from '../protocol/messages';
 import { filesInFlight, mapInOrder } from '../engine/pool';
 import { URI } from '../uri';
-import type { Validator } from './validator';
+import { throwIfCancelled } from './cancellation';
+import { StaleDocumentError, type Validator } from './validator';
 
 export interface ScanOptions {
   folders: string[];
@@ -81,4 +84,31 @@ export async function scanWorkspace(options: ScanOptions): Promise<ScanWorkspace
     progress.done();
   }
   return result;
+}
+
+/**
+ * Scan Current File: an open document gets rules and the latent guard now (its diagnostics then come
+ * by pull); a file that is not open is linted from disk and its diagnostics come back here.
+ */
+export async function scanDocument(uri: string, options: { validator: Validator; document?: TextDocument; token: CancellationToken }): Promise<ScanDocumentResult> {
+  const { validator, document, token } = options;
+  const controller = new AbortController();
+  const listener = token.onCancellationRequested(() => controller.abort());
+  try {
+    if (document) {
+      const diagnostics = await validator.validateNow(document, controller.signal);
+      validator.refresh();
+      return { uri, findings: diagnostics.length, diagnostics: [] };
+    }
+    const context = await validator.context(uri);
+    const result = await validator.engine.lintFile(context.filePath, { ...validator.lintOptions(context, controller.signal), explicit: true });
+    const diagnostics = validator.diagnosticsFor(context.filePath, result.findings, [], -1);
+    return { uri, findings: diagnostics.length, diagnostics };
+  } catch (error) {
+    throwIfCancelled(token);
+    if (error instanceof StaleDocumentError) throw new ResponseError(LSPErrorCodes.ContentModified, error.message);
+    throw new ResponseError(LSPErrorCodes.RequestFailed, (error as Error).message);
+  } finally {
+    listener.dispose();
+  }
 }

@@ -3,48 +3,26 @@
 import * as path from 'node:path';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { FileResult, Finding, ParsedDocument, ScoreProgress, Severity } from '../core/types';
+import type { FileResult, Finding, ParsedDocument } from '../core/types';
 import type { CarriedFindings } from '../engine/carry-over';
-import { ConfigError, type LintConfig } from '../engine/config';
-import { Engine, matchesGlobs, type LintOptions, type LintRun } from '../engine/engine';
+import { ConfigError } from '../engine/config';
+import type { Engine, LintOptions, LintRun } from '../engine/engine';
 import { URI } from '../uri';
 import { groupFindings } from '../engine/group';
 import { PUBLIC_DOC_LINK, toDiagnostic, type DocLink } from './diagnostics';
+import { latentProgress, type ProgressHost } from './latent-progress';
 import type { LatentGuard } from '../latent';
-import { settingsSeverity, type LatentLintSettings } from './settings';
+import type { LatentLintSettings } from './settings';
+import { ContextResolver, type ContextHost, type ValidationContext } from './validation-context';
 
-/** What the validator needs from the connection; kept small so it is easy to follow. */
-export interface ValidatorHost {
-  settings(uri: string): Promise<LatentLintSettings>;
-  /** Workspace folder paths, to resolve the user's document globs. */
-  folders(): string[];
-  trusted: boolean;
+/**
+ * What the validator needs from the connection; kept small so it is easy to follow. It shows a
+ * notification (`notify`) at most once per kind.
+ */
+export interface ValidatorHost extends ContextHost, ProgressHost {
   /** Ask the client to pull diagnostics again (workspace/diagnostic/refresh). */
   refresh(): void;
   log(level: 'info' | 'warning' | 'error', message: string): void;
-  /** Shows a notification; the validator calls it at most once per kind. */
-  notify(level: 'warning' | 'error', message: string): void;
-  /** Starts work-done progress in the client ($/progress); undefined when the client has none. */
-  progress?(title: string): Promise<ProgressReporter | undefined>;
-}
-
-export interface ProgressReporter {
-  report(percentage: number, message: string): void;
-  done(): void;
-}
-
-/** A file with at least this many units to score shows its latent run as work-done progress. */
-export const PROGRESS_MIN_UNITS = 50;
-
-export interface ValidationContext {
-  filePath: string;
-  config: LintConfig;
-  settings: LatentLintSettings;
-  /** Severities the editor settings give rules; the engine applies them over the config files. */
-  severityOverrides: Record<string, Severity>;
-  explicit: boolean;
-  ignored: boolean;
-  latent: boolean;
 }
 
 interface DocumentState {
@@ -74,11 +52,15 @@ export class Validator {
   /** Where rule documentation links point (the bundled page when the client can open it). */
   docLink: DocLink = PUBLIC_DOC_LINK;
 
+  private readonly contexts: ContextResolver;
+
   constructor(
     readonly engine: Engine,
     private readonly host: ValidatorHost,
     private guard?: LatentGuard,
-  ) {}
+  ) {
+    this.contexts = new ContextResolver(engine, host);
+  }
 
   setGuard(guard: LatentGuard | undefined): void {
     this.guard = guard;
@@ -91,76 +73,13 @@ export class Validator {
   }
 
   /** The configuration for a file: config files, then editor settings, then what trust allows. */
-  async context(uri: string, settings?: LatentLintSettings): Promise<ValidationContext> {
-    settings ??= await this.host.settings(uri);
-    const filePath = URI.toFilePath(uri);
-    let config = this.engine.configs.resolveForFile(filePath);
-    const ignoredByWorkspace = uri.startsWith('file:') && this.engine.ignores.isIgnored(filePath, config.ignorePatterns);
-    if (!this.host.trusted) {
-      // A copy: what Restricted Mode sets aside stays out of this context only.
-      config = { ...config, rules: { ...config.rules }, latent: { ...config.latent }, ignorePatterns: [...config.ignorePatterns], promptFiles: [...config.promptFiles] };
-      this.restrict(config, filePath);
-    }
-    const severityOverrides: Record<string, Severity> = {};
-    for (const meta of this.engine.ruleMetas()) {
-      const severity = settingsSeverity(settings, meta.id);
-      if (severity) severityOverrides[meta.id] = severity;
-    }
-    // In Restricted Mode the workspace's ignore files and patterns do not hide a file.
-    const ignored = this.host.trusted && ignoredByWorkspace;
-    const explicit = this.matchesDocumentGlobs(filePath, settings);
-    // A guard that cannot run (no model, no calibration) is not asked again on every keystroke.
-    const usable = !!this.guard && this.guard.state().status !== 'failed';
-    const latent = usable && settings.model.enabled && config.latent.enabled;
-    return { filePath, config, settings, severityOverrides, explicit, ignored, latent };
+  context(uri: string, settings?: LatentLintSettings): Promise<ValidationContext> {
+    return this.contexts.resolve(uri, this.guard, settings);
   }
 
   /** What the engine needs from a context, for a lint outside the per-version cache (scans). */
   lintOptions(context: ValidationContext, signal?: AbortSignal): LintOptions {
     return { config: context.config, severityOverrides: context.severityOverrides, explicit: context.explicit, latent: context.latent, signal };
-  }
-
-  /**
-   * Restricted Mode: an untrusted folder's config files may not weaken the checks (a planted
-   * `.latentlint.yaml` or `.latentlintignore` could hide exactly the finding that matters): severities
-   * below a rule's default, `off`, rule options, a raised minSeverity, `ignore`, the latent guard
-   * turned off. They may not widen what runs (promptFiles) or tune the model either. Raising a
-   * severity stays. What was set aside is said once, in a notification and the log.
-   */
-  private restrict(config: LintConfig, filePath: string): void {
-    const set: string[] = [];
-    const rank = { off: -1, info: 0, warning: 1, error: 2 } as const;
-    const defaults = new Map(this.engine.ruleMetas().map((meta) => [meta.id, meta.defaultSeverity]));
-    for (const [ruleId, setting] of Object.entries(config.rules)) {
-      const fallback = defaults.get(ruleId);
-      const lowered = setting.severity !== undefined && fallback !== undefined && rank[setting.severity] < rank[fallback];
-      if (lowered) set.push(`${ruleId}: ${setting.severity}`);
-      if (Object.keys(setting.options).length > 0) set.push(`${ruleId} options`);
-      config.rules[ruleId] = { severity: lowered ? undefined : setting.severity, options: {} };
-    }
-    if (config.minSeverity !== 'info') set.push(`minSeverity: ${config.minSeverity}`);
-    config.minSeverity = 'info';
-    if (!config.latent.enabled) set.push('latent.enabled: false');
-    if (config.ignorePatterns.length > 0) set.push(`ignore: ${config.ignorePatterns.map((entry) => entry.pattern).join(', ')}`);
-    const ignoreFiles = this.engine.ignores.filesFor(filePath);
-    if (ignoreFiles.length > 0) set.push(`the ignore files ${ignoreFiles.join(', ')}`);
-    config.ignorePatterns = [];
-    config.promptFiles = [];
-    config.latent = { enabled: true };
-    if (set.length === 0 || this.notified.has('restricted')) return;
-    this.notified.add('restricted');
-    const where = config.sources.length ? ` (${config.sources.join(', ')})` : '';
-    const message = `Restricted Mode: Latent Lint ignores workspace configuration that would weaken its checks${where}: ${set.join('; ')}. Trust the folder to apply it.`;
-    this.host.log('warning', message);
-    this.host.notify('warning', message);
-  }
-
-  private matchesDocumentGlobs(filePath: string, settings: LatentLintSettings): boolean {
-    if (settings.documentGlobs.length === 0) return false;
-    // Relative globs are relative to each workspace folder; absolute ones stand as they are.
-    return this.host.folders().some((folder) =>
-      matchesGlobs(filePath, settings.documentGlobs.map((glob) => (path.isAbsolute(glob) ? glob : path.join(folder, glob)))),
-    );
   }
 
   /**
@@ -303,7 +222,7 @@ export class Validator {
     state.timer = setTimeout(() => {
       const started = performance.now();
       const name = path.basename(run.filePath);
-      const progress = this.latentProgress(name, version, controller.signal);
+      const progress = latentProgress(this.host, name, version, controller.signal);
       run
         .latent(controller.signal, progress.update)
         .then((result) => {
@@ -319,40 +238,6 @@ export class Validator {
           if (!controller.signal.aborted) this.host.log('error', `Latent guard failed on ${run.filePath}: ${error.message}`);
         });
     }, this.latentDebounceMs);
-  }
-
-  /**
-   * Progress of one latent run: a long file (PROGRESS_MIN_UNITS units or more) shows as work-done
-   * progress; a run a newer version superseded says so in the log when it stops.
-   */
-  private latentProgress(name: string, version: number, signal: AbortSignal): { update: (progress: ScoreProgress) => void; done: () => void } {
-    let reporter: Promise<ProgressReporter | undefined> | undefined;
-    let last: ScoreProgress | undefined;
-    let finished = false;
-    const onAbort = (): void => {
-      if (last && last.scored < last.total) {
-        this.host.log('info', `Latent guard: ${name} v${version} cancelled after ${last.scored} of ${last.total} units (superseded: a newer version or new settings run it again).`);
-      }
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    return {
-      update: (progress) => {
-        last = progress;
-        if (finished) return;
-        if (!reporter && progress.total >= PROGRESS_MIN_UNITS && progress.scored < progress.total && this.host.progress) {
-          reporter = this.host.progress(`Latent Lint: scoring ${name}`);
-        }
-        void reporter?.then((r) => {
-          if (!finished) r?.report(Math.round((progress.scored / progress.total) * 100), `${progress.scored} of ${progress.total} units (${progress.tokens} tokens)`);
-        });
-      },
-      done: () => {
-        if (finished) return;
-        finished = true;
-        signal.removeEventListener('abort', onAbort);
-        void reporter?.then((r) => r?.done());
-      },
-    };
   }
 
   private storeFull(state: DocumentState, text: string, result: FileResult): void {
