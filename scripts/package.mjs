@@ -23,7 +23,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = 'linux-x64';
 const OUT = path.join(ROOT, 'dist', `latent-lint-${TARGET}.vsix`);
 const MODEL_DIR = 'models/build/smollm2-135m-instruct';
-// Where the packaged extension carries the model (server/src/latent/model-files.ts PACKAGED_MODEL_DIR).
+// Where the packaged extension carries the model (server/src/latent/model-paths.ts PACKAGED_MODEL_DIR).
 const STAGE_DIR = 'dist/model/smollm2-135m-instruct';
 const IGNORE_FILE = path.join(ROOT, 'out', 'package', 'vscodeignore');
 const VSCE = path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');

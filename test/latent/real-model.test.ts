@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultGuardPath } from '../../server/src/latent/model-files';
+import { defaultGuardPath } from '../../server/src/latent/model-paths';
 import { LatentRuntime } from '../../server/src/latent/runtime';
 import { renderChat } from '../../server/src/latent/tokenizer';
 import { REAL_DIR, relDiff } from './tiny';

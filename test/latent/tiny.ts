@@ -5,7 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ParsedDocument } from '../../server/src/core/types';
 import type { GuardConceptJson, GuardFileJson } from '../../server/src/latent/guard-file';
-import { sha256File, type ModelConfig } from '../../server/src/latent/model-files';
+import { sha256File } from '../../server/src/latent/file-hashes';
+import type { ModelConfig } from '../../server/src/latent/model-files';
 import { defaultSystemPrompt } from '../../server/src/latent/tokenizer';
 
 export const ROOT = path.resolve(__dirname, '..', '..');

@@ -7,7 +7,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FileResult } from '../core/types';
-import { cacheRoot } from '../latent/model-files';
+import { cacheRoot } from '../latent/model-paths';
 
 /** 2: entries signed. A format-1 file (unsigned) is read as empty. */
 const CACHE_FORMAT = 2;

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import LRUCache from 'lru-cache';
-import { cacheRoot, sha256Text } from './model-files';
+import { sha256Text } from './file-hashes';
+import { cacheRoot } from './model-paths';
 import type { UnitScore } from './signals';
 
 /**

@@ -9,7 +9,8 @@ import type { ExplainResult } from '../core/explain';
 import type { ParsedDocument, RuleMeta, RuleReportWithRule, Unit, UnitScoreOptions, UnitScorer } from '../core/types';
 import { toExplainResult } from './explain';
 import { LatentGuardService, type GuardServiceOptions } from './guard';
-import { defaultGuardPath, expectedModelDirs, locateModelFiles, ModelUnavailableError } from './model-files';
+import { locateModelFiles, ModelUnavailableError } from './model-files';
+import { defaultGuardPath, expectedModelDirs } from './model-paths';
 import { DEFAULT_MIN_WORDS } from './runtime';
 import {
   BUDGET_EXCEEDED,

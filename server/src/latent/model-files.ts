@@ -1,12 +1,10 @@
-// Finding and verifying the model's files: model_config.json, the ONNX graph, tokenizer.json and the
-// calibrated latent-guard.json. Every failure is a ModelUnavailableError saying why, so the caller
-// can keep the rules running and tell the user.
-import { createHash } from 'node:crypto';
+// Finding and verifying the model's files: model_config.json, the ONNX graph and tokenizer.json
+// (where they are: model-paths.ts; their hashes: file-hashes.ts). Every failure is a
+// ModelUnavailableError saying why, so the caller can keep the rules running and tell the user.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-
-export const REAL_MODEL_NAME = 'smollm2-135m-instruct';
+import { sha256File, verifiedSha256 } from './file-hashes';
+import { canBuildModel, defaultModelDir, modelHint, PACKAGED_MODEL_DIR, packageRoot, REAL_MODEL_NAME } from './model-paths';
 
 export type UnavailableReason = 'missing' | 'corrupt' | 'load-failed' | 'guard-missing' | 'guard-invalid' | 'guard-mismatch';
 
@@ -108,159 +106,6 @@ export interface LocateOptions {
   graph?: string;
   /** Check sha256 of graph and tokenizer against model_config.json (default true). */
   verify?: boolean;
-}
-
-/** Walks up from this module (dist/server or server/src/latent) to a folder holding `relative`. */
-export function findUp(relative: string, from: string = moduleDir()): string | undefined {
-  let dir = from;
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, relative);
-    if (fs.existsSync(candidate)) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return undefined;
-}
-
-function moduleDir(): string {
-  // Bundled CJS and tsx both define __dirname.
-  return typeof __dirname === 'string' ? __dirname : process.cwd();
-}
-
-/** Where the packaged extension carries the model (scripts/package.mjs stages the shipped graphs there). */
-export const PACKAGED_MODEL_DIR = path.join('dist', 'model', REAL_MODEL_NAME);
-
-export function defaultModelDir(): string | undefined {
-  if (process.env.LATENT_LINT_MODEL_DIR) return process.env.LATENT_LINT_MODEL_DIR;
-  // The build tree first (npm run build:model); the packaged copy is what a .vsix carries.
-  return findUp(path.join('models', 'build', REAL_MODEL_NAME)) ?? findUp(PACKAGED_MODEL_DIR);
-}
-
-/** Where latent-guard.json lives: $LATENT_LINT_GUARD, else models/latent-guard.json above this file. */
-export function defaultGuardPath(): string | undefined {
-  if (process.env.LATENT_LINT_GUARD) return process.env.LATENT_LINT_GUARD;
-  return findUp(path.join('models', 'latent-guard.json'));
-}
-
-export function cacheRoot(): string {
-  return process.env.LATENT_LINT_CACHE || path.join(os.homedir(), '.cache', 'latent-lint');
-}
-
-export function sha256File(file: string): string {
-  const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    let read: number;
-    while ((read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
-
-export function sha256Text(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** Blocks read for a stamp's content sample: first, last and evenly spaced between (1 MiB in all). */
-const SAMPLE_BLOCKS = 16;
-const SAMPLE_BYTES = 64 * 1024;
-
-/** sha256 of SAMPLE_BLOCKS blocks spread over the file: a few ms, and it changes when a sampled block does. */
-export function sampleSha256(file: string): string {
-  const hash = createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const buffer = Buffer.allocUnsafe(SAMPLE_BYTES);
-    const last = Math.max(0, size - SAMPLE_BYTES);
-    for (let block = 0; block < SAMPLE_BLOCKS; block++) {
-      const read = fs.readSync(fd, buffer, 0, buffer.length, Math.floor((last * block) / (SAMPLE_BLOCKS - 1)));
-      hash.update(buffer.subarray(0, read));
-    }
-    hash.update(String(size));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-}
-
-/** Where the stamp for a file in its current state would be (the key changes with any write or touch). */
-function stampPath(file: string, expected: string): string {
-  const stat = fs.statSync(file);
-  // ctime is part of the key: a write, a truncate or a touch that puts mtime back all move it, and no
-  // unprivileged call can set it, so the stamp cannot outlive an in-place edit of the file.
-  const key = sha256Text(`${path.resolve(file)}|${stat.dev}|${stat.ino}|${stat.size}|${stat.mtimeMs}|${stat.ctimeMs}|${expected}`);
-  return path.join(cacheRoot(), 'verified', key);
-}
-
-/**
- * Whether the file's sha256 is `expected`. Hashing the 230 MB scoring graph takes 0.45 s here (1.05 s
- * for a 538 MB graph, 3.3 s cold from disk), so a stamp remembers files that matched: keyed by path,
- * device, inode, size, mtime and ctime, it holds a hash of sampled blocks that is checked again on
- * every use. The graph onnxruntime loads is hashed in full once more as it is read (model.ts), so a
- * change no stamp sees (a bit flipped on disk) still stops the load.
- */
-export function verifiedSha256(file: string, expected: string): boolean {
-  const stamp = stampPath(file, expected);
-  try {
-    if (fs.readFileSync(stamp, 'utf8').split('\n')[1] === sampleSha256(file)) return true;
-  } catch {
-    // No stamp yet (or unreadable): hash in full below.
-  }
-  if (sha256File(file) !== expected) return false;
-  try {
-    fs.mkdirSync(path.dirname(stamp), { recursive: true });
-    fs.writeFileSync(stamp, `${file}\n${sampleSha256(file)}\n`);
-  } catch {
-    // A read-only cache only costs the next start a re-hash.
-  }
-  return true;
-}
-
-/** Forgets that a file matched (its full hash just failed): the next start hashes it again. */
-export function forgetVerified(file: string, expected: string): void {
-  try {
-    fs.rmSync(stampPath(file, expected), { force: true });
-  } catch {
-    // Nothing to forget.
-  }
-}
-
-/** The folder holding this install's package.json: a checkout, an npm install, or an unpacked .vsix. */
-export function packageRoot(from: string = moduleDir()): string | undefined {
-  const found = findUp('package.json', from);
-  return found ? path.dirname(found) : undefined;
-}
-
-/**
- * A checkout or an npm install (pre-commit, the CLI) has scripts/build-model.mjs and can build the
- * model; an installed .vsix has neither the script nor an npm project, and ships the model in
- * dist/model/<name>.
- */
-export function canBuildModel(from: string = moduleDir()): boolean {
-  return findUp(path.join('scripts', 'build-model.mjs'), from) !== undefined;
-}
-
-/**
- * What to do about a missing or damaged model in folder `dir`, for the install this code runs from:
- * build it (a checkout or npm install), or reinstall the .vsix (which has no npm project).
- */
-export function modelHint(dir?: string): string {
-  if (canBuildModel()) return 'run `npm run build:model` to build it';
-  const packaged = dir ?? path.join(packageRoot() ?? '.', PACKAGED_MODEL_DIR);
-  return `this extension ships the model in ${packaged}; reinstall the extension (.vsix) to restore it`;
-}
-
-/** The model folders this install would read, whether or not they exist yet (the server watches them). */
-export function expectedModelDirs(): string[] {
-  if (process.env.LATENT_LINT_MODEL_DIR) return [process.env.LATENT_LINT_MODEL_DIR];
-  const root = packageRoot();
-  const found = defaultModelDir();
-  const candidates = root ? [path.join(root, 'models', 'build', REAL_MODEL_NAME), path.join(root, PACKAGED_MODEL_DIR)] : [];
-  return [...new Set([...(found ? [found] : []), ...candidates])];
 }
 
 export function locateModelFiles(options: LocateOptions = {}): ModelFiles {

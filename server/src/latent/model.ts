@@ -1,7 +1,8 @@
 // The ONNX session: loaded lazily, a small fixed thread pool, released on shutdown.
 import * as os from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { forgetVerified, ModelUnavailableError, sha256File } from './model-files';
+import { forgetVerified, sha256File } from './file-hashes';
+import { ModelUnavailableError } from './model-files';
 
 export type OutputName = 'resid' | 'attn_out' | 'mlp_out' | 'mlp_act' | 'logits' | 'present_key' | 'present_value';
 
