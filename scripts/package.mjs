@@ -40,12 +40,12 @@ function run(command, args) {
   return result.stdout;
 }
 
-/** The deepest resid layer models/latent-guard.json reads (the runtime's own layersRead, through tsx). */
+/** The deepest resid layer models/latent-guard.json reads (the runtime's own layersRead in latent/open-guard.ts, through tsx). */
 function guardLayersRead() {
   const guardPath = path.join(ROOT, 'models', 'latent-guard.json');
   if (!fs.existsSync(guardPath)) return undefined;
   const script = [
-    "const { layersRead } = require('./server/src/latent/runtime.ts');",
+    "const { layersRead } = require('./server/src/latent/open-guard.ts');",
     "const { parseGuardFile } = require('./server/src/latent/parse-guard-file.ts');",
     `const file = ${JSON.stringify(guardPath)};`,
     "console.log(layersRead(parseGuardFile(require('node:fs').readFileSync(file, 'utf8'), file)));",

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { GuardFileError, type GuardProbeJson } from '../../server/src/latent/guard-file';
 import { parseGuardFile } from '../../server/src/latent/parse-guard-file';
-import { layersRead } from '../../server/src/latent/runtime';
+import { layersRead } from '../../server/src/latent/open-guard';
 import { scoreResiduals } from '../../server/src/latent/signals';
 import { random, tinyGuardJson } from './tiny';
 

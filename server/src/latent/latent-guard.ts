@@ -3,14 +3,13 @@
 // the model is (state and changes), takes settings (threshold, threads) and is disposed. Behind it,
 // the service (state, score cache) and the backend (the worker, or in process) that runs the model.
 // While the model is unavailable it can watch the model's files, so it comes back without a reload.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { ExplainResult } from '../core/explain';
 import type { ParsedDocument, RuleMeta, RuleReportWithRule, Unit, UnitScoreOptions, UnitScorer } from '../core/types';
 import { toExplainResult } from './explain';
 import { LatentGuardService, type GuardServiceOptions } from './guard';
-import { locateModelFiles, ModelUnavailableError } from './model-files';
+import { describeGraphs, ModelUnavailableError } from './model-files';
 import { defaultGuardPath, expectedModelDirs } from './model-paths';
+import { watchSettled } from './watch-files';
 import { DEFAULT_MIN_WORDS } from './runtime';
 import {
   BUDGET_EXCEEDED,
@@ -96,7 +95,8 @@ class ModelGuard implements LatentGuard {
   private stopForwarding: () => void;
   private readonly listeners = new Set<(state: LatentState) => void>();
   private loadStarted = 0;
-  private watcher?: ReturnType<typeof setInterval>;
+  /** Stops watching the model's files. */
+  private watcher?: () => void;
 
   constructor(private readonly options: LatentGuardOptions) {
     this.service = this.create(options.threads);
@@ -241,76 +241,15 @@ class ModelGuard implements LatentGuard {
     if (this.watcher) return;
     const paths = this.options.watchPaths?.() ?? [...expectedModelDirs(), ...[defaultGuardPath()].filter((p): p is string => p !== undefined)];
     const interval = this.options.watchIntervalMs ?? (Number(process.env.LATENT_LINT_MODEL_WATCH_MS) || 2000);
-    let seen = fingerprint(paths);
-    let changed = false;
     this.log(`watching ${paths.join(', ')} for the model's files`);
-    this.watcher = setInterval(() => {
-      const now = fingerprint(paths);
-      // Load once the files have stopped changing for one interval (a copy of 0.5 GB takes a while).
-      if (now !== seen) {
-        seen = now;
-        changed = true;
-        return;
-      }
-      if (!changed) return;
-      changed = false;
+    this.watcher = watchSettled(paths, interval, () => {
       this.log('the model files changed; loading again');
       void this.retry();
-    }, interval);
-    this.watcher.unref?.();
+    });
   }
 
   private stopWatching(): void {
-    if (this.watcher) clearInterval(this.watcher);
+    this.watcher?.();
     this.watcher = undefined;
   }
-}
-
-const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
-
-function fileSize(file: string): string {
-  try {
-    return MB(fs.statSync(file).size);
-  } catch {
-    return 'missing';
-  }
-}
-
-/** The graph files a load reads, with sizes, for the log (best effort: the load itself says why it fails). */
-function describeGraphs(): string {
-  try {
-    const files = locateModelFiles({ verify: false });
-    const graphs = [`${files.graph} ${files.graphPath} (${fileSize(files.graphPath)})`];
-    if (files.scoring && files.scoring.path !== files.graphPath) graphs.push(`scoring ${files.scoring.graph} ${files.scoring.path} (${fileSize(files.scoring.path)})`);
-    if (files.prefix && files.prefix.path !== files.graphPath) graphs.push(`prefix ${files.prefix.graph} ${files.prefix.path} (${fileSize(files.prefix.path)})`);
-    return graphs.join('; ');
-  } catch (error) {
-    return (error as Error).message;
-  }
-}
-
-/** Names, sizes and times of what is at `paths` (one level into folders): it changes when files come or go. */
-function fingerprint(paths: string[]): string {
-  return paths
-    .map((entry) => {
-      try {
-        const stat = fs.statSync(entry);
-        if (!stat.isDirectory()) return `${entry}:${stat.size}:${stat.mtimeMs}`;
-        const children = fs
-          .readdirSync(entry)
-          .sort()
-          .map((name) => {
-            try {
-              const child = fs.statSync(path.join(entry, name));
-              return `${name}:${child.size}:${child.mtimeMs}`;
-            } catch {
-              return name;
-            }
-          });
-        return `${entry}/[${children.join(',')}]`;
-      } catch {
-        return `${entry}:absent`;
-      }
-    })
-    .join('\n');
 }

@@ -210,3 +210,26 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     warnings,
   };
 }
+
+const MB = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+
+function fileSize(file: string): string {
+  try {
+    return MB(fs.statSync(file).size);
+  } catch {
+    return 'missing';
+  }
+}
+
+/** The graph files a load reads, with sizes, for the log (best effort: the load itself says why it fails). */
+export function describeGraphs(): string {
+  try {
+    const files = locateModelFiles({ verify: false });
+    const graphs = [`${files.graph} ${files.graphPath} (${fileSize(files.graphPath)})`];
+    if (files.scoring && files.scoring.path !== files.graphPath) graphs.push(`scoring ${files.scoring.graph} ${files.scoring.path} (${fileSize(files.scoring.path)})`);
+    if (files.prefix && files.prefix.path !== files.graphPath) graphs.push(`prefix ${files.prefix.graph} ${files.prefix.path} (${fileSize(files.prefix.path)})`);
+    return graphs.join('; ');
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

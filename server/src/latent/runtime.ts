@@ -4,12 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches } from './batcher';
 import { buildExplanation } from './explain';
-import { GuardFileError, type GuardFile } from './guard-file';
-import { parseGuardFile } from './parse-guard-file';
+import type { GuardFile } from './guard-file';
+import { checkGuardFits, layersRead, readGuardFile } from './open-guard';
 import { LatentModel, type OutputName, type PastKV } from './model';
-import { sha256Text } from './file-hashes';
 import { locateModelFiles, ModelUnavailableError, type GraphEntry, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
-import { defaultGuardPath } from './model-paths';
 import { combineWindows, scoreResiduals, type UnitScore } from './signals';
 import { maskedTokens, maskPattern, mostSurprisingWindow, tokenSurprisal, type SurprisalScore } from './surprisal';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
@@ -113,7 +111,10 @@ export class LatentRuntime {
     };
     // A corrupt graph that another stands in for is said, never silent (the CLI's stderr, the status bar).
     this.warnings.push(...(files.warnings ?? []));
-    if (guard) this.checkGuard(guard);
+    if (guard) {
+      const drift = checkGuardFits(guard, files, this.tokenizer.systemPrompt);
+      if (drift) this.warnings.push(drift);
+    }
     // Falling back to the full-depth prefix graph costs depth only; a whole-prompt full graph is the slow path worth a word.
     if (guard && files.scoring && !scoring && !prefix) {
       this.warnings.push(`the ${files.scoring.graph} scoring graph stops at layer ${files.scoring.layers} but latent-guard.json reads layer ${layersRead(guard)}; scoring with the full graph (slower)`);
@@ -124,35 +125,8 @@ export class LatentRuntime {
   static open(options: RuntimeOptions = {}): LatentRuntime {
     const files = locateModelFiles(options);
     if (options.withoutGuard) return new LatentRuntime(files, undefined, '', options);
-    const guardPath = options.guardPath ?? defaultGuardPath();
-    if (!guardPath || !fs.existsSync(guardPath)) {
-      throw new ModelUnavailableError('guard-missing', `the calibrated guard models/latent-guard.json is missing (run \`npm run calibrate\`)`);
-    }
-    const text = fs.readFileSync(guardPath, 'utf8');
-    let guard: GuardFile;
-    try {
-      guard = parseGuardFile(text, guardPath);
-    } catch (error) {
-      if (error instanceof GuardFileError) throw new ModelUnavailableError('guard-invalid', error.message);
-      throw error;
-    }
-    return new LatentRuntime(files, guard, sha256Text(text), options);
-  }
-
-  private checkGuard(guard: GuardFile): void {
-    const config = this.files.config;
-    const mismatch = (what: string): never => {
-      throw new ModelUnavailableError('guard-mismatch', `latent-guard.json was calibrated for a different model (${what}); re-run calibration`);
-    };
-    if (guard.model.nLayers !== config.n_layers || guard.model.hiddenSize !== config.hidden_size) {
-      mismatch(`${guard.model.nLayers} layers × ${guard.model.hiddenSize} vs ${config.n_layers} × ${config.hidden_size}`);
-    }
-    if (guard.model.tokenizerSha256 !== this.files.tokenizerSha256) mismatch('tokenizer.json differs');
-    if (guard.prompt.systemPrompt !== this.tokenizer.systemPrompt) mismatch('the chat template system prompt differs');
-    const graphs = [guard.model.graphSha256, ...(guard.model.compatibleGraphSha256 ?? [])];
-    if (!graphs.includes(this.files.graphSha256)) {
-      this.warnings.push(`the ${this.files.graph} graph (${this.files.graphSha256.slice(0, 12)}) is not the one latent-guard.json was calibrated on; scores may drift`);
-    }
+    const { guard, sha256 } = readGuardFile(options.guardPath);
+    return new LatentRuntime(files, guard, sha256, options);
   }
 
   /** Loads the scoring session now (it otherwise loads on the first request; explain loads the full graph). */
@@ -369,12 +343,6 @@ function fullGraphWithLogits(files: ModelFiles): { graph: string; path: string; 
   }
   // The default graph (or the prefix graph standing in for it) has every layer and the LM head.
   return { graph: files.graph, path: files.graphPath, sha256: files.graphFileSha256 };
-}
-
-/** The deepest resid layer the guard's score reads (detector, concepts, baseline, refusal rule, categories). */
-export function layersRead(guard: GuardFile): number {
-  const probes = [...(guard.detector.probes ?? []), ...(guard.concepts ?? []).flatMap((concept) => concept.probes)].map((probe) => probe.layer);
-  return Math.max(...guard.detector.layers, ...probes, ...guard.baseline.layers, ...guard.refusalSuppressed.layers, guard.categories?.layer ?? 0);
 }
 
 export class CancelledError extends Error {
