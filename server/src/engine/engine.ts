@@ -266,11 +266,7 @@ export class Engine {
     return readLintable(filePath, this.maxFileBytes, read);
   }
 
-  /**
-   * Expands paths (files and folders) to the files to lint; named files are always kept. Symbolic
-   * links inside a walked folder are followed (a file reached twice is linted once); one that points
-   * outside it, or nowhere, is not followed and comes back in `skipped` with the reason.
-   */
+  /** Expands paths (files and folders) to the files to lint, as walk.ts walks them: ignores, links, named files. */
   collectFiles(paths: string[]): CollectedFiles {
     return collectFiles(paths, {
       configFor: (dir) => {
