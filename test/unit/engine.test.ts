@@ -208,6 +208,25 @@ describe('engine', () => {
   });
 });
 
+describe('folder walk', () => {
+  it('asks the formats about each file once, a file reached through a symbolic link too', () => {
+    const root = tempTree({ 'a.json': '{"tools": []}', 'docs/readme.json': '{}' });
+    fs.symlinkSync(path.join(root, 'a.json'), path.join(root, 'link.json'));
+    const asked = new Map<string, number>();
+    const counting: Format = {
+      ...FORMATS.find((format) => format.id === 'mcp-tools')!,
+      matches(file) {
+        const name = path.relative(root, file.fileName);
+        asked.set(name, (asked.get(name) ?? 0) + 1);
+        return file.text().includes('"tools"');
+      },
+    };
+    const { files } = new Engine({ formats: [counting] }).collectFiles([root]);
+    assert.deepEqual(files.map((f) => path.relative(root, f)), ['a.json']);
+    assert.deepEqual(Object.fromEntries(asked), { 'a.json': 1, [path.join('docs', 'readme.json')]: 1, 'link.json': 1 });
+  });
+});
+
 describe('ignore files', () => {
   it('applies patterns relative to the folder of each ignore file', () => {
     const root = tempTree({ 'sub/.latentlintignore': '/gen\n', 'sub/gen/a.prompt.md': '', 'gen/a.prompt.md': '' });

@@ -82,6 +82,8 @@ function walkFolder(dir: string, walk: Walk): void {
     let isDirectory = entry.isDirectory();
     let isFile = entry.isFile();
     let linkTarget: string | undefined;
+    // Whether a format reads a linked file, asked once (before the link's checks need it).
+    let linkedFileRead: boolean | undefined;
     if (entry.isSymbolicLink()) {
       if (entry.name === 'node_modules' || entry.name === '.git') continue;
       linkTarget = realpath(full);
@@ -91,7 +93,8 @@ function walkFolder(dir: string, walk: Walk): void {
       } catch {
         stat = undefined;
       }
-      const readable = stat?.isDirectory() || (stat?.isFile() && wouldLint(full));
+      if (stat?.isFile()) linkedFileRead = wouldLint(full);
+      const readable = stat?.isDirectory() || linkedFileRead;
       if (!linkTarget || !stat) {
         // A dangling link is worth a word only when its name is one a format reads.
         if (host.reads(full, '', config) && !host.ignored(full, config)) {
@@ -116,7 +119,7 @@ function walkFolder(dir: string, walk: Walk): void {
       walkFolder(full, walk);
     } else if (isFile) {
       if (host.ignored(full, config)) continue;
-      if (!wouldLint(full)) continue;
+      if (!(linkedFileRead ?? wouldLint(full))) continue;
       walk.out.push(full);
       if (linkTarget) walk.links.set(full, linkTarget);
     }
