@@ -45,6 +45,9 @@
 // Vectors are either plain number arrays or base64 strings of little-endian float32 (compact:
 // Python `base64.b64encode(np.asarray(v, '<f4').tobytes()).decode()`).
 
+/** The probability threshold in force while no guard file has been read (a file's `threshold` replaces it). */
+export const NO_GUARD_THRESHOLD = 0.5;
+
 /** A vector as written in JSON: numbers, or base64 of little-endian float32. */
 export type VectorJson = number[] | string;
 

@@ -7,6 +7,7 @@ import type { ExplainResult } from '../core/explain';
 import type { ParsedDocument, RuleMeta, RuleReportWithRule, Unit, UnitScoreOptions, UnitScorer } from '../core/types';
 import { toExplainResult } from './explain';
 import { LatentGuardService, type GuardServiceOptions } from './guard';
+import { NO_GUARD_THRESHOLD } from './guard-file';
 import { describeGraphs, ModelUnavailableError } from './model-files';
 import { defaultGuardPath, expectedModelDirs } from './model-paths';
 import { watchSettled } from './watch-files';
@@ -77,9 +78,9 @@ export interface LatentGuardOptions extends GuardServiceOptions, ScorerBudget {
   watchIntervalMs?: number;
 }
 
-/** The threshold in force: the one asked for, else the guard file's, else 0.5 (no guard read yet). */
+/** The threshold in force: the one asked for, else the guard file's, else NO_GUARD_THRESHOLD (no guard read yet). */
 export function thresholdIn(state: LatentState, asked?: number): number {
-  return asked ?? (state.status === 'ready' ? state.identity.threshold : 0.5);
+  return asked ?? (state.status === 'ready' ? state.identity.threshold : NO_GUARD_THRESHOLD);
 }
 
 export function createLatentGuard(options: LatentGuardOptions = {}): LatentGuard {

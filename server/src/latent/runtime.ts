@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches } from './batcher';
 import { buildExplanation } from './explain';
-import type { GuardFile } from './guard-file';
+import { NO_GUARD_THRESHOLD, type GuardFile } from './guard-file';
 import { checkGuardFits, layersRead, readGuardFile } from './open-guard';
 import { LatentModel, type OutputName, type PastKV } from './model';
 import { locateModelFiles, ModelUnavailableError, type GraphEntry, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
@@ -105,7 +105,7 @@ export class LatentRuntime {
       graphSha256: prefix ? prefix.sha256 : scoring ? scoring.sha256 : files.graphSha256,
       guardSha256,
       layers: files.config.n_layers,
-      threshold: guard?.threshold ?? 0.5,
+      threshold: guard?.threshold ?? NO_GUARD_THRESHOLD,
       minWords: guard?.prompt.minWords ?? DEFAULT_MIN_WORDS,
       surprisal: surprisalGraph ? `${surprisalGraph.graph} (${layers} layers, next-token surprisal)` : undefined,
     };
