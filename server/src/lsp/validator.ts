@@ -27,6 +27,8 @@ export interface ValidatorHost extends ContextHost, ProgressHost {
 
 interface DocumentState {
   version: number;
+  /** What applies to the document (config, editor settings, trust), resolved once per version. */
+  context?: Promise<ValidationContext>;
   /** The one lint of `version`: its parse serves diagnostics, hover, code actions and explain. */
   run?: Promise<LintRun>;
   /** Rules and latent findings for `version`. */
@@ -77,6 +79,15 @@ export class Validator {
     return this.contexts.resolve(uri, this.guard, settings);
   }
 
+  /**
+   * The context of the document's current version, resolved on first use. Whatever it depends on
+   * (settings, config files, folders, the guard's state) resets every document when it changes.
+   */
+  private contextOf(document: TextDocument, state: DocumentState): Promise<ValidationContext> {
+    state.context ??= this.context(document.uri);
+    return state.context;
+  }
+
   /** What the engine needs from a context, for a lint outside the per-version cache (scans). */
   lintOptions(context: ValidationContext, signal?: AbortSignal): LintOptions {
     return { config: context.config, severityOverrides: context.severityOverrides, explicit: context.explicit, latent: context.latent, signal };
@@ -104,18 +115,16 @@ export class Validator {
 
   /** Diagnostics for the document as it is now. Throws StaleDocumentError if it changed meanwhile. */
   async diagnostics(document: TextDocument, isCurrent: () => boolean, signal?: AbortSignal): Promise<Diagnostic[]> {
-    const settings = await this.host.settings(document.uri);
-    if (!isCurrent()) throw new StaleDocumentError();
-    if (!settings.enable) return [];
+    const state = this.stateFor(document);
     let context: ValidationContext;
     try {
-      context = await this.context(document.uri, settings);
+      context = await this.contextOf(document, state);
     } catch (error) {
-      if (error instanceof ConfigError) return [configErrorDiagnostic(error)];
+      if (error instanceof ConfigError) return (await this.host.settings(document.uri)).enable ? [configErrorDiagnostic(error)] : [];
       throw error;
     }
-    if (context.ignored) return [];
-    const state = this.stateFor(document);
+    if (!isCurrent()) throw new StaleDocumentError();
+    if (!context.settings.enable || context.ignored) return [];
     const version = document.version;
     const run = await this.runFor(document, state, context, signal);
     if (!isCurrent()) throw new StaleDocumentError();
@@ -127,9 +136,9 @@ export class Validator {
 
   /** Runs rules and the latent guard now and waits for them (Scan Current File). */
   async validateNow(document: TextDocument, signal?: AbortSignal): Promise<Diagnostic[]> {
-    const context = await this.context(document.uri);
-    if (!context.settings.enable || context.ignored) return [];
     const state = this.stateFor(document);
+    const context = await this.contextOf(document, state);
+    if (!context.settings.enable || context.ignored) return [];
     clearTimeout(state.timer);
     if (!state.full) {
       let run = await this.runFor(document, state, context, signal);
@@ -150,9 +159,8 @@ export class Validator {
 
   /** The parse of the document's current version (the one its diagnostics came from), for code actions and explain. */
   async parsed(document: TextDocument): Promise<ParsedDocument | undefined> {
-    const context = await this.context(document.uri);
     const state = this.stateFor(document);
-    return (await this.runFor(document, state, context)).document;
+    return (await this.runFor(document, state, await this.contextOf(document, state))).document;
   }
 
   /** The findings on show for the document's current version, latent ones flagged. */
@@ -202,6 +210,7 @@ export class Validator {
     state.version = version;
     state.run = undefined;
     state.full = undefined;
+    state.context = undefined;
   }
 
   private stateFor(document: TextDocument): DocumentState {
