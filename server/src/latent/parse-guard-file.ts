@@ -51,7 +51,7 @@ export function parseGuardFile(input: string | unknown, file = 'latent-guard.jso
 }
 
 /** An ajv error as the field's path (`layers[1].refusalStd`) and a reason a calibration author can act on. */
-export function describe(error: ErrorObject): { path: string; reason: string } {
+function describe(error: ErrorObject): { path: string; reason: string } {
   const path = error.instancePath
     .split('/')
     .slice(1)
@@ -179,7 +179,7 @@ function decode(raw: GuardFileJson, fail: (path: string, reason: string) => neve
       name: concept.name as ConceptName,
       probes: probeList(concept.probes, `${path}.probes`),
       bias: concept.bias,
-      calibration: { a: concept.calibration.a, b: concept.calibration.b },
+      calibration: concept.calibration,
       threshold: concept.threshold,
       description: concept.description,
     };
@@ -209,35 +209,19 @@ function decode(raw: GuardFileJson, fail: (path: string, reason: string) => neve
     })),
   };
 
+  // What the schema checked passes through as written; vectors are decoded and layer lists checked.
   return {
+    ...raw,
     version: 1,
-    model: { ...raw.model },
-    prompt: { ...raw.prompt },
     layers,
     byLayer,
-    detector: {
-      layers: detectorLayers,
-      harmWeights: detector.harmWeights,
-      refusalWeights: detector.refusalWeights,
-      probes: detector.probes && probeList(detector.probes, 'detector.probes'),
-      bias: detector.bias,
-    },
-    calibration: { a: raw.calibration.a, b: raw.calibration.b },
-    threshold: raw.threshold,
+    detector: { ...detector, layers: detectorLayers, probes: detector.probes && probeList(detector.probes, 'detector.probes') },
     concepts,
-    baseline: { layers: knownList(raw.baseline.layers, 'baseline.layers'), threshold: raw.baseline.threshold },
-    refusalSuppressed: {
-      layers: knownList(raw.refusalSuppressed.layers, 'refusalSuppressed.layers'),
-      minProbability: raw.refusalSuppressed.minProbability,
-      maxRefusalZ: raw.refusalSuppressed.maxRefusalZ,
-    },
+    baseline: { ...raw.baseline, layers: knownList(raw.baseline.layers, 'baseline.layers') },
+    refusalSuppressed: { ...raw.refusalSuppressed, layers: knownList(raw.refusalSuppressed.layers, 'refusalSuppressed.layers') },
     categories,
     readoutLayer: known(raw.readoutLayer, 'readoutLayer'),
-    layerThreshold: raw.layerThreshold,
     neurons,
-    metrics: raw.metrics,
-    data: raw.data,
-    createdAt: raw.createdAt,
     selfTest: raw.selfTest?.map((entry) => ({ ...entry, flagged: entry.flagged === true })),
   };
 }
