@@ -1,6 +1,6 @@
 // Batching: sort prompts by length so rows in a batch pad little, pad on the right (the graph's
 // convention: position ids are 0..T-1 in every row), and read the same number of positions per row.
-import type { ModelInputs } from './model';
+import type { ModelInputs, PastKV } from './model';
 
 export const DEFAULT_BATCH_SIZE = 16;
 /**
@@ -52,4 +52,23 @@ export function packBatch(rows: readonly (readonly number[])[], positions: reado
     });
   });
   return { batch, seq, inputIds, attentionMask, positions: count, readPositions };
+}
+
+/** The batch-1 prefix keys/values repeated over `batch` rows: [layers, batch, kv, length, head dim]. */
+export function tilePast(past: PastKV, batch: number): PastKV {
+  const [layers, one, kv, length, hd] = past.dims;
+  if (one !== 1) throw new Error('the cached prefix must have batch 1');
+  if (batch === 1) return past;
+  const block = kv * length * hd;
+  const key = new Float32Array(layers * batch * block);
+  const value = new Float32Array(layers * batch * block);
+  for (let l = 0; l < layers; l++) {
+    const src = l * block;
+    for (let b = 0; b < batch; b++) {
+      const dst = (l * batch + b) * block;
+      key.set(past.key.subarray(src, src + block), dst);
+      value.set(past.value.subarray(src, src + block), dst);
+    }
+  }
+  return { dims: [layers, batch, kv, length, hd], key, value };
 }

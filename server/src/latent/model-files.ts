@@ -233,3 +233,14 @@ export function describeGraphs(): string {
     return (error as Error).message;
   }
 }
+
+/** The full-depth graph with a `logits` output that reads fastest: q4 when it is there and intact, else the default graph. */
+export function fullGraphWithLogits(files: ModelFiles): { graph: string; path: string; sha256: string } | undefined {
+  const q4 = files.config.graphs.q4 as GraphEntry | undefined;
+  if (q4 && q4.layers === files.config.n_layers && !q4.prefix) {
+    const file = path.join(files.dir, q4.file);
+    if (fs.existsSync(file)) return { graph: 'q4', path: file, sha256: q4.sha256 };
+  }
+  // The default graph (or the prefix graph standing in for it) has every layer and the LM head.
+  return { graph: files.graph, path: files.graphPath, sha256: files.graphFileSha256 };
+}

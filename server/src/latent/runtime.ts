@@ -1,15 +1,14 @@
 // The latent guard's compute side: files, tokenizer, ONNX session and guard file together. It runs in
 // the worker (or in process for the CLI and tests); nothing here knows about LSP or the engine.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches } from './batcher';
+import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches, tilePast } from './batcher';
 import { buildExplanation } from './explain';
 import { NO_GUARD_THRESHOLD, type GuardFile } from './guard-file';
 import { checkGuardFits, layersRead, readGuardFile } from './open-guard';
 import { LatentModel, type OutputName, type PastKV } from './model';
-import { locateModelFiles, ModelUnavailableError, type GraphEntry, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
+import { fullGraphWithLogits, locateModelFiles, ModelUnavailableError, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
 import { combineWindows, scoreResiduals, type UnitScore } from './signals';
-import { maskedTokens, maskPattern, mostSurprisingWindow, tokenSurprisal, type SurprisalScore } from './surprisal';
+import { surprisalOf } from './surprisal-pass';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
 import type { LatentExplanation, RuntimeIdentity } from './types';
 
@@ -233,7 +232,17 @@ export class LatentRuntime {
       const maxLayer = stride / H - 1;
       return scoreResiduals(guard, out.resid, 0, out.resid, stride, { tokens: prompts[i].userTokens, truncated: prompts[i].truncated }, maxLayer);
     });
-    const surprisal = this.surprisalModel && guard.surprisal ? await this.surprisalOf(prompts, units.flatMap((unit, i) => unit.prompts.map(() => texts[i])), shouldStop) : undefined;
+    const surprisal =
+      this.surprisalModel && guard.surprisal
+        ? await surprisalOf(
+            { model: this.surprisalModel, tokenizer: this.tokenizer, settings: guard.surprisal, config: this.files.config, batchSize: this.batchSize, batchTokens: this.batchTokens },
+            prompts,
+            units.flatMap((unit, i) => unit.prompts.map(() => texts[i])),
+            () => {
+              if (shouldStop?.()) throw new CancelledError();
+            },
+          )
+        : undefined;
     let next = 0;
     return units.map((unit) => {
       const from = next;
@@ -242,42 +251,6 @@ export class LatentRuntime {
       if (surprisal) score.surprisal = surprisal.slice(from, next).reduce((best, window) => (window.score > best.score ? window : best));
       return score;
     });
-  }
-
-  /**
-   * Each prompt's most surprising window of user tokens (guard file `surprisal`), from the full model's
-   * next-token distribution. Batches are reduced as they come, so the logits ([tokens, vocab]) never pile up.
-   */
-  private async surprisalOf(prompts: readonly Prompt[], texts: readonly string[], shouldStop?: () => boolean): Promise<SurprisalScore[]> {
-    const settings = this.requireGuard().surprisal;
-    const model = this.surprisalModel;
-    if (!settings || !model) throw new Error('the surprisal signal is off');
-    const pattern = maskPattern(settings);
-    const vocab = this.files.config.vocab_size;
-    const results = prompts.map((): SurprisalScore => ({ score: 0, threshold: settings.threshold, start: 0, end: 0 }));
-    // Position t's logits predict token t + 1: read from the token before the first user token to the one before the last.
-    const reads = (p: Prompt): number[] => Array.from({ length: p.userEnd - p.userStart }, (_, k) => p.userStart - 1 + k);
-    const scored = prompts.map((_, i) => i).filter((i) => prompts[i].userEnd - prompts[i].userStart > settings.skipFirst);
-    for (const batch of planBatches(scored.map((i) => prompts[i].ids.length), this.batchSize, this.batchTokens).map((rows) => rows.map((k) => scored[k]))) {
-      if (shouldStop?.()) throw new CancelledError();
-      const count = Math.max(...batch.map((i) => prompts[i].userEnd - prompts[i].userStart));
-      // Every row reads `count` positions; a shorter row repeats its last one (those logits are ignored).
-      const positions = batch.map((i) => {
-        const own = reads(prompts[i]);
-        return [...own, ...new Array<number>(count - own.length).fill(own[own.length - 1])];
-      });
-      const out = await model.run(packBatch(batch.map((i) => prompts[i].ids), positions, this.files.config.pad_token_id), ['logits']);
-      batch.forEach((index, row) => {
-        const prompt = prompts[index];
-        const n = prompt.userEnd - prompt.userStart;
-        const logits = out.logits.data.subarray(row * count * vocab, (row * count + n) * vocab);
-        const values = tokenSurprisal(logits, vocab, prompt.ids.slice(prompt.userStart, prompt.userEnd));
-        const spans = this.tokenizer.userTokenSpans(prompt, texts[index]);
-        const best = mostSurprisingWindow(values, maskedTokens(texts[index], spans, pattern), settings);
-        if (best.to > best.from) results[index] = { score: best.score, threshold: settings.threshold, start: spans[best.from].start, end: spans[best.to - 1].end };
-      });
-    }
-    return results;
   }
 
   /** Everything the explorer shows for one text: per layer, per block, per neuron, per token. */
@@ -313,36 +286,6 @@ export class LatentRuntime {
 /** The cached chat template prefix: its keys/values (batch 1) and resid at its last token [layers + 1, hidden]. */
 export interface PrefixCache extends PastKV {
   resid: Float32Array;
-}
-
-/** The batch-1 prefix keys/values repeated over `batch` rows: [layers, batch, kv, length, head dim]. */
-export function tilePast(past: PastKV, batch: number): PastKV {
-  const [layers, one, kv, length, hd] = past.dims;
-  if (one !== 1) throw new Error('the cached prefix must have batch 1');
-  if (batch === 1) return past;
-  const block = kv * length * hd;
-  const key = new Float32Array(layers * batch * block);
-  const value = new Float32Array(layers * batch * block);
-  for (let l = 0; l < layers; l++) {
-    const src = l * block;
-    for (let b = 0; b < batch; b++) {
-      const dst = (l * batch + b) * block;
-      key.set(past.key.subarray(src, src + block), dst);
-      value.set(past.value.subarray(src, src + block), dst);
-    }
-  }
-  return { dims: [layers, batch, kv, length, hd], key, value };
-}
-
-/** The full-depth graph with a `logits` output that reads fastest: q4 when it is there and intact, else the default graph. */
-function fullGraphWithLogits(files: ModelFiles): { graph: string; path: string; sha256: string } | undefined {
-  const q4 = files.config.graphs.q4 as GraphEntry | undefined;
-  if (q4 && q4.layers === files.config.n_layers && !q4.prefix) {
-    const file = path.join(files.dir, q4.file);
-    if (fs.existsSync(file)) return { graph: 'q4', path: file, sha256: q4.sha256 };
-  }
-  // The default graph (or the prefix graph standing in for it) has every layer and the LM head.
-  return { graph: files.graph, path: files.graphPath, sha256: files.graphFileSha256 };
 }
 
 export class CancelledError extends Error {
