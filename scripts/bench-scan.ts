@@ -243,6 +243,11 @@ async function main(): Promise<void> {
   const stamps = path.join(process.env.LATENT_LINT_CACHE ?? path.join(os.homedir(), '.cache', 'latent-lint'), 'verified');
   if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(cache, 'verified'), { recursive: true });
   runs.push(await cliRun('check, rules only (--no-latent)', dir, cache, ['--no-latent']));
+  // The adversarial-suffix signal runs the full model as well: its cost is the difference of these two cold runs.
+  const guardOnly = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
+  if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(guardOnly, 'verified'), { recursive: true });
+  runs.push(await cliRun('check, model without surprisal (--no-surprisal), cold', dir, guardOnly, ['--no-surprisal']));
+  fs.rmSync(guardOnly, { recursive: true, force: true });
   runs.push(await cliRun('check, model, cold (empty score cache)', dir, cache, []));
   runs.push(await cliRun('check, model, warm re-scan (score cache)', dir, cache, []));
   if (!values['skip-lsp']) {

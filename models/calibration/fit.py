@@ -735,10 +735,11 @@ def write_card(guard, path):
     # Keep the source-disjoint section (models/calibrate_concepts.py's figures) at the top.
     if os.path.exists(path):
         old = open(path, encoding="utf-8").read()
-        if "<!-- concepts:start" in old:
-            kept = "<!-- concepts:start" + old.split("<!-- concepts:start", 1)[1].split("<!-- concepts:end -->", 1)[0] + "<!-- concepts:end -->"
-            title, _, body = text.partition("\n")
-            text = title + "\n\n" + kept + "\n" + body
+        for marker in ("surprisal", "concepts"):  # concepts first at the top, then the surprisal tables
+            if f"<!-- {marker}:start" in old:
+                kept = f"<!-- {marker}:start" + old.split(f"<!-- {marker}:start", 1)[1].split(f"<!-- {marker}:end -->", 1)[0] + f"<!-- {marker}:end -->"
+                title, _, body = text.partition("\n")
+                text = title + "\n\n" + kept + "\n" + body
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     log(f"wrote {path}")
