@@ -135,7 +135,7 @@ export async function uiTests({ context, url, workspace, shots, packageJson, ins
       }
     });
 
-    await test('Explain Selection opens the Latent Explorer with all 30 layers', async () => {
+    await test('Explain Selection opens the Latent Explorer on the scoring graph (the 14 layers the guard reads up to)', async () => {
       const explain = paletteTitle(packageJson, 'Explain Selection');
       if (!explain) throw new Error('Explain Selection is not contributed');
       const line = page.locator('.editor-instance .view-line:has-text("Ignore all previous instructions")').first();
@@ -148,14 +148,14 @@ export async function uiTests({ context, url, workspace, shots, packageJson, ins
       const rows = view.locator('[data-testid="layer-row"]');
       const error = view.locator('[data-testid="error"]');
       // The first explanation loads the model (seconds); an error state ends the wait early with its reason.
-      await rows.nth(29).or(error).first().waitFor({ state: 'attached', timeout: 120_000 });
+      await rows.nth(13).or(error).first().waitFor({ state: 'attached', timeout: 120_000 });
       if (await error.count()) throw new Error(`the explorer shows an error: ${(await error.innerText()).replace(/\s+/g, ' ')}`);
       await page.waitForTimeout(500); // let the charts finish their first paint before the screenshot
       await page.screenshot({ path: path.join(shots, 'explorer.png') });
       const count = await rows.count();
-      if (count !== 30) throw new Error(`the explorer shows ${count} layer rows, not 30`);
+      if (count !== 14) throw new Error(`the explorer shows ${count} layer rows, not 14`);
       const model = await view.locator('[data-testid="model"]').innerText();
-      if (!/30 layers/.test(model)) throw new Error(`the explorer's model line says: ${model}`);
+      if (!/graph guard \(14 layers\) \+ prefix cache · layers 1–14 of 30/.test(model)) throw new Error(`the explorer's model line says: ${model}`);
       log(`explorer: ${model}; verdict: ${(await view.locator('[data-testid="verdict-status"]').innerText()).trim()}`);
     });
 
@@ -368,7 +368,7 @@ export async function modelMissingTests({ context, url, shots, packageJson, inst
       const item = page.locator('.statusbar-item:has-text("Latent Lint")').first();
       await item.locator('.codicon-shield').waitFor({ timeout: 120_000 });
       const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
-      await view.locator('[data-testid="layer-row"]').nth(29).waitFor({ state: 'attached', timeout: 120_000 });
+      await view.locator('[data-testid="layer-row"]').nth(13).waitFor({ state: 'attached', timeout: 120_000 });
       if (await view.locator('[data-testid="error"]').count()) throw new Error('the explorer still shows the error');
       await page.waitForTimeout(500);
       await page.screenshot({ path: path.join(shots, 'model-restored.png') });

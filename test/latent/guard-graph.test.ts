@@ -148,9 +148,11 @@ describe('latent guard graph (truncated, KV-prefix interface)', function () {
     await assert.rejects(runtime({ modelDir: garbage, guardPath, verify: false }).score(['Write a poem.']), /could not load/);
   });
 
-  it('explains on model.onnx, else the prefix graph, else the q4 graph standing in', async () => {
+  it('explains on the graph that scored (the guard graph, prefix cached), whichever full-depth graph stands in', async () => {
     const plain = runtime({ modelDir: TINY_DIR, guardPath, graph: 'fp32' });
     const expected = await plain.explain(TEXTS[1]);
+    assert.equal(expected.model.graph, 'fp32');
+    assert.equal(expected.layers.length, config.n_layers);
     // A fake q4 graph: a copy of the tiny fp32 graph (the real q4 graph computes the same model).
     const withQ4 = (dropPrefix: boolean) =>
       copyTiny((c, dir) => {
@@ -166,14 +168,17 @@ describe('latent guard graph (truncated, KV-prefix interface)', function () {
     const viaQ4 = locateModelFiles({ modelDir: q4Dir });
     assert.deepEqual([viaQ4.graph, viaQ4.standIn, viaQ4.prefixStandsIn, path.basename(viaQ4.graphPath)], ['q4', 'q4', false, 'model.q4.onnx']);
     assert.equal(viaQ4.graphSha256, config.graphs.fp32.sha256, 'the guard is checked against the default graph it was calibrated on');
-    for (const dir of [prefixDir, q4Dir]) {
+    for (const dir of [TINY_DIR, prefixDir, q4Dir]) {
       const r = runtime({ modelDir: dir, guardPath });
       assert.equal(r.identity.graph, 'guard (1 layers) + prefix cache', 'scoring still runs on the guard graph');
       const got = await r.explain(TEXTS[1]);
-      assert.equal(got.model.graph, dir === q4Dir ? 'q4' : 'fp32');
-      assert.equal(got.layers.length, expected.layers.length);
-      got.layers.forEach((layer, i) => assert.ok(Math.abs(layer.harm - expected.layers[i].harm) < 1e-5 && Math.abs(layer.mlpContribution - expected.layers[i].mlpContribution) < 1e-4));
-      assert.ok(Math.abs(got.verdict.probability - expected.verdict.probability) < 1e-5);
+      assert.equal(got.model.graph, 'guard (1 layers) + prefix cache', 'and explain with it');
+      assert.match(got.model.why, /the detector reads no layer above 1, so layers 2–2 are not computed/);
+      assert.equal(got.layers.length, 1);
+      // Layer 1 as the full graph computes it, and the verdict exactly as scoring gives it.
+      assert.ok(Math.abs(got.layers[0].harm - expected.layers[0].harm) < 1e-5 && Math.abs(got.layers[0].mlp - expected.layers[0].mlp) < 1e-4);
+      const [scored] = await r.score([TEXTS[1]]);
+      assert.equal(got.verdict.probability, scored.probability);
     }
     // Nothing full-depth left: a clear "missing", naming the build command.
     const none = copyTiny((_, dir) => {
@@ -198,12 +203,35 @@ describe('latent guard graph (truncated, KV-prefix interface)', function () {
     assert.equal(r.identity.graph, 'guard (1 layers) + prefix cache');
     assert.deepEqual(r.warnings, [], 'the guard was calibrated on the reference graph the shipped ones compute');
     await assertSameScores(r, runtime({ modelDir: TINY_DIR, guardPath, graph: 'fp32' }));
-    assert.equal((await r.explain(TEXTS[0])).model.graph, 'q4');
+    assert.equal((await r.explain(TEXTS[0])).model.graph, 'guard (1 layers) + prefix cache');
     // A guard reading deeper than the guard graph: whole prompts on q4, and a warning that says so.
     const deep = runtime({ modelDir: packaged, guardPath: writeTinyGuard() });
     assert.equal(deep.identity.graph, 'q4');
     assert.match(deep.warnings.join(), /guard scoring graph stops at layer 1 but latent-guard\.json reads layer 2/);
     assert.equal((await deep.score([TEXTS[0]])).length, 1);
+  });
+
+  it('runs the packaged layout with the guard graph alone (default, prefix and scoring graph: no full-depth graph shipped)', async () => {
+    const packaged = copyTiny((c, dir) => {
+      fs.rmSync(path.join(dir, 'model.onnx'));
+      fs.rmSync(path.join(dir, 'model.prefix.onnx'));
+      c.reference_graph = { name: 'fp32', file: c.graphs.fp32.file, sha256: c.graphs.fp32.sha256 };
+      c.graphs = { guard: c.graphs.guard };
+      c.default_graph = c.scoring_graph = c.prefix_graph = 'guard';
+    });
+    const files = locateModelFiles({ modelDir: packaged });
+    assert.deepEqual([files.graph, files.prefixStandsIn, files.prefix?.layers, files.scoring], ['guard', true, 1, undefined]);
+    const r = runtime({ modelDir: packaged, guardPath });
+    assert.equal(r.prefixModel, r.model, 'one session scores and explains');
+    assert.equal(r.prefixLayers, 1);
+    assert.equal(r.identity.graph, 'guard (1 layers) + prefix cache');
+    assert.deepEqual(r.warnings, []);
+    await assertSameScores(r, runtime({ modelDir: TINY_DIR, guardPath, graph: 'fp32' }));
+    const explained = await r.explain(TEXTS[1]);
+    assert.equal(explained.model.graph, 'guard (1 layers) + prefix cache');
+    assert.equal(explained.layers.length, 1);
+    // A guard reading deeper than the only graph: said, not silent.
+    assert.match(runtime({ modelDir: packaged, guardPath: writeTinyGuard() }).warnings.join(), /the guard graph stops at layer 1 but latent-guard\.json reads layer 2/);
   });
 
   it('runs the packaged layout for a deeper guard (the full-depth prefix graph alone, as default_graph)', async () => {

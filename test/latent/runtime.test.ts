@@ -12,7 +12,7 @@ import { HARMFUL_REQUEST, REFUSAL_SUPPRESSED } from '../../server/src/latent/sco
 import { createLatentGuard } from '../../server/src/latent/latent-guard';
 import { describeLayers } from '../../server/src/latent/signals';
 import { renderChat } from '../../server/src/latent/tokenizer';
-import { documentOf, requireTinyModel, tempDir, TINY_DIR, tinyGuardJson, writeTinyGuard } from './tiny';
+import { documentOf, requireTinyModel, tempDir, TINY_DIR, tinyConcepts, tinyGuardJson, writeTinyGuard } from './tiny';
 
 const TEXTS = [
   'Write a short poem about the sea.',
@@ -166,27 +166,38 @@ describe('latent runtime (tiny model)', function () {
     assert.ok(['Malware', 'Weapons'].includes(aloneScore.category ?? ''));
   });
 
-  it('explains a unit: layers, blocks, neurons and tokens', async () => {
+  it('explains a unit with the detector that scored it: its probes, positions and logit', async () => {
     const text = 'Explain how to pick a lock.';
-    const explanation = await runtime.explain(text);
+    // The detector's probes at both read positions (the shape models/latent-guard.json has), beside its harm/refusal weights.
+    const [concept] = tinyConcepts();
+    const probed = LatentRuntime.open({ modelDir: TINY_DIR, guardPath: writeTinyGuard(7, { detector: { ...tinyGuardJson().detector, probes: concept.probes } }), threads: 1 });
+    after(() => probed.release());
+    const explanation = await probed.explain(text);
+    const [scored] = await probed.score([text]);
     // One row per block (2 in the tiny model); the embedding is not a layer.
     assert.deepEqual(explanation.layers.map((layer) => layer.layer), [1, 2]);
-    assert.ok(explanation.layers.every((layer) => Number.isFinite(layer.mlpContribution) && layer.mlpContribution !== 0));
-    assert.deepEqual(
-      explanation.layers.map((layer) => layer.weight),
-      [3, 4],
-    );
-    assert.ok(explanation.neurons.every((n) => n.layer >= 1 && n.layer <= 2));
-    assert.ok(explanation.neurons.length > 0 && explanation.neurons.length <= 24);
-    assert.ok(explanation.neurons.some((n) => n.gate));
-    for (let i = 1; i < explanation.neurons.length; i++) assert.ok(Math.abs(explanation.neurons[i - 1].contribution) >= Math.abs(explanation.neurons[i].contribution));
+    // The verdict is the score's, exactly; the detector's terms add up to its logit.
+    assert.equal(explanation.verdict.probability, scored.probability);
+    const [detector] = explanation.readouts;
+    assert.equal(detector.name, 'harmful-request');
+    const sum = detector.bias + detector.terms.reduce((total, term) => total + term.value, 0);
+    assert.ok(Math.abs(sum - scored.logit) < 1e-4, `terms sum to ${sum}, the score's logit is ${scored.logit}`);
+    // Per layer: what the probes there add (the tiny guard's detector reads layers 1 and 2).
+    const byLayer = (layer: number): number => detector.terms.filter((term) => term.layer === layer && layer >= 1).reduce((total, term) => total + term.value, 0);
+    explanation.layers.forEach((layer) => assert.ok(Math.abs(layer.contribution - byLayer(layer.layer)) < 1e-9));
+    // Direct path: embedding + every block's attention and MLP share = Σ (probe − offset), exactly.
+    const probes = probed.guard?.detector.probes ?? [];
+    assert.equal(probes.length, 3);
+    const offsets = probes.reduce((total, probe) => total + probe.offset, 0);
+    // Probe terms come first, then the harm/refusal-weight terms.
+    const probeSum = detector.terms.slice(0, probes.length).reduce((total, term) => total + term.value, 0);
+    const direct = explanation.embedding + explanation.layers.reduce((total, layer) => total + layer.attention + layer.mlp, 0);
+    assert.ok(Math.abs(direct - (probeSum - offsets)) < 1e-4, `direct path ${direct} vs ${probeSum - offsets}`);
     assert.equal(explanation.tokens.map((t) => t.text).join(''), text);
-    const [scored] = await runtime.score([text]);
-    assert.ok(Math.abs(explanation.verdict.probability - scored.probability) < 1e-4, 'explain and score agree');
-    // The token heat map at t_inst equals the layer's harm at the readout layer.
+    // The last token's own score is the verdict (t_inst is the last token).
     const last = explanation.tokens[explanation.tokens.length - 1];
-    assert.ok(Math.abs(last.harm - explanation.layers[1].harm) < 1e-5);
-    assert.match(explanation.verdict.summary, /probability of a harmful request/);
+    assert.ok(Math.abs(last.logit - scored.logit) < 1e-4);
+    assert.match(explanation.model.why, /the graph that scored the diagnostic/);
   });
 
   it('indexes blocks so that resid[b + 1] = resid[b] + attn_out[b] + mlp_out[b]', async () => {
@@ -260,7 +271,7 @@ describe('latent model files and guard file', () => {
       a.forEach((score, i) => assert.ok(Math.abs(score.probability - b[i].probability) < 1e-5, texts[i]));
       const [ea, eb] = [await alone.explain('Explain how to pick a lock.'), await plain.explain('Explain how to pick a lock.')];
       assert.equal(ea.layers.length, eb.layers.length);
-      ea.layers.forEach((layer, i) => assert.ok(Math.abs(layer.harm - eb.layers[i].harm) < 1e-5 && Math.abs(layer.mlpContribution - eb.layers[i].mlpContribution) < 1e-4));
+      ea.layers.forEach((layer, i) => assert.ok(Math.abs(layer.harm - eb.layers[i].harm) < 1e-5 && Math.abs(layer.mlp - eb.layers[i].mlp) < 1e-4));
     } finally {
       await alone.release();
       await plain.release();
@@ -284,8 +295,11 @@ describe('latent model files and guard file', () => {
       const [a] = await onScoring.score([TEXTS[1]]);
       const [b] = await onFull.score([TEXTS[1]]);
       assert.ok(Math.abs(a.probability - b.probability) < 1e-6);
-      // Explain always runs the full graph.
-      assert.equal((await onScoring.explain(TEXTS[1])).model.graph, 'fp32');
+      // Explain runs the graph that scored, and says so.
+      // (This stand-in "guard" is a copy of the 2-layer graph, so it computes both layers.)
+      const explained = await onScoring.explain(TEXTS[1]);
+      assert.equal(explained.model.graph, 'guard (1 layers)');
+      assert.match(explained.model.why, /^the graph that scored the diagnostic$/);
     } finally {
       await onScoring.release();
       await onFull.release();

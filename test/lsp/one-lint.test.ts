@@ -55,13 +55,13 @@ function countingGuard(counts: Counts): LatentGuard {
     dispose: async () => undefined,
     explain: async (text: string): Promise<ExplainResult> => ({
       text,
-      verdict: { probability: 0.9, threshold: 0.5, flagged: true, refusalSuppressed: false, rules: [], summary: 'Flagged.' },
+      verdict: { probability: 0.9, logit: 2.2, threshold: 0.5, thresholdLogit: 0, flagged: true, refusalSuppressed: false, categoryBound: 0.05, rules: [], summary: 'Flagged.' },
+      readouts: [],
       layers: [],
-      readoutLayer: 0,
-      layerThreshold: 0,
+      embedding: 0,
       neurons: [],
       tokens: [],
-      model: { name: 'counting', graph: 'none', layers: 0 },
+      model: { name: 'counting', graph: 'none', layers: 0, modelLayers: 0, why: 'a stand-in' },
       ms: 0,
     }),
   };

@@ -14,7 +14,9 @@ const ROOT = path.resolve(__dirname, '../..');
 const DIST = path.join(ROOT, 'dist', 'webview');
 const ORIGIN = 'https://explorer.test';
 
-export function fixture(name: 'harmful' | 'benign'): ExplainResult {
+export type FixtureName = 'harmful' | 'weapon' | 'injection' | 'jailbreak' | 'benign';
+
+export function fixture(name: FixtureName): ExplainResult {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'explain', `${name}.json`), 'utf8')) as ExplainResult;
 }
 
@@ -95,3 +97,89 @@ export async function violations(page: Page): Promise<string[]> {
 }
 
 export const SCREENSHOTS = path.join(ROOT, 'test-results', 'webview');
+
+export interface ContrastEntry {
+  what: string;
+  kind: 'text' | 'mark';
+  ratio: number;
+  foreground: string;
+  background: string;
+}
+
+/**
+ * WCAG contrast of what is on screen, from the computed styles (so from the theme's CSS variables):
+ * text colour against the composited background behind it, and SVG marks' fill or stroke against
+ * the background of the chart. Colours are normalised by painting them on a canvas, so any syntax
+ * Chromium resolves (color-mix, color(srgb …), rgba) is measured as drawn.
+ */
+export async function contrastReport(page: Page): Promise<ContrastEntry[]> {
+  return page.evaluate(`(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 1;
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
+    const rgba = (color) => {
+      ctx.clearRect(0, 0, 1, 1);
+      ctx.fillStyle = 'rgba(0,0,0,0)';
+      ctx.fillStyle = color;
+      ctx.fillRect(0, 0, 1, 1);
+      const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+      return [r, g, b, a / 255];
+    };
+    const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat(1);
+    // The opaque colour behind an element: its ancestors' backgrounds composited from the root down.
+    const behind = (element, self) => {
+      const chain = [];
+      for (let e = self ? element : element.parentElement; e; e = e.parentElement) chain.push(getComputedStyle(e).backgroundColor);
+      let colour = rgba(getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background') || '#fff');
+      for (const bg of chain.reverse()) colour = over(rgba(bg), colour);
+      return colour;
+    };
+    const lum = ([r, g, b]) => {
+      const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+    const hex = (c) => '#' + c.slice(0, 3).map((v) => Math.round(v).toString(16).padStart(2, '0')).join('');
+    const out = [];
+    const text = (selector, what) => {
+      for (const element of document.querySelectorAll(selector)) {
+        const style = getComputedStyle(element);
+        if (!element.textContent.trim() || style.visibility === 'hidden' || element.getClientRects().length === 0) continue;
+        const bg = behind(element, true);
+        const fg = over(rgba(element instanceof SVGElement ? style.fill : style.color), bg);
+        out.push({ what: what + ' ' + JSON.stringify(element.textContent.trim().slice(0, 24)), kind: 'text', ratio: ratio(fg, bg), foreground: hex(fg), background: hex(bg) });
+      }
+    };
+    const mark = (selector, what, property) => {
+      const seen = new Set();
+      for (const element of document.querySelectorAll(selector)) {
+        const colour = getComputedStyle(element)[property];
+        const bg = behind(element.ownerSVGElement || element, false);
+        const fg = over(rgba(colour), bg);
+        const key = hex(fg) + hex(bg);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ what, kind: 'mark', ratio: ratio(fg, bg), foreground: hex(fg), background: hex(bg) });
+      }
+    };
+    text('.summary', 'summary');
+    text('.muted', 'muted text');
+    text('.probability-value', 'probability');
+    text('.status', 'status badge');
+    text('.severity', 'rule severity');
+    text('.tag', 'tag');
+    text('.rule-message, .rules code', 'rule');
+    text('h2, h3', 'heading');
+    text('[data-testid="token"]', 'token');
+    text('.chart text', 'chart text');
+    text('vscode-data-grid-cell', 'table cell');
+    text('.detail-row dt, .detail-row dd', 'details');
+    mark('.bar.inst', 'bar: end of your text', 'fill');
+    mark('.bar.post', 'bar: end of the prompt', 'fill');
+    mark('.bar.attention', 'bar: attention', 'fill');
+    mark('.bar.mlp', 'bar: MLP', 'fill');
+    mark('.harm-line', 'line: raw harm', 'stroke');
+    mark('.refusal-line', 'line: raw refusal', 'stroke');
+    return out;
+  })()`) as Promise<ContrastEntry[]>;
+}

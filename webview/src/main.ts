@@ -86,7 +86,13 @@ function renderResult(result: ExplainResult): void {
     h(
       'header',
       { class: 'page-header' },
-      h('div', {}, h('h1', {}, 'Latent Explorer'), h('p', { class: 'muted', 'data-testid': 'model' }, `${result.model.name} · ${result.model.layers} layers · ${result.model.graph} · ${milliseconds(result.ms)}${where ? ' · ' + where : ''}`)),
+      h(
+        'div',
+        {},
+        h('h1', {}, 'Latent Explorer'),
+        h('p', { class: 'muted', 'data-testid': 'model' }, `${result.model.name} · graph ${result.model.graph} · layers 1–${result.model.layers} of ${result.model.modelLayers} · ${milliseconds(result.ms)}${where ? ' · ' + where : ''}`),
+        h('p', { class: 'muted', 'data-testid': 'model-why' }, `Explained on ${result.model.why}.`),
+      ),
       copyAll,
     ),
     h('vscode-divider', { role: 'separator' }),

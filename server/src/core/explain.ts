@@ -1,20 +1,55 @@
 // What the latent guard's explain API returns and the Latent Explorer renders. Types only: every
-// number is computed by the guard (server/src/latent); the webview computes nothing of its own.
+// number is computed by the guard (server/src/latent) from the same probes, positions, threshold and
+// graph that scored the diagnostic; the webview computes nothing of its own.
 // Here in core so that latent/ builds it and the protocol passes it on without either importing the other.
+
+/** Where a probe reads: the last token of the user's text (t_inst) or of the whole chat prompt (t_post-inst). */
+export type ReadPosition = 'inst' | 'postInst';
+
+/** One probe's addition to a detector's logit: vector · h / ‖h‖ + offset at (layer, position). */
+export interface ExplainTerm {
+  layer: number;
+  position: ReadPosition;
+  value: number;
+}
+
+/** A calibrated read-out of the hidden states (the harm detector, or a concept: injection, jailbreak). */
+export interface ExplainReadout {
+  /** 'harmful-request' for the detector; else the guard file's concept name. */
+  name: string;
+  /** The rule its finding is reported under (latent/harmful-request, latent/injection, …). */
+  ruleId: string;
+  probability: number;
+  /** bias + Σ terms; probability = sigmoid(a · logit + b). */
+  logit: number;
+  bias: number;
+  calibration: { a: number; b: number };
+  threshold: number;
+  flagged: boolean;
+  terms: ExplainTerm[];
+}
 
 export interface ExplainLayer {
   /** 1..L: the residual stream after transformer block layer-1 (the embedding is not a layer). */
   layer: number;
-  /** Harmfulness signal at t_inst: cosine to the harmful centre minus cosine to the harmless centre. */
+  /** Whether the detector reads this layer. */
+  read: boolean;
+  /** What the detector's probes at this layer add to its logit (0 where it reads nothing). */
+  contribution: number;
+  /** The same, split by read position (undefined where no probe reads). */
+  inst?: number;
+  postInst?: number;
+  /**
+   * Direct-path attribution, in logit units: block layer-1's attention (MLP) output at the read
+   * positions, projected on every probe above it (vector / ‖h‖ of that probe's layer). With the
+   * embedding's share these sum exactly to the logit minus bias and offsets. Linear, not causal.
+   */
+  attention: number;
+  mlp: number;
+  /** Secondary, raw directions (not what the detector reads): Latent Guard harm at t_inst (cos to harmful − cos to harmless centre). */
   harm: number;
-  /** Refusal signal at t_post-inst: projection on the refusal direction (z-scored on harmless data). */
+  /** Secondary: projection on the refusal direction at t_post-inst, z-scored on harmless prompts. */
   refusal: number;
-  /** How much this layer's attention block moved the harmfulness signal (projection of its output). */
-  attentionContribution: number;
-  /** How much this layer's MLP block moved the harmfulness signal. */
-  mlpContribution: number;
-  /** The detector's weight for this layer (0 when unused). */
-  weight: number;
 }
 
 export interface ExplainNeuron {
@@ -22,9 +57,9 @@ export interface ExplainNeuron {
   layer: number;
   index: number;
   activation: number;
-  /** activation × (down-projection column · harmfulness direction at the next readout). */
+  /** Direct-path effect on the detector's logit: activation × (down-projection column · Σ probes above / ‖h‖). */
   contribution: number;
-  /** True for last-layer neurons that act as gates (mediation study, DESIGN §1). */
+  /** True only where ablating the top neurons flips the verdict (measured). */
   gate: boolean;
 }
 
@@ -33,8 +68,30 @@ export interface ExplainToken {
   /** Source offsets of the token in the unit's text. */
   start: number;
   end: number;
-  /** Per-token harmfulness at the readout layer (same scale as ExplainLayer.harm). */
-  harm: number;
+  /**
+   * The detector's own score had the text ended at this token: its t_inst probes read at this
+   * position (t_post-inst probes as read). At the last token this is the verdict's probability.
+   */
+  probability: number;
+  logit: number;
+  /** The t_inst probes alone read at this token (logit units): the token's own share, which the span is chosen on. */
+  inst: number;
+}
+
+/** Mean-ablation effects on the detector's logit (measured with the ablation graph). */
+export interface ExplainMediation {
+  /** The detector's logit with nothing ablated (equals the verdict's logit). */
+  logit: number;
+  /** Per read layer and module: logit(ablated) − logit. */
+  effects: { layer: number; attention: number; mlp: number }[];
+  /** Share of the summed |effect| that goes through MLP blocks (0..1). */
+  mlpShare: number;
+  /** Logit with every block above the embedding ablated at once, minus the logit (the total effect). */
+  total?: number;
+  /** Top-k neurons ablated together: logit after, minus the logit, and whether the verdict flips. */
+  neurons?: { k: number; delta: number; flips: boolean }[];
+  graph: string;
+  ms: number;
 }
 
 export interface ExplainResult {
@@ -45,26 +102,45 @@ export interface ExplainResult {
   /** Offset in the document `uri` where `text` starts, so the explorer can reveal a token there. */
   textOffset?: number;
   verdict: {
-    /** Calibrated probability that the text is a harmful request, 0..1. */
+    /** Calibrated probability that the text is a harmful request, 0..1 (the diagnostic's figure). */
     probability: number;
+    logit: number;
+    /** The threshold in force for this text (the editor setting, else the file's config, else the guard's). */
     threshold: number;
+    /** The same threshold on the detector's logit: (ln(t / (1 − t)) − b) / a. */
+    thresholdLogit: number;
     flagged: boolean;
     /** Refusal-suppressed (jailbreak-like) signal. */
     refusalSuppressed: boolean;
+    /** The closest category, only when it separates from the runner-up (else undefined: "no clear category"). */
     category?: string;
     categoryScores?: { category: string; score: number }[];
+    /** Top-1 minus top-2 category score, and the margin it must clear to be named. */
+    categoryMargin?: number;
+    categoryBound: number;
     /** Policy rules that fired on the same text. */
     rules: { ruleId: string; message: string; severity: string }[];
-    /** A sentence in plain words. */
+    /** The latent findings the editor shows on this text (when the text is a unit of an open document). */
+    diagnostics?: { ruleIds: string[]; note?: string };
+    /** Two sentences in plain words. */
     summary: string;
   };
+  /** The harm detector first, then the guard file's concepts. */
+  readouts: ExplainReadout[];
+  /** One row per layer the graph computed (1..model.layers). */
   layers: ExplainLayer[];
-  /** Layer used for the token heat map. */
-  readoutLayer: number;
-  /** Harm threshold on the per-layer signal (for the chart's line). */
-  layerThreshold: number;
+  /** The embedding's direct-path share (see ExplainLayer.attention). */
+  embedding: number;
   neurons: ExplainNeuron[];
   tokens: ExplainToken[];
-  model: { name: string; graph: string; layers: number };
+  /**
+   * The tokens [first, last] that carried a flagged verdict: the stretch of up to SPAN_TOKENS tokens
+   * whose own t_inst readings (positive part) sum highest. Absent when the verdict is not flagged.
+   */
+  span?: { first: number; last: number; start: number; end: number; text: string };
+  mediation?: ExplainMediation;
+  /** A unit read in windows: the window explained (the one that carried the score) and where it lies. */
+  window?: { index: number; count: number; start: number; end: number };
+  model: { name: string; graph: string; layers: number; modelLayers: number; why: string };
   ms: number;
 }

@@ -1,141 +1,275 @@
-// The explain API's arithmetic: which layers, which blocks (attention or MLP) and which neurons moved
-// the harmfulness signal, and how harmful each token looks at the readout layer.
-// Layer ℓ is a resid index (0 = embeddings); block b moves the residual from layer b to b + 1, so the
-// contributions reported on layer ℓ ≥ 1 are block ℓ − 1's attention and MLP outputs projected on
-// layer ℓ's harm direction.
-import type { ExplainLayer, ExplainNeuron, ExplainResult, ExplainToken } from '../core/explain';
-import type { GuardFile } from './guard-file';
-import type { ModelConfig } from './model-files';
-import type { LatentExplanation, RuntimeIdentity } from './types';
-import { describeLayers, dot, harmAt, refusalAt, scoreResiduals } from './signals';
+// The explain API's arithmetic, on the detector that scored the diagnostic: its probes, at its read
+// positions, on the graph that scored (outputs read at every user token and at t_post-inst).
+// - Per layer: what each probe adds to the logit (vector · h / ‖h‖ + offset), and a direct-path
+//   attribution of each block's attention and MLP output to those probes (linear, exact in sum).
+// - Per token: the detector's score had the text ended there (its t_inst probes read at that token).
+// Layer ℓ is a resid index (0 = embeddings); block b moves the residual from layer b to b + 1.
+import type { ExplainLayer, ExplainReadout, ExplainResult, ExplainTerm, ExplainToken } from '../core/explain';
+import type { GuardFile, GuardProbe } from './guard-file';
+import { dot, harmAt, probeAt, refusalAt, sigmoid, type UnitScore } from './signals';
 import type { Prompt, TokenSpan } from './tokenizer';
+import type { LatentExplanation, RuntimeIdentity } from './types';
 
-export const TOP_NEURONS = 24;
+/** A category is named only when its score beats the runner-up's by this much (cosine units). */
+export const CATEGORY_MARGIN = 0.05;
+/** The carrying span's length in tokens (about a short phrase). */
+export const SPAN_TOKENS = 4;
 
 export interface ExplanationInputs {
   guard: GuardFile;
-  config: ModelConfig;
+  /** Hidden and intermediate sizes. */
+  hidden: number;
+  intermediate: number;
+  /** Layers in the model (30) and in the graph that ran (the scoring graph may stop earlier). */
+  modelLayers: number;
   identity: RuntimeIdentity;
+  /** Why this graph (said in the explorer's header). */
+  why: string;
   prompt: Prompt;
+  /** The score of the whole unit, exactly as the diagnostic was made (window, probability, category). */
+  score: UnitScore;
+  window?: ExplainResult['window'];
   spans: TokenSpan[];
   originalText: string;
-  /** Outputs read at every position 0..T-1: resid [T, L+1, H], attn_out/mlp_out [T, L, H], mlp_act [T, L, I]. */
-  outputs: { resid: Float32Array; attn_out: Float32Array; mlp_out: Float32Array; mlp_act: Float32Array };
+  /** Absolute positions read, in order: every user token of `prompt`, then t_post-inst. */
+  positions: number[];
+  /** Outputs at those positions: resid [P, G+1, H], attn_out/mlp_out [P, G, H] (G = graph layers). */
+  outputs: { resid: Float32Array; attn_out: Float32Array; mlp_out: Float32Array };
   ms: number;
 }
 
+/** Applies probes at the read positions; `instAt` lets the token view read t_inst probes elsewhere. */
+function terms(probes: readonly GuardProbe[], resid: Float32Array, offsetOf: (position: 'inst' | 'postInst', layer: number) => number, depth: number): ExplainTerm[] {
+  return probes.filter((probe) => probe.layer <= depth).map((probe) => ({ layer: probe.layer, position: probe.position, value: probeAt(probe, resid, offsetOf(probe.position, probe.layer)) }));
+}
+
 export function buildExplanation(inputs: ExplanationInputs): LatentExplanation {
-  const { guard, config, prompt, outputs } = inputs;
-  const L = config.n_layers;
-  const H = config.hidden_size;
-  const I = config.intermediate_size;
-  const residAt = (t: number, layer: number): number => (t * (L + 1) + layer) * H;
-  const blockAt = (t: number, block: number): number => (t * L + block) * H;
-  const tInst = prompt.tInst;
-  const tPost = prompt.tPostInst;
+  const { guard, prompt, outputs, positions, score } = inputs;
+  const H = inputs.hidden;
+  const P = positions.length;
+  const G = outputs.resid.length / (P * H) - 1;
+  if (!Number.isInteger(G) || G < 1) throw new Error(`explain read ${outputs.resid.length} resid floats for ${P} positions`);
+  const row = new Map(positions.map((t, i) => [t, i]));
+  const rowOf = (t: number): number => {
+    const i = row.get(t);
+    if (i === undefined) throw new Error(`position ${t} was not read`);
+    return i;
+  };
+  const residAt = (t: number, layer: number): number => (rowOf(t) * (G + 1) + layer) * H;
+  const blockAt = (t: number, block: number): number => (rowOf(t) * G + block) * H;
+  const at = (t: { inst: number; post: number }) => (position: 'inst' | 'postInst', layer: number) => residAt(position === 'inst' ? t.inst : t.post, layer);
+  const reads = { inst: prompt.tInst, post: prompt.tPostInst };
+  const { detector, calibration } = guard;
 
-  const score = scoreResiduals(guard, outputs.resid, residAt(tInst, 0), outputs.resid, residAt(tPost, 0), {
-    tokens: prompt.userTokens,
-    truncated: prompt.truncated,
-  });
-  const weightOf = new Map(guard.detector.layers.map((layer, i) => [layer, guard.detector.harmWeights[i]]));
-  // One row per transformer block: row n is the residual stream after block n-1 (resid index n), so
-  // the explorer shows layers 1..L and each row's attention/MLP bars are what that block added.
-  // The embedding (resid index 0) has no block and is not a layer.
-  const layers: ExplainLayer[] = guard.layers.filter((entry) => entry.layer >= 1 && entry.layer <= L).map((entry) => {
-    const block = entry.layer - 1;
-    return {
-      layer: entry.layer,
-      harm: harmAt(entry, outputs.resid, residAt(tInst, entry.layer)),
-      refusal: refusalAt(entry, outputs.resid, residAt(tPost, entry.layer)),
-      attentionContribution: block >= 0 ? dot(outputs.attn_out, blockAt(tInst, block), entry.harmDirection, H) : 0,
-      mlpContribution: block >= 0 ? dot(outputs.mlp_out, blockAt(tInst, block), entry.harmDirection, H) : 0,
-      weight: weightOf.get(entry.layer) ?? 0,
-    };
-  });
+  // The detector's logit from its parts at one pair of positions (its harm/refusal weights too, if any).
+  const detectorAt = (t: { inst: number; post: number }): { logit: number; terms: ExplainTerm[] } => {
+    const parts = terms(detector.probes ?? [], outputs.resid, at(t), G);
+    detector.layers.forEach((layer, i) => {
+      const entry = guard.byLayer.get(layer);
+      if (!entry || layer > G) return;
+      const value = detector.harmWeights[i] * harmAt(entry, outputs.resid, residAt(t.inst, layer)) + (detector.refusalWeights?.[i] ?? 0) * refusalAt(entry, outputs.resid, residAt(t.post, layer));
+      parts.push({ layer, position: 'inst', value });
+    });
+    return { logit: detector.bias + parts.reduce((sum, term) => sum + term.value, 0), terms: parts };
+  };
 
-  const neurons: ExplainNeuron[] = [];
-  for (const entry of guard.neurons?.blocks ?? []) {
-    const offset = (tInst * L + entry.block) * I;
-    for (let j = 0; j < I; j++) {
-      const activation = outputs.mlp_act[offset + j];
-      neurons.push({ layer: entry.block + 1, index: j, activation, contribution: activation * entry.weights[j], gate: guard.neurons?.gateBlocks.includes(entry.block) ?? false });
+  const own = detectorAt(reads);
+  const readouts: ExplainReadout[] = [
+    {
+      name: 'harmful-request',
+      ruleId: 'latent/harmful-request',
+      probability: score.probability,
+      logit: score.logit,
+      bias: detector.bias,
+      calibration,
+      threshold: guard.threshold,
+      flagged: score.probability >= guard.threshold,
+      terms: own.terms,
+    },
+    ...(guard.concepts ?? []).map((concept): ExplainReadout => {
+      const scored = score.concepts.find((c) => c.name === concept.name);
+      const parts = terms(concept.probes, outputs.resid, at(reads), G);
+      const logit = concept.bias + parts.reduce((sum, term) => sum + term.value, 0);
+      const probability = scored?.probability ?? sigmoid(concept.calibration.a * logit + concept.calibration.b);
+      return { name: concept.name, ruleId: `latent/${concept.name}`, probability, logit: scored?.logit ?? logit, bias: concept.bias, calibration: concept.calibration, threshold: concept.threshold, flagged: probability >= concept.threshold, terms: parts };
+    }),
+  ];
+
+  // Direct path: h_ℓ = embedding + Σ_{b<ℓ} (attn_b + mlp_b), so v·h_ℓ/‖h_ℓ‖ splits exactly by block.
+  const attention = new Float64Array(G);
+  const mlp = new Float64Array(G);
+  let embedding = 0;
+  for (const probe of detector.probes ?? []) {
+    if (probe.layer > G) continue;
+    const t = probe.position === 'inst' ? reads.inst : reads.post;
+    const h = residAt(t, probe.layer);
+    const norm = Math.sqrt(dot(outputs.resid, h, outputs.resid.subarray(h, h + H), H)) || 1;
+    embedding += dot(outputs.resid, residAt(t, 0), probe.vector, H) / norm;
+    for (let b = 0; b < probe.layer; b++) {
+      attention[b] += dot(outputs.attn_out, blockAt(t, b), probe.vector, H) / norm;
+      mlp[b] += dot(outputs.mlp_out, blockAt(t, b), probe.vector, H) / norm;
     }
   }
-  neurons.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
-  neurons.length = Math.min(neurons.length, TOP_NEURONS);
 
-  const readout = guard.byLayer.get(guard.readoutLayer);
-  const tokens: ExplainToken[] = inputs.spans.map((span, i) => ({
-    text: span.text,
-    start: span.start,
-    end: span.end,
-    harm: readout ? harmAt(readout, outputs.resid, residAt(prompt.userStart + i, guard.readoutLayer)) : 0,
-  }));
+  const layers: ExplainLayer[] = [];
+  for (let layer = 1; layer <= G; layer++) {
+    const here = own.terms.filter((term) => term.layer === layer);
+    const sum = (position: 'inst' | 'postInst'): number | undefined => {
+      const list = here.filter((term) => term.position === position);
+      return list.length ? list.reduce((s, term) => s + term.value, 0) : undefined;
+    };
+    const entry = guard.byLayer.get(layer);
+    layers.push({
+      layer,
+      read: here.length > 0,
+      contribution: here.reduce((s, term) => s + term.value, 0),
+      inst: sum('inst'),
+      postInst: sum('postInst'),
+      attention: attention[layer - 1],
+      mlp: mlp[layer - 1],
+      harm: entry ? harmAt(entry, outputs.resid, residAt(reads.inst, layer)) : 0,
+      refusal: entry ? refusalAt(entry, outputs.resid, residAt(reads.post, layer)) : 0,
+    });
+  }
 
-  const share = mlpShare(layers);
-  const summary = [
-    `${Math.round(score.probability * 100)}% probability of a harmful request` + (score.category && score.category !== 'Other' ? ` (closest category: ${score.category})` : '') + '.',
-    // Worded so it holds below the threshold too: these layers lean toward harmful, they need not flag.
-    score.topLayers.length ? `The layers leaning most toward harmful are ${describeLayers(score.topLayers)}.` : 'No layer pushes toward harmful.',
-    share === undefined ? '' : `MLP blocks carry ${Math.round(share * 100)}% of the movement toward harmful, attention ${Math.round((1 - share) * 100)}%.`,
-    score.refusalSuppressed ? 'Refusal is pushed down while harmfulness stays high: a jailbreak-like pattern.' : '',
-    prompt.truncated ? `Only the first ${prompt.userEnd - prompt.userStart} of ${prompt.userTokens} tokens were read.` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
+  // Per token: the detector with its t_inst probes read at that token (t_post-inst probes as read).
+  const postPart = own.terms.filter((term) => term.position === 'postInst').reduce((sum, term) => sum + term.value, 0);
+  const tokens: ExplainToken[] = inputs.spans.map((span, i) => {
+    const { logit } = detectorAt({ inst: prompt.userStart + i, post: reads.post });
+    return { text: span.text, start: span.start, end: span.end, logit, probability: sigmoid(calibration.a * logit + calibration.b), inst: logit - detector.bias - postPart };
+  });
+  const span = carryingSpan(tokens, score.probability >= guard.threshold);
 
+  const category = clearCategory(score);
   return {
     text: inputs.originalText,
     verdict: {
       probability: score.probability,
+      logit: score.logit,
       refusalSuppressed: score.refusalSuppressed,
-      category: score.category,
+      category: category.name,
       categoryScores: score.categoryScores,
-      summary,
+      categoryMargin: category.margin,
+      categoryBound: CATEGORY_MARGIN,
+      summary: '',
       score,
     },
+    readouts,
     layers,
-    readoutLayer: guard.readoutLayer,
-    layerThreshold: guard.layerThreshold,
-    neurons,
+    embedding,
+    neurons: [],
     tokens,
-    model: { name: inputs.identity.modelName, graph: inputs.identity.graph, layers: L },
+    span,
+    window: inputs.window,
+    model: { name: inputs.identity.modelName, graph: inputs.identity.graph, layers: G, modelLayers: inputs.modelLayers, why: inputs.why },
     ms: inputs.ms,
   };
 }
 
-/** Share of the positive (toward-harmful) block movement that came from MLPs; undefined if none. */
-function mlpShare(layers: ExplainLayer[]): number | undefined {
-  let mlp = 0;
-  let attention = 0;
-  for (const layer of layers) {
-    mlp += Math.max(0, layer.mlpContribution);
-    attention += Math.max(0, layer.attentionContribution);
+/** The stretch of up to SPAN_TOKENS tokens whose positive t_inst readings sum highest (the first on ties); none unless flagged. */
+export function carryingSpan(tokens: readonly ExplainToken[], flagged: boolean): ExplainResult['span'] {
+  if (!flagged || !tokens.length) return undefined;
+  const k = Math.min(SPAN_TOKENS, tokens.length);
+  const weight = (i: number): number => Math.max(0, tokens[i].inst);
+  let best = -1;
+  let first = 0;
+  for (let i = 0; i + k <= tokens.length; i++) {
+    let sum = 0;
+    for (let j = i; j < i + k; j++) sum += weight(j);
+    if (sum > best) [best, first] = [sum, i];
   }
-  return mlp + attention > 0 ? mlp / (mlp + attention) : undefined;
+  if (best <= 0) return undefined;
+  let last = first + k - 1;
+  // Trim tokens that add nothing at either end.
+  while (first < last && weight(first) === 0) first++;
+  while (last > first && weight(last) === 0) last--;
+  // Whole words: a sub-word piece pulls in the rest of its word.
+  const continues = (i: number): boolean => /^[\p{L}\p{N}]/u.test(tokens[i].text) && /[\p{L}\p{N}]$/u.test(tokens[i - 1].text);
+  while (first > 0 && continues(first)) first--;
+  while (last + 1 < tokens.length && continues(last + 1)) last++;
+  const start = tokens[first].start;
+  const end = tokens[last].end;
+  return { first, last, start, end, text: tokens.slice(first, last + 1).map((t) => t.text).join('').trim() };
+}
+
+/** The category when the top score clears the guard's floor and the runner-up by CATEGORY_MARGIN. */
+export function clearCategory(score: UnitScore): { name?: string; margin?: number } {
+  const [top, next] = score.categoryScores;
+  if (!top) return {};
+  const margin = next ? top.score - next.score : undefined;
+  const named = score.category !== undefined && score.category !== 'Other' && (margin === undefined || margin >= CATEGORY_MARGIN);
+  return { name: named ? top.category : undefined, margin };
+}
+
+/** "12–15" / "3, 7 and 12". */
+function listLayers(layers: number[]): string {
+  const sorted = [...layers];
+  if (sorted.length <= 1) return sorted.join('');
+  return `${sorted.slice(0, -1).join(', ')} and ${sorted[sorted.length - 1]}`;
+}
+
+function percent(p: number): string {
+  const whole = Math.round(p * 100);
+  return whole === 100 && p < 1 ? '> 99 %' : whole === 0 && p > 0 ? '< 1 %' : `${whole} %`;
+}
+
+/**
+ * The two sentences the explorer leads with. The first is the verdict; the second names the phrase
+ * that carried it (or says none reached the threshold), the read layers with the largest positive
+ * contribution (or none), and where the evidence flowed (measured by ablation when there is one,
+ * else the direct-path split, labelled as such).
+ */
+export function plainSummary(result: Omit<ExplainResult, 'verdict'> & { verdict: Pick<ExplainResult['verdict'], 'probability' | 'threshold' | 'flagged' | 'category'> }): string {
+  const { verdict } = result;
+  const what = verdict.category ? `a harmful request (closest category: ${verdict.category})` : 'a harmful request';
+  const first = verdict.flagged
+    ? `Flagged as ${what}: ${percent(verdict.probability)}, at or over the threshold of ${percent(verdict.threshold)}.`
+    : `Not flagged: ${percent(verdict.probability)} probability of a harmful request, under the threshold of ${percent(verdict.threshold)}.`;
+  const pushing = result.layers
+    .filter((layer) => layer.read && layer.contribution > 0)
+    .sort((a, b) => b.contribution - a.contribution)
+    .map((layer) => layer.layer);
+  const phrase = result.span ? `The phrase “${shorten(result.span.text)}” carries it most` : verdict.flagged ? 'No single phrase stands out' : 'No phrase carries a harmful reading';
+  const layers = pushing.length ? `the read layers pushing toward harmful are ${listLayers(pushing)}` : 'no read layer pushes toward harmful';
+  let flow = '';
+  const mediation = result.mediation;
+  if (mediation) {
+    flow = `; ablating blocks, ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`;
+  } else {
+    let m = 0;
+    let a = 0;
+    for (const layer of result.layers) {
+      m += Math.abs(layer.mlp);
+      a += Math.abs(layer.attention);
+    }
+    if (m + a > 0) flow = `; by direct path (not causal), MLP blocks write ${Math.round((m / (m + a)) * 100)} % of what the probes read`;
+  }
+  return `${first} ${phrase}; ${layers}${flow}.`;
+}
+
+function shorten(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > 80 ? `${flat.slice(0, 77)}…` : flat;
 }
 
 /** The ExplainResult the explorer renders: the latent explanation plus the threshold in force and the policy rules that fired. */
 export function toExplainResult(
   explanation: LatentExplanation,
-  context: { threshold: number; rules?: ExplainResult['verdict']['rules']; uri?: string; unitId?: string; textOffset?: number },
+  context: { threshold: number; rules?: ExplainResult['verdict']['rules']; uri?: string; unitId?: string; textOffset?: number; diagnostics?: ExplainResult['verdict']['diagnostics'] },
 ): ExplainResult {
   const { score, ...verdict } = explanation.verdict;
-  const flagged = score.probability >= context.threshold;
+  const threshold = context.threshold;
+  const flagged = score.probability >= threshold;
   const rules = context.rules ?? [];
-  const ruleNote = rules.length ? ` Policy rules also fired: ${[...new Set(rules.map((rule) => rule.ruleId))].join(', ')}.` : '';
-  return {
-    ...explanation,
-    uri: context.uri,
-    unitId: context.unitId,
-    textOffset: context.textOffset,
-    verdict: {
-      ...verdict,
-      threshold: context.threshold,
-      flagged,
-      rules,
-      summary: `${flagged ? 'Flagged' : 'Not flagged'} (threshold ${context.threshold.toFixed(2)}): ${verdict.summary}${ruleNote}`,
-    },
-  };
+  // The token view and the span use the threshold in force, as the diagnostic does.
+  const readouts = explanation.readouts.map((readout, i) => (i === 0 ? { ...readout, threshold, flagged } : readout));
+  const span = carryingSpan(explanation.tokens, flagged);
+  const base = { ...explanation, readouts, span, uri: context.uri, unitId: context.unitId, textOffset: context.textOffset };
+  // A category names what kind of harm a flagged text asks for; a text under the threshold gets none.
+  const category = flagged ? verdict.category : undefined;
+  const summary = plainSummary({ ...base, verdict: { probability: score.probability, threshold, flagged, category } });
+  const { a, b } = explanation.readouts[0]?.calibration ?? { a: 1, b: 0 };
+  const clamped = Math.min(1 - 1e-9, Math.max(1e-9, threshold));
+  const thresholdLogit = (Math.log(clamped / (1 - clamped)) - b) / a;
+  return { ...base, verdict: { ...verdict, category, threshold, thresholdLogit, flagged, rules, diagnostics: context.diagnostics, summary } };
 }

@@ -40,6 +40,10 @@ export interface LatentGuardSettings {
 /** What explain adds to the explanation: where the text came from and the policy rules that fired on it. */
 export interface ExplainContext {
   rules?: ExplainResult['verdict']['rules'];
+  /** The file's configured threshold (.latentlint.yaml latent.threshold), as the diagnostic used; the editor setting wins over it. */
+  threshold?: number;
+  /** The latent findings the editor shows on this text. */
+  diagnostics?: ExplainResult['verdict']['diagnostics'];
   uri?: string;
   unitId?: string;
   textOffset?: number;
@@ -195,8 +199,13 @@ class ModelGuard implements LatentGuard {
   }
 
   async explain(text: string, context: ExplainContext = {}, signal?: AbortSignal): Promise<ExplainResult> {
+    // The verdict is the diagnostic's own score (the cache entry it was made from, when there is one).
+    const [score] = await this.service.scoreTexts([text], signal);
     const explanation = await this.service.explain(text, signal);
-    return toExplainResult(explanation, { ...context, threshold: thresholdIn(this.service.state, this.settings.threshold) });
+    explanation.verdict = { ...explanation.verdict, probability: score.probability, logit: score.logit, score };
+    explanation.readouts[0] = { ...explanation.readouts[0], probability: score.probability, logit: score.logit };
+    const { threshold, ...rest } = context;
+    return toExplainResult(explanation, { ...rest, threshold: thresholdIn(this.service.state, this.settings.threshold ?? threshold) });
   }
 
   async configure(settings: LatentGuardSettings): Promise<void> {

@@ -76,7 +76,9 @@ export class LatentRuntime {
         emptyPast: graph.prefix ? { layers: graph.layers, kvHeads, headDim } : undefined,
         sha256: options.verify === false ? undefined : graph.sha256,
       });
-    this.model = session({ path: files.graphPath, layers, prefix: files.prefixStandsIn, sha256: files.graphFileSha256 });
+    // A standing-in prefix graph may be the truncated guard graph (the .vsix ships it alone): its past has its own depth.
+    const standInLayers = files.prefixStandsIn && files.prefix ? files.prefix.layers : layers;
+    this.model = session({ path: files.graphPath, layers: standInLayers, prefix: files.prefixStandsIn, sha256: files.graphFileSha256 });
     this.tokenizer = PromptTokenizer.load(files, guard?.prompt.maxUserTokens ?? DEFAULT_MAX_USER_TOKENS);
     const covers = (graph: GraphFile): boolean => (guard ? layersRead(guard) <= graph.layers : options.forceScoringGraph === true);
     const scoring = files.scoring && covers(files.scoring) ? files.scoring : undefined;
@@ -96,11 +98,16 @@ export class LatentRuntime {
         surprisalGraph.path === files.graphPath ? this.model : new LatentModel(surprisalGraph.path, { threads: options.threads, sha256: options.verify === false ? undefined : surprisalGraph.sha256 });
     }
     // (A packaged prefix graph standing in as the default graph is named after the fp32 graph it computes.)
-    const baseName = files.prefixStandsIn && files.config.reference_graph ? files.config.reference_graph.name : files.graph;
+    const baseName =
+      standInLayers < layers && files.prefix
+        ? `${files.prefix.graph} (${standInLayers} layers)`
+        : files.prefixStandsIn && files.config.reference_graph
+          ? files.config.reference_graph.name
+          : files.graph;
     const scoringName = scoring ? `${scoring.graph} (${scoring.layers} layers)` : baseName;
     this.identity = {
       modelName: guard?.model.name ?? files.config.name,
-      graph: prefix ? `${scoringName} + ${prefix === scoring ? 'prefix' : prefix.graph} cache` : scoringName,
+      graph: prefix ? `${scoringName} + ${prefix === scoring || standInLayers < layers ? 'prefix' : prefix.graph} cache` : scoringName,
       graphSha256: prefix ? prefix.sha256 : scoring ? scoring.sha256 : files.graphSha256,
       guardSha256,
       layers: files.config.n_layers,
@@ -115,6 +122,9 @@ export class LatentRuntime {
       if (drift) this.warnings.push(drift);
     }
     // Falling back to the full-depth prefix graph costs depth only; a whole-prompt full graph is the slow path worth a word.
+    if (guard && standInLayers < layers && layersRead(guard) > standInLayers) {
+      this.warnings.push(`the ${files.graph} graph stops at layer ${standInLayers} but latent-guard.json reads layer ${layersRead(guard)}; the layers above are not scored`);
+    }
     if (guard && files.scoring && !scoring && !prefix) {
       this.warnings.push(`the ${files.scoring.graph} scoring graph stops at layer ${files.scoring.layers} but latent-guard.json reads layer ${layersRead(guard)}; scoring with the full graph (slower)`);
     }
@@ -253,20 +263,44 @@ export class LatentRuntime {
     });
   }
 
-  /** Everything the explorer shows for one text: per layer, per block, per neuron, per token. */
+  /**
+   * Everything the explorer shows for one text, from what scored it: the unit is scored as the
+   * diagnostic was (same windows, probes, positions), and the window that carried the score runs
+   * again on the same graph and prefix cache, read at every user token and at t_post-inst.
+   */
   async explain(text: string): Promise<LatentExplanation> {
     const guard = this.requireGuard();
     const started = performance.now();
-    const prompt = this.tokenizer.build(text);
-    const all = prompt.ids.map((_, t) => t);
-    const [out] = await this.forward([prompt], () => all, ['resid', 'attn_out', 'mlp_out', 'mlp_act']);
+    const [score] = await this.score([text]);
+    const unit = this.tokenizer.buildWindows(text);
+    const prompt = unit.prompts[score.window] ?? unit.prompts[0];
+    if (prompt.userEnd <= prompt.userStart) throw new Error('the text has no tokens to explain');
+    const positions = [...Array.from({ length: prompt.userEnd - prompt.userStart }, (_, i) => prompt.userStart + i), prompt.tPostInst];
+    const past = this.prefixModel ? await this.prefixKeyValues() : undefined;
+    // Every read position lies after the cached prefix (the user's tokens start after the template's).
+    const cached = past && prompt.userStart >= past.dims[3] ? past : undefined;
+    const model = cached ? (this.prefixModel as LatentModel) : this.scoringModel;
+    const [out] = await this.forward([prompt], () => positions, ['resid', 'attn_out', 'mlp_out'], undefined, model, cached);
+    const depth = out.resid.length / (positions.length * this.files.config.hidden_size) - 1;
+    const n = this.files.config.n_layers;
+    const why =
+      depth < n
+        ? `the graph that scored the diagnostic: the detector reads no layer above ${layersRead(guard)}, so layers ${depth + 1}–${n} are not computed`
+        : 'the graph that scored the diagnostic';
+    const range = unit.ranges[score.window];
     return buildExplanation({
       guard,
-      config: this.files.config,
-      identity: { ...this.identity, graph: this.files.graph },
+      hidden: this.files.config.hidden_size,
+      intermediate: this.files.config.intermediate_size,
+      modelLayers: n,
+      identity: this.identity,
+      why,
       prompt,
+      score,
+      window: unit.prompts.length > 1 && range ? { index: score.window, count: unit.prompts.length, start: range.start, end: range.end } : undefined,
       spans: this.tokenizer.userTokenSpans(prompt, text),
       originalText: text,
+      positions,
       outputs: out,
       ms: performance.now() - started,
     });

@@ -18,7 +18,7 @@ export interface RuntimeIdentity {
 }
 
 /** Explanation without the policy-rule part, which the caller (engine side) fills in. */
-export type LatentExplanation = Omit<ExplainResult, 'verdict'> & { verdict: Omit<ExplainResult['verdict'], 'rules' | 'threshold' | 'flagged'> & { score: UnitScore } };
+export type LatentExplanation = Omit<ExplainResult, 'verdict'> & { verdict: Omit<ExplainResult['verdict'], 'rules' | 'threshold' | 'thresholdLogit' | 'flagged'> & { score: UnitScore } };
 
 /** Where the model is: the guard's state, which the language server maps to the protocol's model state. */
 export type LatentState =

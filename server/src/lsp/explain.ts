@@ -36,13 +36,12 @@ export async function explain(params: ExplainParams, token: CancellationToken, h
     const found = unit?.span.start ?? (document && params.position && params.text !== undefined ? document.getText().indexOf(text) : -1);
     const start = found >= 0 ? found : undefined;
     const end = start === undefined ? undefined : start + (unit ? unit.span.end - unit.span.start : text.length);
-    const rules =
-      document && start !== undefined && end !== undefined
-        ? (await host.validator.currentFindings(document))
-            .filter(({ finding, latent }) => !latent && finding.span.start < end && start < finding.span.end)
-            .map(({ finding }) => ({ ruleId: finding.ruleId, message: finding.message, severity: finding.severity }))
-        : [];
-    return await host.guard.explain(text, { rules, uri: params.uri, unitId: unit?.id, textOffset: start }, controller.signal);
+    const findings = document && start !== undefined && end !== undefined ? (await host.validator.currentFindings(document)).filter(({ finding }) => finding.span.start < end && start < finding.span.end) : [];
+    const rules = findings.filter(({ latent }) => !latent).map(({ finding }) => ({ ruleId: finding.ruleId, message: finding.message, severity: finding.severity }));
+    // The threshold the document's diagnostics were made with (its .latentlint.yaml, as trust allows).
+    const threshold = params.uri ? (await host.validator.context(params.uri)).config.latent.threshold : undefined;
+    const diagnostics = document && unit ? { ruleIds: [...new Set(findings.filter(({ latent }) => latent).map(({ finding }) => finding.ruleId))] } : undefined;
+    return await host.guard.explain(text, { rules, threshold, diagnostics, uri: params.uri, unitId: unit?.id, textOffset: start }, controller.signal);
   } catch (error) {
     throwIfCancelled(token);
     throw new ResponseError(LSPErrorCodes.RequestFailed, `Explain failed: ${(error as Error).message}`);

@@ -1,37 +1,39 @@
-// Per layer: the two signals, the attention-vs-MLP split, and the full table (30 rows). Selecting a
-// layer anywhere (chart column, table row) highlights it everywhere and shows its details.
+// Per layer: what the detector's probes add to its score at each read layer (the primary view), the
+// attention-vs-MLP direct path, the raw harmfulness/refusal directions as a labelled secondary
+// view, and the table. Selecting a layer anywhere highlights it everywhere and shows its details.
 import type { ExplainResult } from '@protocol/explain';
 import { countBadge, h } from '../dom';
-import { fixed, signed } from '../format';
+import { signed } from '../format';
 import type { Selection, View, ViewContext } from '../state';
-import { modulesChart, signalsChart } from './charts';
+import { contributionsChart, modulesChart, signalsChart } from './charts';
 
-function describeSignals(result: ExplainResult): string {
-  const above = result.layers.filter((l) => l.harm >= result.layerThreshold).map((l) => l.layer);
-  const last = result.layers[result.layers.length - 1];
-  const harm = above.length
-    ? `Harmfulness is at or above the threshold (${signed(result.layerThreshold, 2)}) at ${above.length} of ${result.layers.length} layers, from layer ${above[0]}.`
-    : `Harmfulness stays under the threshold (${signed(result.layerThreshold, 2)}) at every layer.`;
-  return `${harm} Refusal at the last layer: ${fixed(last.refusal, 2)}.`;
+function describeContributions(result: ExplainResult): string {
+  const rows = result.layers.filter((l) => l.read).map((l) => `layer ${l.layer}: ${signed(l.contribution, 2)} (end of your text ${l.inst === undefined ? 'not read' : signed(l.inst, 2)}, end of the prompt ${l.postInst === undefined ? 'not read' : signed(l.postInst, 2)})`);
+  return `What each read layer adds to the detector's logit. ${rows.join('; ')}.`;
 }
 
 function describeModules(result: ExplainResult): string {
-  const rows = result.layers.map((l) => `layer ${l.layer}: attention ${signed(l.attentionContribution)}, MLP ${signed(l.mlpContribution)}`);
-  return `Per-layer movement of the harmfulness signal. ${rows.join('; ')}.`;
+  const rows = result.layers.map((l) => `layer ${l.layer}: attention ${signed(l.attention, 2)}, MLP ${signed(l.mlp, 2)}`);
+  return `Direct-path attribution to the detector's logit (linear, not causal). ${rows.join('; ')}.`;
 }
 
-// Short headers so six columns fit a side-by-side editor column; the full names are their titles.
+function describeSignals(result: ExplainResult): string {
+  const rows = result.layers.map((l) => `layer ${l.layer}: harm ${signed(l.harm, 3)}, refusal ${signed(l.refusal, 2)}`);
+  return `Secondary view, not read by the detector. ${rows.join('; ')}.`;
+}
+
+// Short headers so the columns fit a side-by-side editor column; the full names are their titles.
 const COLUMNS: [string, string][] = [
-  ['Layer', 'Layer'],
-  ['Harm', 'Harmfulness at t_inst'],
-  ['Refusal', 'Refusal at t_post-inst (z)'],
-  ['Attn Δ', 'How much the attention block moved the harmfulness signal'],
-  ['MLP Δ', 'How much the MLP block moved the harmfulness signal'],
-  ['Weight', 'The detector’s weight for this layer'],
+  ['Layer', 'Layer (● = read by the detector)'],
+  ['Adds', 'What the probes at this layer add to the detector’s logit'],
+  ['Attn', 'Attention block’s direct write onto the probes (logit units, linear)'],
+  ['MLP', 'MLP block’s direct write onto the probes (logit units, linear)'],
+  ['Harm*', 'Secondary: raw harmfulness direction at the end of your text (not read by the detector)'],
+  ['Refusal*', 'Secondary: raw refusal direction at the end of the prompt, z (not read by the detector)'],
 ];
 
 function layerTable(result: ExplainResult, select: ViewContext['select']): { grid: HTMLElement; rows: HTMLElement[] } {
-  const grid = h('vscode-data-grid', { 'grid-template-columns': '60px minmax(0, 1.25fr) repeat(4, minmax(0, 1fr))', 'aria-label': 'Figures for every layer', 'data-testid': 'layer-table' });
+  const grid = h('vscode-data-grid', { 'grid-template-columns': '52px repeat(5, minmax(0, 1fr))', 'aria-label': 'Figures for every layer', 'data-testid': 'layer-table' });
   grid.append(
     h(
       'vscode-data-grid-row',
@@ -40,19 +42,11 @@ function layerTable(result: ExplainResult, select: ViewContext['select']): { gri
     ),
   );
   const rows = result.layers.map((layer) => {
-    const above = layer.harm >= result.layerThreshold;
-    const cells = [
-      String(layer.layer) + (layer.layer === result.readoutLayer ? ' ◆' : ''),
-      `${signed(layer.harm)}${above ? ' ▲' : ''}`,
-      signed(layer.refusal, 2),
-      signed(layer.attentionContribution),
-      signed(layer.mlpContribution),
-      layer.weight > 0 ? fixed(layer.weight, 3) : '—',
-    ];
+    const cells = [`${layer.layer}${layer.read ? ' ●' : ''}`, layer.read ? signed(layer.contribution, 2) : '—', signed(layer.attention, 2), signed(layer.mlp, 2), signed(layer.harm, 3), signed(layer.refusal, 2)];
     const row = h(
       'vscode-data-grid-row',
-      { 'data-testid': 'layer-row', 'data-layer': layer.layer, class: above ? 'above-threshold' : undefined, 'aria-selected': 'false' },
-      ...cells.map((text, i) => h('vscode-data-grid-cell', { 'grid-column': i + 1, class: i === 1 && above ? 'harm-above' : undefined }, text)),
+      { 'data-testid': 'layer-row', 'data-layer': layer.layer, class: layer.read ? 'read' : undefined, 'aria-selected': 'false' },
+      ...cells.map((text, i) => h('vscode-data-grid-cell', { 'grid-column': i + 1, class: i === 1 && layer.read && layer.contribution > 0 ? 'pushes' : undefined }, text)),
     );
     row.addEventListener('click', () => select({ kind: 'layer', layer: layer.layer }));
     // Arrow keys move focus between the grid's cells; the focused row becomes the selection.
@@ -64,35 +58,48 @@ function layerTable(result: ExplainResult, select: ViewContext['select']): { gri
 }
 
 export function layersView({ result, select, copy }: ViewContext): View {
-  const signals = signalsChart(result, describeSignals(result));
+  const contributions = contributionsChart(result, describeContributions(result));
   const modules = modulesChart(result, describeModules(result));
-  for (const chart of [signals, modules]) {
+  const signals = signalsChart(result, describeSignals(result));
+  for (const chart of [contributions, modules, signals]) {
     chart.addEventListener('click', (event) => {
       const layer = (event.target as Element).getAttribute('data-layer');
       if (layer !== null) select({ kind: 'layer', layer: Number(layer) });
     });
   }
   const { grid, rows } = layerTable(result, select);
+  const read = result.layers.filter((l) => l.read).map((l) => l.layer);
 
   const copyButton = h('vscode-button', { appearance: 'secondary', 'aria-label': 'Copy the per-layer figures as JSON', 'data-testid': 'copy-layers' }, 'Copy JSON');
-  copyButton.addEventListener('click', () => copy('layers', { layerThreshold: result.layerThreshold, readoutLayer: result.readoutLayer, layers: result.layers }));
+  copyButton.addEventListener('click', () => copy('layers', { readouts: result.readouts, embedding: result.embedding, layers: result.layers }));
 
   const panels = h(
     'vscode-panels',
     { 'aria-label': 'Layer details' },
     h('vscode-panel-tab', { id: 'tab-table' }, 'All layers'),
+    h('vscode-panel-tab', { id: 'tab-raw' }, 'Raw directions (secondary)'),
     h('vscode-panel-tab', { id: 'tab-how' }, 'How to read this'),
     h('vscode-panel-view', { id: 'view-table' }, grid),
+    h(
+      'vscode-panel-view',
+      { id: 'view-raw' },
+      h(
+        'div',
+        { class: 'panel-body' },
+        h('p', { class: 'muted' }, 'Secondary view: the harmfulness and refusal directions of the underlying study, at every layer. The detector does not read these; they are here for comparison.'),
+        h('figure', { class: 'figure' }, signals),
+      ),
+    ),
     h(
       'vscode-panel-view',
       { id: 'view-how' },
       h(
         'div',
         { class: 'how-to-read' },
-        h('p', {}, 'Harmfulness and refusal are separate directions in the model. Harmfulness is read at t_inst, the last token of your text; refusal at t_post-inst, the last token of the whole chat prompt.'),
-        h('p', {}, 'Early layers put the request in context; the harmfulness signal then travels up through the MLP blocks (orange, right bar) much more than through attention (left bar), and a few last-layer neurons act as gates.'),
-        h('p', {}, 'A jailbreak often leaves harmfulness high while refusal falls away in the last layers: that gap is what “refusal suppressed” means.'),
-        h('p', {}, '▲ marks a layer at or above the threshold; ◆ the readout layer used for the token heat map; the shaded band, the layers the detector averages.'),
+        h('p', {}, 'The detector is a few probes: each is a direction in the model’s hidden state at one layer, read at one position. “End of your text” (t_inst) is the last token of what you wrote; “end of the prompt” (t_post-inst) is the last token of the whole chat prompt, just before the model would answer.'),
+        h('p', {}, 'Its score (the logit) is a bias plus what each probe reads; a calibration turns the logit into the probability shown. A bar above zero pushes toward harmful.'),
+        h('p', {}, `● marks the layers it reads (${read.join(', ') || 'none'}). Only layers 1–${result.model.layers} are computed: ${result.model.why}.`),
+        h('p', {}, '* Harm and Refusal are the raw directions (secondary view), not the detector.'),
       ),
     ),
   );
@@ -100,9 +107,11 @@ export function layersView({ result, select, copy }: ViewContext): View {
   const element = h(
     'section',
     { class: 'card layers', 'aria-labelledby': 'layers-title' },
-    h('header', { class: 'section-header' }, h('h2', { id: 'layers-title' }, `Layers `, countBadge(result.layers.length, { 'data-testid': 'layer-count' })), copyButton),
-    h('p', { class: 'muted' }, 'Click a layer on a chart, or move through the table with the arrow keys.'),
-    h('figure', { class: 'figure' }, signals),
+    h('header', { class: 'section-header' }, h('h2', { id: 'layers-title' }, 'Layers ', countBadge(result.layers.length, { 'data-testid': 'layer-count' })), copyButton),
+    h('p', { class: 'muted' }, `What each layer the detector reads (${read.join(', ') || 'none'}) adds to its score. Click a layer on a chart, or move through the table with the arrow keys.`),
+    h('figure', { class: 'figure' }, contributions),
+    h('h3', {}, 'Attention vs MLP'),
+    h('p', { class: 'muted' }, 'Each block’s output, projected on the probes it feeds. A linear split of the score (it adds up exactly, with the embedding’s share), not a causal measurement: it says what each block wrote, not what would change without it.'),
     h('figure', { class: 'figure' }, modules),
     panels,
   );

@@ -1,4 +1,5 @@
-// The top neurons by contribution to the harmfulness signal; last-layer gates are marked.
+// The top MLP neurons in the layers the detector reads, by their direct-path effect on its logit;
+// "gate" only where ablating them was measured to flip the verdict.
 import { countBadge, cssVars, h, tag } from '../dom';
 import { fixed, signed } from '../format';
 import { listbox } from '../listbox';
@@ -15,37 +16,42 @@ export function neuronsView({ result, select, copy }: ViewContext): View {
         class: `neuron${neuron.gate ? ' gate' : ''}`,
         'data-testid': 'neuron',
         'data-index': index,
-        'aria-label': `Layer ${neuron.layer} neuron ${neuron.index}${neuron.gate ? ', last-layer gate' : ''}, activation ${fixed(neuron.activation, 2)}, contribution ${signed(neuron.contribution, 4)}`,
+        'aria-label': `Layer ${neuron.layer} neuron ${neuron.index}${neuron.gate ? ', a gate' : ''}, activation ${fixed(neuron.activation, 2)}, effect ${signed(neuron.contribution, 3)}`,
       },
       h('span', { class: 'neuron-id' }, `L${neuron.layer} · #${neuron.index}`),
       h('span', { class: 'neuron-gate' }, neuron.gate ? tag('gate') : ''),
       h('span', { class: 'num' }, fixed(neuron.activation, 2)),
       h('span', { class: 'diverging', 'aria-hidden': 'true' }, bar),
-      h('span', { class: 'num' }, signed(neuron.contribution, 4)),
+      h('span', { class: 'num' }, signed(neuron.contribution, 3)),
     );
   });
-  const list = h('div', { class: 'neuron-list', 'aria-label': 'Top neurons by contribution', 'data-testid': 'neuron-list' }, ...items);
+  const list = h('div', { class: 'neuron-list', 'aria-label': 'Top neurons by effect on the detector', 'data-testid': 'neuron-list' }, ...items);
   const box = listbox(list, items, (index) => select({ kind: 'neuron', index }));
 
   const copyButton = h('vscode-button', { appearance: 'secondary', 'aria-label': 'Copy the top neurons as JSON', 'data-testid': 'copy-neurons' }, 'Copy JSON');
   copyButton.addEventListener('click', () => copy('neurons', result.neurons));
-  const gates = result.neurons.filter((n) => n.gate).length;
 
   const element = h(
     'section',
     { class: 'card neurons', 'aria-labelledby': 'neurons-title' },
     h('header', { class: 'section-header' }, h('h2', { id: 'neurons-title' }, 'Top neurons ', countBadge(result.neurons.length)), copyButton),
-    h('p', { class: 'muted' }, `Contribution = activation × how far the neuron's output points along the harmfulness direction. ${gates} of them are last-layer gates.`),
-    h(
-      'div',
-      { class: 'neuron neuron-head', 'aria-hidden': 'true' },
-      h('span', {}, 'Neuron'),
-      h('span', {}, ''),
-      h('span', { class: 'num' }, 'Activation'),
-      h('span', {}, ''),
-      h('span', { class: 'num' }, 'Contribution'),
-    ),
-    result.neurons.length ? list : h('p', { class: 'muted' }, 'The engine reported no neurons for this text.'),
+    result.neurons.length
+      ? h('p', { class: 'muted' }, 'Effect = activation × how far the neuron’s output points along the probes it feeds (logit units, direct path). A “gate” is marked only where ablating it flipped the verdict.')
+      : null,
+    result.neurons.length
+      ? h(
+          'div',
+          { class: 'neuron neuron-head', 'aria-hidden': 'true' },
+          h('span', {}, 'Neuron'),
+          h('span', {}, ''),
+          h('span', { class: 'num' }, 'Activation'),
+          h('span', {}, ''),
+          h('span', { class: 'num' }, 'Effect'),
+        )
+      : null,
+    result.neurons.length
+      ? list
+      : h('p', { class: 'muted', 'data-testid': 'no-neurons' }, 'Neuron effects are not measured in this version: the graph that scores does not give the neurons’ write directions onto the probes yet, and the panel shows no neuron it cannot tie to the detector.'),
   );
   return { element, update: (selection: Selection | undefined) => box.setSelected(selection?.kind === 'neuron' ? selection.index : undefined) };
 }

@@ -1,50 +1,59 @@
-// The text as a heat map of per-token harm at the readout layer. Colour is never the only cue:
-// tokens at or above the threshold are also underlined, and each token names its figure to a
-// screen reader.
+// The text, token by token: each token's own detector score (its t_inst probes read at that token),
+// coloured by how far its logit lies over or under the threshold's, and the phrase that carried a
+// flagged verdict outlined. Colour is never the only cue: span tokens are underlined and each token
+// names its figure to a screen reader.
 import { cssVars, h } from '../dom';
-import { signed, visibleToken } from '../format';
+import { percent, signed, visibleToken } from '../format';
 import { listbox } from '../listbox';
 import type { Selection, View, ViewContext } from '../state';
 
 export function tokensView({ result, select, copy }: ViewContext): View {
-  // Colour scale: the threshold sits at a quarter of full heat; stronger tokens saturate.
-  const full = Math.max(result.layerThreshold * 4, ...result.tokens.map((t) => t.harm), 1e-6);
+  const { verdict, span } = result;
+  const over = (logit: number): number => logit - verdict.thresholdLogit;
+  const full = Math.max(...result.tokens.map((t) => Math.abs(over(t.logit))), 1e-6);
   const items = result.tokens.map((token, index) => {
-    const above = token.harm >= result.layerThreshold;
+    const inSpan = span !== undefined && index >= span.first && index <= span.last;
+    const distance = over(token.logit);
     const item = h(
       'span',
       {
-        class: `token${above ? ' above' : ''}`,
+        class: `token ${distance >= 0 ? 'warm' : 'cool'}${inSpan ? ' carrying' : ''}`,
         'data-testid': 'token',
         'data-index': index,
-        'aria-label': `${JSON.stringify(token.text)}, harm ${signed(token.harm)}${above ? ', at or above the threshold' : ''}`,
+        'aria-label': `${JSON.stringify(token.text)}, own score ${percent(token.probability, verdict.threshold)}${inSpan ? ', in the phrase that carried the verdict' : ''}`,
       },
       visibleToken(token.text),
     );
-    cssVars(item, { '--heat': Math.max(0, Math.min(1, token.harm / full)).toFixed(3) });
+    cssVars(item, { '--heat': Math.min(1, Math.abs(distance) / full).toFixed(3) });
     return item;
   });
-  const text = h('div', { class: 'token-text', 'aria-label': `Tokens by harm at layer ${result.readoutLayer}`, 'data-testid': 'token-list' }, ...items);
+  const text = h('div', { class: 'token-text', 'aria-label': 'Tokens by their own detector score', 'data-testid': 'token-list' }, ...items);
   const box = listbox(text, items, (index) => select({ kind: 'token', index }));
 
-  const copyButton = h('vscode-button', { appearance: 'secondary', 'aria-label': 'Copy the token heat map as JSON', 'data-testid': 'copy-tokens' }, 'Copy JSON');
-  copyButton.addEventListener('click', () => copy('tokens', { readoutLayer: result.readoutLayer, tokens: result.tokens }));
+  const copyButton = h('vscode-button', { appearance: 'secondary', 'aria-label': 'Copy the tokens as JSON', 'data-testid': 'copy-tokens' }, 'Copy JSON');
+  copyButton.addEventListener('click', () => copy('tokens', { thresholdLogit: verdict.thresholdLogit, span, tokens: result.tokens }));
 
-  const legendScale = h('span', { class: 'legend-scale', 'aria-hidden': 'true' });
   const element = h(
     'section',
     { class: 'card tokens', 'aria-labelledby': 'tokens-title' },
-    h('header', { class: 'section-header' }, h('h2', { id: 'tokens-title' }, `Tokens at layer ${result.readoutLayer}`), copyButton),
+    h('header', { class: 'section-header' }, h('h2', { id: 'tokens-title' }, 'Tokens'), copyButton),
     h(
       'p',
       { class: 'muted legend' },
-      'Harm per token: ',
-      h('span', {}, '≤ 0'),
-      legendScale,
-      h('span', {}, `${signed(full, 2)}`),
-      h('span', { class: 'legend-sample token above' }, 'underlined'),
-      ` = at or above the threshold (${signed(result.layerThreshold, 2)}). Arrow keys move between tokens.`,
+      'Each token’s own score: the detector as if your text ended there. ',
+      h('span', { class: 'legend-sample token warm' }, 'warm'),
+      ' = over the threshold (',
+      percent(verdict.threshold),
+      '), ',
+      h('span', { class: 'legend-sample token cool' }, 'cool'),
+      ' = under; stronger colour = further from it (',
+      signed(full, 1),
+      ' logit at most). ',
+      h('span', { class: 'legend-sample token carrying' }, 'underlined'),
+      span ? ' = the phrase that carried the verdict (the 4-token stretch with the strongest own reading).' : ' = the phrase that carried a flagged verdict (none here).',
+      ' Arrow keys move between tokens.',
     ),
+    result.window ? h('p', { class: 'muted' }, `This text was read in ${result.window.count} overlapping windows; window ${result.window.index + 1} (characters ${result.window.start}–${result.window.end}) carried the score and is shown.`) : null,
     result.tokens.length ? text : h('p', { class: 'muted' }, 'The engine reported no tokens for this text.'),
   );
   return { element, update: (selection: Selection | undefined) => box.setSelected(selection?.kind === 'token' ? selection.index : undefined) };

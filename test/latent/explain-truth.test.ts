@@ -1,0 +1,63 @@
+// One source of truth, on the real model: the Latent Explorer's verdict is the editor's diagnostic.
+// For each fixture text (two harmful requests, an injection in a tool description, a jailbreak
+// wrapper, a benign look-alike) in a prompt file, the engine lints it with the guard and the guard
+// explains the unit: flagged === latent/harmful-request present, the same probability, and the
+// detector's terms (bias + Σ probes) add up to the logit it was scored with.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Engine } from '../../server/src/engine/engine';
+import { createLatentGuard, type LatentGuard } from '../../server/src/latent/latent-guard';
+import { FIXTURE_TEXTS } from '../fixtures/explain/generate';
+import { REAL_DIR, ROOT, tempDir } from './tiny';
+
+const HARMFUL = 'latent/harmful-request';
+
+if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
+  describe('Latent Explorer verdict = diagnostic (SmolLM2-135M-Instruct)', function () {
+    this.timeout(300_000);
+    let guard: LatentGuard;
+
+    before(() => {
+      if (!fs.existsSync(path.join(REAL_DIR, 'model_config.json'))) throw new Error(`The SmolLM2 model is not built (${REAL_DIR}). Run \`npm run build:model\`.`);
+      guard = createLatentGuard({ mode: 'in-process', modelDir: REAL_DIR, guardPath: path.join(ROOT, 'models', 'latent-guard.json'), cache: { dir: null } });
+    });
+    after(() => guard?.dispose());
+
+    for (const threshold of [undefined, 0.5]) {
+      it(`agrees on every fixture ${threshold === undefined ? 'at the guard’s threshold' : `at a file threshold of ${threshold}`}`, async () => {
+        const dir = tempDir('latent-truth-');
+        if (threshold !== undefined) fs.writeFileSync(path.join(dir, '.latentlint.yaml'), `root: true\nlatent:\n  threshold: ${threshold}\n`);
+        const file = path.join(dir, 'fixtures.prompt.md');
+        const texts = Object.values(FIXTURE_TEXTS);
+        fs.writeFileSync(file, texts.join('\n\n') + '\n');
+        const engine = new Engine({ scorer: guard });
+        const run = await engine.lint(file, fs.readFileSync(file, 'utf8'), { latent: true });
+        const result = await run.latent();
+        const units = run.document?.units ?? [];
+        const seen: string[] = [];
+        for (const text of texts) {
+          const unit = units.find((u) => u.text.trim() === text);
+          assert.ok(unit, `a unit for ${text}`);
+          const finding = result.findings.find((f) => f.ruleId === HARMFUL && f.span.start >= unit.span.start && f.span.end <= unit.span.end);
+          const explained = await guard.explain(unit.text, { threshold: engine.configs.resolveForFile(file).latent.threshold });
+          assert.equal(explained.verdict.flagged, finding !== undefined, `${text}: panel ${explained.verdict.flagged ? 'flagged' : 'clear'} (${explained.verdict.probability}), editor ${finding ? 'shows' : 'does not show'} ${HARMFUL}`);
+          if (threshold !== undefined) assert.equal(explained.verdict.threshold, threshold);
+          if (finding) assert.equal((finding.data as { probability: number }).probability, Math.round(explained.verdict.probability * 1e4) / 1e4);
+          const [detector] = explained.readouts;
+          const sum = detector.bias + detector.terms.reduce((total, term) => total + term.value, 0);
+          assert.ok(Math.abs(sum - explained.verdict.logit) < 1e-3, `${text}: terms sum to ${sum}, logit ${explained.verdict.logit}`);
+          assert.deepEqual(detector.terms.map((t) => `${t.layer}/${t.position}`), ['8/inst', '11/inst', '14/inst', '8/postInst', '11/postInst', '14/postInst']);
+          assert.equal(explained.model.graph, 'guard (14 layers) + prefix cache');
+          assert.equal(explained.layers.length, 14);
+          // The span exists exactly when the verdict is flagged.
+          assert.equal(explained.span !== undefined, explained.verdict.flagged);
+          seen.push(`${explained.verdict.flagged ? 'flagged' : 'clear'}`);
+        }
+        // Both outcomes occur, so the agreement is not trivially one-sided.
+        assert.ok(seen.includes('flagged') && seen.includes('clear'), seen.join(', '));
+        fs.rmSync(dir, { recursive: true, force: true });
+      });
+    }
+  });
+}
