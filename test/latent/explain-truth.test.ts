@@ -52,6 +52,24 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
           assert.equal(explained.layers.length, 14);
           // The span exists exactly when the verdict is flagged.
           assert.equal(explained.span !== undefined, explained.verdict.flagged);
+          // Mediation, measured on the mediation graph: its unablated row is the scored logit; the top
+          // neurons by direct effect, ablated, lower the logit of a flagged text; gates are exactly the
+          // smallest top-k set whose ablation flips the verdict.
+          const m = explained.mediation;
+          assert.ok(m, 'the build has a mediation graph (npm run build:model runs models/build_mediation.py)');
+          assert.ok(Math.abs(m.logit - explained.verdict.logit) < 1e-3, `mediation logit ${m.logit} vs ${explained.verdict.logit}`);
+          assert.equal(m.effects.length, 14);
+          const gateK = m.neurons.find((c) => c.flips)?.k ?? 0;
+          assert.equal(explained.neurons.filter((n) => n.gate).length, Math.min(gateK, explained.neurons.length));
+          if (explained.verdict.flagged) assert.ok(m.neurons.every((c) => c.delta < 0), JSON.stringify(m.neurons));
+          const single = m.effects.reduce((total, e) => total + e.attention + e.mlp, 0);
+          if (threshold === undefined) {
+            console.log(
+              `      ${explained.verdict.flagged ? 'flagged' : 'clear  '} p=${explained.verdict.probability.toFixed(4)} logit ${explained.verdict.logit.toFixed(2)}; ` +
+                `MLP share ${(m.mlpShare * 100).toFixed(0)} %; Σ single effects ${single.toFixed(1)} vs all at once ${m.total.toFixed(1)} (${(single / m.total).toFixed(2)}×); ` +
+                `top-k neurons ${m.neurons.map((c) => `${c.k}: ${c.delta.toFixed(2)}${c.flips ? ' flips' : ''}`).join(', ')}; ${m.ms.toFixed(0)} ms — ${text.slice(0, 40)}…`,
+            );
+          }
           seen.push(`${explained.verdict.flagged ? 'flagged' : 'clear'}`);
         }
         // Both outcomes occur, so the agreement is not trivially one-sided.

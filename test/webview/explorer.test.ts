@@ -70,15 +70,25 @@ describe('Latent Explorer webview (headless Chromium)', function () {
     assert.equal((await page.locator('[data-testid="token"].carrying').allTextContents()).join('').trim(), 'methamphetamine at home.');
     assert.equal(await page.getByTestId('token').count(), harmful.tokens.length);
     assert.equal(await page.getByTestId('token-list').textContent(), harmful.text);
-    // No neuron is shown that the detector's graph cannot tie to it; the card says why.
-    assert.match((await page.getByTestId('no-neurons').textContent()) ?? '', /not measured in this version/);
+    // Measured mediation: two bars per computed layer, and the MLP share in the summary is the measured one.
+    const mediation = harmful.mediation;
+    assert.ok(mediation);
+    assert.equal(await page.locator('[data-testid="mediation-chart"] rect.bar[data-layer]').count(), 28);
+    assert.match(harmful.verdict.summary, new RegExp(`mean-ablation\\), ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`));
+    assert.match((await page.getByTestId('mediation').textContent()) ?? '', /The single effects sum to \+[\d.]+; removing every block at once moves it by/);
+    // Neurons in the read layers only, each check listed; gates are exactly the smallest set whose ablation flips the verdict.
+    assert.equal(await page.getByTestId('neuron').count(), harmful.neurons.length);
+    assert.ok(harmful.neurons.every((n) => n.layer >= 1 && n.layer <= 14));
+    assert.equal(await page.locator('[data-testid="neuron-checks"] li').count(), mediation.neurons.length);
+    const gateK = mediation.neurons.find((c) => c.flips)?.k ?? 0;
+    assert.equal(await page.locator('[data-testid="neuron"].gate').count(), Math.min(gateK, harmful.neurons.length));
     await expectClean(explorer);
   });
 
   it('draws a legend that matches what is drawn, and no threshold line or band it no longer has', async () => {
     const explorer = await explorerWith();
     const { page } = explorer;
-    for (const chart of ['contributions-chart', 'modules-chart']) {
+    for (const chart of ['contributions-chart', 'mediation-chart', 'modules-chart']) {
       const legend = await page.locator(`[data-testid="${chart}"] rect.bar:not([data-layer])`).evaluateAll((rects) => rects.map((r) => r.getAttribute('class')));
       const drawn = await page.locator(`[data-testid="${chart}"] rect.bar[data-layer]`).evaluateAll((rects) => [...new Set(rects.map((r) => (r.getAttribute('class') ?? '').replace(' negative', '')))]);
       assert.deepEqual([...legend].sort(), [...drawn].sort(), `${chart}: legend ${legend.join(', ')} vs drawn ${drawn.join(', ')}`);
@@ -151,6 +161,13 @@ describe('Latent Explorer webview (headless Chromium)', function () {
     await page.keyboard.press('Home');
     assert.equal(await activeIndex(), '0');
 
+    // The neuron list works the same way; gates say so.
+    await page.locator('[data-testid="neuron"][data-index="0"]').focus();
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await activeIndex(), '1');
+    const second = harmful.neurons[1];
+    assert.equal(await page.getByTestId('detail-title').textContent(), `Neuron L${second.layer} · #${second.index}${second.gate ? ' gate' : ''}`);
+
     // Arrow keys in the layer table move the selected layer.
     await page.locator('[data-testid="layer-row"][data-layer="4"] vscode-data-grid-cell').first().click();
     assert.match((await page.getByTestId('detail-title').textContent()) ?? '', /^Layer 4/);
@@ -170,7 +187,7 @@ describe('Latent Explorer webview (headless Chromium)', function () {
     assert.match((await page.getByTestId('detail-title').textContent()) ?? '', /^Layer 11 \(read by the detector\)/);
     assert.match((await page.getByTestId('details').textContent()) ?? '', new RegExp(`Adds to the logit\\+${harmful.layers[10].contribution.toFixed(3)}`));
     assert.equal(await page.locator('[data-testid="layer-row"][data-layer="11"]').getAttribute('aria-selected'), 'true');
-    assert.equal(await page.locator('.layer-highlight.selected').count(), 3, 'highlighted on the three charts');
+    assert.equal(await page.locator('.layer-highlight.selected').count(), 4, 'highlighted on the four charts');
     await expectClean(explorer);
   });
 
@@ -224,6 +241,9 @@ describe('Latent Explorer webview (headless Chromium)', function () {
       assert.equal(await page.getByTestId('token').count(), result.tokens.length);
       assert.equal(await page.getByTestId('token-list').textContent(), text);
       assert.equal(await page.getByTestId('neuron').count(), result.neurons.length);
+      // The tiny build has no mediation graph: the panel says so rather than showing estimates as measurements.
+      assert.equal(result.mediation, undefined);
+      assert.equal(await page.getByTestId('no-mediation').count(), 1);
       assert.equal(await page.getByTestId('summary').textContent(), result.verdict.summary);
       const modelLine = (await page.getByTestId('model').textContent()) ?? '';
       assert.match(modelLine, new RegExp(`layers 1–${result.model.layers} of ${result.model.modelLayers} · \\d+ ms`));

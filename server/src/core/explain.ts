@@ -78,18 +78,21 @@ export interface ExplainToken {
   inst: number;
 }
 
-/** Mean-ablation effects on the detector's logit (measured with the ablation graph). */
+/**
+ * Causal effects on the detector's logit, measured with the mediation graph: each module's output
+ * mean-ablated (replaced by its benign mean at every token after the cached system prompt).
+ */
 export interface ExplainMediation {
-  /** The detector's logit with nothing ablated (equals the verdict's logit). */
+  /** The detector's logit with nothing ablated (the verdict's, up to float rounding). */
   logit: number;
-  /** Per read layer and module: logit(ablated) − logit. */
+  /** Per layer and module: logit − logit with that module ablated (positive: it carried evidence toward harmful). */
   effects: { layer: number; attention: number; mlp: number }[];
-  /** Share of the summed |effect| that goes through MLP blocks (0..1). */
+  /** Share of Σ |effect| that goes through MLP blocks (0..1). */
   mlpShare: number;
-  /** Logit with every block above the embedding ablated at once, minus the logit (the total effect). */
-  total?: number;
-  /** Top-k neurons ablated together: logit after, minus the logit, and whether the verdict flips. */
-  neurons?: { k: number; delta: number; flips: boolean }[];
+  /** logit − logit with every module of every layer ablated at once (the joint effect, to compare with the sum). */
+  total: number;
+  /** The top-k neurons (by direct effect) ablated together: logit after − logit, the direct effects' sum, and whether the verdict flips. */
+  neurons: { k: number; delta: number; direct: number; flips: boolean }[];
   graph: string;
   ms: number;
 }

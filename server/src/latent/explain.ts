@@ -234,7 +234,7 @@ export function plainSummary(result: Omit<ExplainResult, 'verdict'> & { verdict:
   let flow = '';
   const mediation = result.mediation;
   if (mediation) {
-    flow = `; ablating blocks, ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`;
+    flow = `; removing blocks one at a time (mean-ablation), ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`;
   } else {
     let m = 0;
     let a = 0;
@@ -264,11 +264,20 @@ export function toExplainResult(
   // The token view and the span use the threshold in force, as the diagnostic does.
   const readouts = explanation.readouts.map((readout, i) => (i === 0 ? { ...readout, threshold, flagged } : readout));
   const span = carryingSpan(explanation.tokens, flagged);
-  const base = { ...explanation, readouts, span, uri: context.uri, unitId: context.unitId, textOffset: context.textOffset };
+  const base: Omit<ExplainResult, 'verdict'> = { ...explanation, readouts, span, uri: context.uri, unitId: context.unitId, textOffset: context.textOffset };
+  const { a, b } = explanation.readouts[0]?.calibration ?? { a: 1, b: 0 };
+  // Ablating the top-k neurons flips the verdict when the logit then lands on the other side of the threshold;
+  // the smallest such set are the gates (none when no set flips it).
+  const mediation = explanation.mediation && {
+    ...explanation.mediation,
+    neurons: explanation.mediation.neurons.map((check) => ({ ...check, flips: sigmoid(a * (score.logit + check.delta) + b) >= threshold !== flagged })),
+  };
+  const gateK = mediation?.neurons.find((check) => check.flips)?.k ?? 0;
+  base.mediation = mediation;
+  base.neurons = explanation.neurons.map((neuron, i) => ({ ...neuron, gate: i < gateK }));
   // A category names what kind of harm a flagged text asks for; a text under the threshold gets none.
   const category = flagged ? verdict.category : undefined;
   const summary = plainSummary({ ...base, verdict: { probability: score.probability, threshold, flagged, category } });
-  const { a, b } = explanation.readouts[0]?.calibration ?? { a: 1, b: 0 };
   const clamped = Math.min(1 - 1e-9, Math.max(1e-9, threshold));
   const thresholdLogit = (Math.log(clamped / (1 - clamped)) - b) / a;
   return { ...base, verdict: { ...verdict, category, threshold, thresholdLogit, flagged, rules, diagnostics: context.diagnostics, summary } };

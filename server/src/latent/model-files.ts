@@ -40,6 +40,8 @@ export interface ModelConfig {
    * prefix too); explain uses the full graph.
    */
   scoring_graph?: string;
+  /** The guard graph with mean-ablation inputs (models/build_mediation.py), for the explorer's causal effects. */
+  mediation_graph?: string;
   /** The full-depth fp32 graph with past_key/past_value inputs (scoring skips the chat template's fixed prefix). */
   prefix_graph?: string;
   /**
@@ -93,6 +95,8 @@ export interface ModelFiles {
   tokenizerConfigPath?: string;
   /** The truncated scoring graph, when the config names one, it is intact and no graph was forced. */
   scoring?: GraphFile;
+  /** The mediation graph, when the config names one and it is intact (explorer only; optional). */
+  mediation?: GraphFile;
   /** The KV-prefix graph, when the config names one, it is intact and no graph was forced. */
   prefix?: GraphFile;
   /** Graphs that are there but corrupt, each with what runs instead: said to the user, never silent. */
@@ -185,6 +189,7 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   }
   // Without the scoring graph, the full graph scores too.
   const scoring = forced || config.scoring_graph === graph ? undefined : optionalGraph(config.scoring_graph);
+  const mediation = forced ? undefined : optionalGraph(config.mediation_graph);
   if (corrupt.length) {
     const instead = scoring ? `${scoring.graph} graph` : prefix ? `full-depth ${prefix.graph} graph` : `${runningGraph} graph`;
     warnings.push(`${corrupt.join(' and ')} ${corrupt.length > 1 ? 'do' : 'does'} not match ${corrupt.length > 1 ? 'their' : 'its'} sha256 in model_config.json (corrupt or partly written); scoring with the ${instead} instead (same scores, slower, about twice the memory); ${hint}`);
@@ -206,6 +211,7 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     tokenizerSha256,
     tokenizerConfigPath: fs.existsSync(tokenizerConfigPath) ? tokenizerConfigPath : undefined,
     scoring,
+    mediation,
     prefix,
     warnings,
   };

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { forgetVerified, sha256File } from './file-hashes';
 import { ModelUnavailableError } from './model-files';
 
-export type OutputName = 'resid' | 'attn_out' | 'mlp_out' | 'mlp_act' | 'logits' | 'present_key' | 'present_value';
+export type OutputName = 'resid' | 'attn_out' | 'mlp_out' | 'mlp_act' | 'logits' | 'present_key' | 'present_value' | 'neuron_writes';
 
 /** Keys (after RoPE) and values of earlier tokens, for the prefix graph: [layers, batch, kv heads, length, head dim]. */
 export interface PastKV {
@@ -24,6 +24,8 @@ export interface ModelInputs {
   readPositions: BigInt64Array;
   /** Only for a prefix graph: the tokens above come after these (their positions start at its length). */
   past?: PastKV;
+  /** Further float inputs a graph variant takes (the mediation graph's ablation masks), by name. */
+  extra?: Record<string, { data: Float32Array; dims: readonly number[] }>;
 }
 
 export interface ModelOutput {
@@ -112,6 +114,7 @@ export class LatentModel {
       feeds.past_key = new ort.Tensor('float32', past.key, [...past.dims]);
       feeds.past_value = new ort.Tensor('float32', past.value, [...past.dims]);
     }
+    for (const [name, tensor] of Object.entries(inputs.extra ?? {})) feeds[name] = new ort.Tensor('float32', tensor.data, [...tensor.dims]);
     const result = await session.run(feeds, outputs as Name[]);
     const out = {} as Record<Name, ModelOutput>;
     for (const name of outputs) {

@@ -5,6 +5,7 @@ import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches, tileP
 import { buildExplanation } from './explain';
 import { NO_GUARD_THRESHOLD, type GuardFile } from './guard-file';
 import { checkGuardFits, layersRead, readGuardFile } from './open-guard';
+import { MediationSession } from './mediation';
 import { LatentModel, type OutputName, type PastKV } from './model';
 import { fullGraphWithLogits, locateModelFiles, ModelUnavailableError, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
 import { combineWindows, scoreResiduals, type UnitScore } from './signals';
@@ -59,6 +60,8 @@ export class LatentRuntime {
   private readonly batchTokens: number;
   /** The full-depth graph the surprisal signal runs on (the q4 graph when there: same weights, fastest with logits). */
   private readonly surprisalModel?: LatentModel;
+  /** The explorer's mean-ablation runs (when the build has a mediation graph). */
+  private readonly mediation?: MediationSession;
 
   private constructor(
     readonly files: ModelFiles,
@@ -68,6 +71,7 @@ export class LatentRuntime {
   ) {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.batchTokens = options.batchTokens ?? DEFAULT_BATCH_TOKENS;
+    if (files.mediation) this.mediation = new MediationSession(files.mediation, files.config, () => this.tokenizer.prefixIds, { threads: options.threads, verify: options.verify !== false });
     const { n_layers: layers, n_kv_heads: kvHeads, head_dim: headDim } = files.config;
     const session = (graph: { path: string; layers: number; prefix: boolean; sha256: string }): LatentModel =>
       // A prefix-interface graph run without the cached prefix gets an empty past: it then computes what a plain graph does.
@@ -288,7 +292,8 @@ export class LatentRuntime {
         ? `the graph that scored the diagnostic: the detector reads no layer above ${layersRead(guard)}, so layers ${depth + 1}–${n} are not computed`
         : 'the graph that scored the diagnostic';
     const range = unit.ranges[score.window];
-    return buildExplanation({
+    const measured = await this.mediation?.measure(guard, prompt);
+    const explanation = buildExplanation({
       guard,
       hidden: this.files.config.hidden_size,
       intermediate: this.files.config.intermediate_size,
@@ -304,10 +309,17 @@ export class LatentRuntime {
       outputs: out,
       ms: performance.now() - started,
     });
+    if (measured) {
+      explanation.mediation = measured.mediation;
+      explanation.neurons = measured.neurons;
+    }
+    explanation.ms = performance.now() - started;
+    return explanation;
   }
 
   async release(): Promise<void> {
     this.prefixKV = undefined;
+    await this.mediation?.release();
     for (const model of new Set([this.model, this.scoringModel, this.prefixModel, this.surprisalModel])) await model?.release();
   }
 

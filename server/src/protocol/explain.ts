@@ -1,6 +1,6 @@
 // The explain request and the explorer's webview messages. Types only; the result's shape is core's.
 
-export type { ExplainLayer, ExplainNeuron, ExplainResult, ExplainToken } from '../core/explain';
+export type { ExplainLayer, ExplainMediation, ExplainNeuron, ExplainReadout, ExplainResult, ExplainTerm, ExplainToken } from '../core/explain';
 import type { ExplainResult } from '../core/explain';
 
 /** Client → server: explain a piece of text (a selection, a unit under the cursor, a finding). */

@@ -51,18 +51,23 @@ function highlight(layers: ExplainLayer[], top: number, bottom: number, cols: Re
   return group;
 }
 
+interface Series {
+  value: (layer: ExplainLayer) => number | undefined;
+  label: string;
+  cls: string;
+}
+
 /** Two bars per layer on a shared zero line (left and right), with a legend of what is drawn. */
 function pairedBars(
   result: ExplainResult,
-  options: { id: string; title: string; description: string; left: { key: 'inst' | 'attention'; label: string; cls: string }; right: { key: 'postInst' | 'mlp'; label: string; cls: string }; onlyRead: boolean },
+  options: { id: string; title: string; description: string; left: Series; right: Series; onlyRead: boolean },
 ): SVGSVGElement {
   const { layers } = result;
   const cols = columns(layers.length);
   const top = 30;
   const bottom = 170;
   const height = 200;
-  const value = (layer: ExplainLayer, key: 'inst' | 'postInst' | 'attention' | 'mlp'): number => layer[key] ?? 0;
-  const extent = Math.max(...layers.flatMap((l) => [Math.abs(value(l, options.left.key)), Math.abs(value(l, options.right.key))]), 1e-6) * 1.1;
+  const extent = Math.max(...layers.flatMap((l) => [Math.abs(options.left.value(l) ?? 0), Math.abs(options.right.value(l) ?? 0)]), 1e-6) * 1.1;
   const y = scale(-extent, extent, top, bottom);
   const svg = s('svg', { viewBox: `0 0 ${WIDTH} ${height}`, class: `chart ${options.id}`, role: 'img', 'aria-labelledby': `${options.id}-title ${options.id}-desc`, 'data-testid': options.id }) as SVGSVGElement;
   svg.append(s('title', { id: `${options.id}-title` }, options.title), s('desc', { id: `${options.id}-desc` }, options.description));
@@ -80,11 +85,12 @@ function pairedBars(
   layers.forEach((l, i) => {
     if (options.onlyRead && !l.read) return;
     const x = cols.centre(i);
-    for (const [key, offset, cls] of [
-      [options.left.key, -barWidth - 0.5, options.left.cls],
-      [options.right.key, 0.5, options.right.cls],
+    for (const [series, offset] of [
+      [options.left, -barWidth - 0.5],
+      [options.right, 0.5],
     ] as const) {
-      const v = l[key];
+      const v = series.value(l);
+      const cls = series.cls;
       if (v === undefined) continue;
       const y0 = y(0);
       const y1 = y(v);
@@ -103,8 +109,8 @@ export function contributionsChart(result: ExplainResult, description: string): 
     id: 'contributions-chart',
     title: 'What each read layer adds to the detector’s score (logit), by read position',
     description,
-    left: { key: 'inst', label: 'end of text', cls: 'inst' },
-    right: { key: 'postInst', label: 'end of prompt', cls: 'post' },
+    left: { value: (l) => l.inst, label: 'end of text', cls: 'inst' },
+    right: { value: (l) => l.postInst, label: 'end of prompt', cls: 'post' },
     onlyRead: true,
   });
 }
@@ -115,8 +121,21 @@ export function modulesChart(result: ExplainResult, description: string): SVGSVG
     id: 'modules-chart',
     title: 'Attention vs MLP: what each block writes onto the detector’s probes (direct path, logit units)',
     description,
-    left: { key: 'attention', label: 'attention', cls: 'attention' },
-    right: { key: 'mlp', label: 'MLP', cls: 'mlp' },
+    left: { value: (l) => l.attention, label: 'attention', cls: 'attention' },
+    right: { value: (l) => l.mlp, label: 'MLP', cls: 'mlp' },
+    onlyRead: false,
+  });
+}
+
+/** Measured: how much the detector's logit falls when each block's attention or MLP output is mean-ablated. */
+export function mediationChart(result: ExplainResult, description: string): SVGSVGElement {
+  const effect = new Map((result.mediation?.effects ?? []).map((e) => [e.layer, e]));
+  return pairedBars(result, {
+    id: 'mediation-chart',
+    title: 'Attention vs MLP, measured: the fall in the detector’s logit when the block is mean-ablated',
+    description,
+    left: { value: (l) => effect.get(l.layer)?.attention, label: 'attention', cls: 'attention' },
+    right: { value: (l) => effect.get(l.layer)?.mlp, label: 'MLP', cls: 'mlp' },
     onlyRead: false,
   });
 }

@@ -3,9 +3,14 @@
 // view, and the table. Selecting a layer anywhere highlights it everywhere and shows its details.
 import type { ExplainResult } from '@protocol/explain';
 import { countBadge, h } from '../dom';
-import { signed } from '../format';
+import { fixed, signed } from '../format';
+import type { ExplainMediation } from '@protocol/explain';
+
+function sumEffects(mediation: ExplainMediation): number {
+  return mediation.effects.reduce((sum, e) => sum + e.attention + e.mlp, 0);
+}
 import type { Selection, View, ViewContext } from '../state';
-import { contributionsChart, modulesChart, signalsChart } from './charts';
+import { contributionsChart, mediationChart, modulesChart, signalsChart } from './charts';
 
 function describeContributions(result: ExplainResult): string {
   const rows = result.layers.filter((l) => l.read).map((l) => `layer ${l.layer}: ${signed(l.contribution, 2)} (end of your text ${l.inst === undefined ? 'not read' : signed(l.inst, 2)}, end of the prompt ${l.postInst === undefined ? 'not read' : signed(l.postInst, 2)})`);
@@ -15,6 +20,11 @@ function describeContributions(result: ExplainResult): string {
 function describeModules(result: ExplainResult): string {
   const rows = result.layers.map((l) => `layer ${l.layer}: attention ${signed(l.attention, 2)}, MLP ${signed(l.mlp, 2)}`);
   return `Direct-path attribution to the detector's logit (linear, not causal). ${rows.join('; ')}.`;
+}
+
+function describeMediation(result: ExplainResult): string {
+  const rows = (result.mediation?.effects ?? []).map((e) => `layer ${e.layer}: attention ${signed(e.attention, 2)}, MLP ${signed(e.mlp, 2)}`);
+  return `Measured by mean-ablation: the fall in the detector's logit without each block. ${rows.join('; ')}.`;
 }
 
 function describeSignals(result: ExplainResult): string {
@@ -61,7 +71,10 @@ export function layersView({ result, select, copy }: ViewContext): View {
   const contributions = contributionsChart(result, describeContributions(result));
   const modules = modulesChart(result, describeModules(result));
   const signals = signalsChart(result, describeSignals(result));
-  for (const chart of [contributions, modules, signals]) {
+  const mediation = result.mediation;
+  const measured = mediation ? mediationChart(result, describeMediation(result)) : undefined;
+  for (const chart of [contributions, modules, signals, measured]) {
+    if (!chart) continue;
     chart.addEventListener('click', (event) => {
       const layer = (event.target as Element).getAttribute('data-layer');
       if (layer !== null) select({ kind: 'layer', layer: Number(layer) });
@@ -111,7 +124,19 @@ export function layersView({ result, select, copy }: ViewContext): View {
     h('p', { class: 'muted' }, `What each layer the detector reads (${read.join(', ') || 'none'}) adds to its score. Click a layer on a chart, or move through the table with the arrow keys.`),
     h('figure', { class: 'figure' }, contributions),
     h('h3', {}, 'Attention vs MLP'),
-    h('p', { class: 'muted' }, 'Each block’s output, projected on the probes it feeds. A linear split of the score (it adds up exactly, with the embedding’s share), not a causal measurement: it says what each block wrote, not what would change without it.'),
+    mediation && measured
+      ? h(
+          'div',
+          { 'data-testid': 'mediation' },
+          h(
+            'p',
+            { class: 'muted' },
+            `Measured: each block’s attention or MLP output replaced by its average on benign text (mean-ablation), one at a time, and the fall in the detector’s logit (${signed(mediation.logit, 2)}). ${Math.round(mediation.mlpShare * 100)} % of the total |effect| goes through MLP blocks. The single effects sum to ${signed(sumEffects(mediation), 1)}; removing every block at once moves it by ${signed(mediation.total, 1)} (${fixed(sumEffects(mediation) / (mediation.total || 1), 1)}×: ${Math.abs(sumEffects(mediation) / (mediation.total || 1) - 1) <= 0.2 ? 'close to additive' : 'the effects overlap and do not simply add'}).`,
+          ),
+          h('figure', { class: 'figure' }, measured),
+        )
+      : h('p', { class: 'muted', 'data-testid': 'no-mediation' }, 'Not measured: this build has no mediation graph (models/build_mediation.py); below is the linear direct path only.'),
+    h('p', { class: 'muted' }, 'Direct path (linear, not causal): each block’s output projected on the probes it feeds. It adds up exactly to the score with the embedding’s share, but says what each block wrote, not what would change without it.'),
     h('figure', { class: 'figure' }, modules),
     panels,
   );

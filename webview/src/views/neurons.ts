@@ -36,7 +36,16 @@ export function neuronsView({ result, select, copy }: ViewContext): View {
     { class: 'card neurons', 'aria-labelledby': 'neurons-title' },
     h('header', { class: 'section-header' }, h('h2', { id: 'neurons-title' }, 'Top neurons ', countBadge(result.neurons.length)), copyButton),
     result.neurons.length
-      ? h('p', { class: 'muted' }, 'Effect = activation × how far the neuron’s output points along the probes it feeds (logit units, direct path). A “gate” is marked only where ablating it flipped the verdict.')
+      ? h('p', { class: 'muted' }, `Neurons of the MLP blocks in layers 1–${result.model.layers}, ranked by direct effect = activation × how far the neuron’s output points along the probes above it (logit units). A “gate” is marked only where ablating it flipped the verdict.`)
+      : null,
+    result.mediation?.neurons.length
+      ? h(
+          'ul',
+          { class: 'checks', 'data-testid': 'neuron-checks' },
+          ...result.mediation.neurons.map((check) =>
+            h('li', {}, `Ablating the top ${check.k} together moves the logit by ${signed(check.delta, 2)} (their direct effects sum to ${signed(check.direct, 2)}): ${check.flips ? 'the verdict flips' : 'the verdict stands'}.`),
+          ),
+        )
       : null,
     result.neurons.length
       ? h(
@@ -51,7 +60,7 @@ export function neuronsView({ result, select, copy }: ViewContext): View {
       : null,
     result.neurons.length
       ? list
-      : h('p', { class: 'muted', 'data-testid': 'no-neurons' }, 'Neuron effects are not measured in this version: the graph that scores does not give the neurons’ write directions onto the probes yet, and the panel shows no neuron it cannot tie to the detector.'),
+      : h('p', { class: 'muted', 'data-testid': 'no-neurons' }, 'Not measured: this build has no mediation graph (models/build_mediation.py), and the panel shows no neuron it cannot tie to the detector.'),
   );
   return { element, update: (selection: Selection | undefined) => box.setSelected(selection?.kind === 'neuron' ? selection.index : undefined) };
 }
