@@ -5,8 +5,10 @@
 //  - which ONNX graphs ship. The model is staged into dist/model/smollm2-135m-instruct/ (hardlinks) with
 //    a model_config.json that lists only the shipped graphs, and the runtime finds it there:
 //      * the truncated `guard` scoring graph (KV-prefix interface) when it covers every layer
-//        models/latent-guard.json reads, plus model.q4.onnx for the Latent Explorer (all layers; the
-//        GGUF's own Q4_1 blocks, the same model at 36 % of the fp32 size) as default_graph "q4";
+//        models/latent-guard.json reads: it scores, and the Latent Explorer explains on it (the same
+//        graph, probes and positions as the diagnostic), as default, prefix and scoring graph; plus the
+//        explorer's mediation graph derived from it (models/build_mediation.py) when built, unless --no-mediation,
+//        and model.q4.onnx only when the guard file reads the full model's surprisal (its `surprisal` section);
 //        reference_graph names the fp32 graph the guard was calibrated on (not shipped);
 //      * else the 30-layer KV-prefix graph alone (with an empty past it stands in for the plain graph);
 //      * else (no prefix graph) the default graph alone;
@@ -55,6 +57,12 @@ function guardLayersRead() {
   return layers;
 }
 
+/** Whether models/latent-guard.json has this top-level section. */
+function guardReads(section) {
+  const guardPath = path.join(ROOT, 'models', 'latent-guard.json');
+  return fs.existsSync(guardPath) && JSON.parse(fs.readFileSync(guardPath, 'utf8'))[section] !== undefined;
+}
+
 /**
  * The graphs the extension ships (see above) and the packaged model_config.json that lists only them.
  * Returns { names, config }.
@@ -69,23 +77,28 @@ function chooseGraphs() {
   const pick = (names, fields) => {
     for (const name of names) if (!graphs[name]?.file) fail(`model_config.json has no "${name}" graph`);
     const packed = { ...config, graphs: Object.fromEntries(names.map((name) => [name, graphs[name]])), ...fields };
-    for (const key of ['prefix_graph', 'scoring_graph']) if (packed[key] && !packed.graphs[packed[key]]) delete packed[key];
+    for (const key of ['prefix_graph', 'scoring_graph', 'mediation_graph']) if (packed[key] && !packed.graphs[packed[key]]) delete packed[key];
     return { names, config: packed };
   };
   const scoring = config.scoring_graph && graphs[config.scoring_graph];
   const read = guardLayersRead();
-  // --ship guard: pack guard + q4 even for a guard file that reads deeper (to measure the package; that
-  // guard would then score whole prompts on q4, with a warning). --ship prefix: the full-depth prefix graph.
+  // --ship guard: pack the guard graph alone even for a guard file that reads deeper (to measure the
+  // package; that guard would then score only the layers it has, with a warning). --ship prefix: the full-depth prefix graph.
   const ship = process.argv.includes('--ship') ? process.argv[process.argv.indexOf('--ship') + 1] : undefined;
   if (ship && !['guard', 'prefix'].includes(ship)) fail(`--ship takes guard or prefix, not ${ship}`);
   if (scoring?.prefix && scoring.layers < config.n_layers && ship !== 'prefix') {
-    const explain = graphs.q4 && !graphs.q4.prefix && graphs.q4.layers === config.n_layers ? 'q4' : config.default_graph;
-    if (ship === 'guard' && !(read !== undefined && read <= scoring.layers)) log(`WARNING: --ship guard, but latent-guard.json reads layer ${read}: this package scores on ${explain}`);
+    if (ship === 'guard' && !(read !== undefined && read <= scoring.layers)) log(`WARNING: --ship guard, but latent-guard.json reads layer ${read}: this package does not score the layers above ${scoring.layers}`);
     if (ship === 'guard' || (read !== undefined && read <= scoring.layers)) {
-      return pick([config.scoring_graph, explain], {
-        default_graph: explain,
-        scoring_graph: config.scoring_graph,
-        // The guard file's graphSha256 names the fp32 graph: the shipped graphs compute its model.
+      const name = config.scoring_graph;
+      // The explorer's mediation graph (derived from this guard graph) ships beside it when built; --no-mediation leaves it out.
+      const mediation = config.mediation_graph && graphs[config.mediation_graph]?.from === graphs[name].sha256 && !process.argv.includes('--no-mediation') ? [config.mediation_graph] : [];
+      // A guard file with a `surprisal` section reads the full model's logits: the q4 graph carries them (the runtime looks for it by name).
+      const logits = guardReads('surprisal') && graphs.q4 ? ['q4'] : [];
+      return pick([name, ...mediation, ...logits], {
+        default_graph: name,
+        prefix_graph: name,
+        scoring_graph: name,
+        // The guard file's graphSha256 names the fp32 graph: the shipped graph computes its first layers exactly.
         reference_graph: { name: config.default_graph, file: reference.file, sha256: reference.sha256 },
       });
     }
