@@ -2,9 +2,9 @@
 // the worker (or in process for the CLI and tests); nothing here knows about LSP or the engine.
 import * as fs from 'node:fs';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches, tilePast } from './batcher';
-import { buildExplanation } from './explain';
 import { NO_GUARD_THRESHOLD, type GuardFile } from './guard-file';
 import { checkGuardFits, layersRead, readGuardFile } from './open-guard';
+import { explainText } from './explain-pass';
 import { MediationSession } from './mediation';
 import { LatentModel, type OutputName, type PastKV } from './model';
 import { fullGraphWithLogits, locateModelFiles, ModelUnavailableError, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
@@ -61,7 +61,7 @@ export class LatentRuntime {
   /** The full-depth graph the surprisal signal runs on (the q4 graph when there: same weights, fastest with logits). */
   private readonly surprisalModel?: LatentModel;
   /** The explorer's mean-ablation runs (when the build has a mediation graph). */
-  private readonly mediation?: MediationSession;
+  readonly mediation?: MediationSession;
 
   private constructor(
     readonly files: ModelFiles,
@@ -267,54 +267,9 @@ export class LatentRuntime {
     });
   }
 
-  /**
-   * Everything the explorer shows for one text, from what scored it: the unit is scored as the
-   * diagnostic was (same windows, probes, positions), and the window that carried the score runs
-   * again on the same graph and prefix cache, read at every user token and at t_post-inst.
-   */
-  async explain(text: string): Promise<LatentExplanation> {
-    const guard = this.requireGuard();
-    const started = performance.now();
-    const [score] = await this.score([text]);
-    const unit = this.tokenizer.buildWindows(text);
-    const prompt = unit.prompts[score.window] ?? unit.prompts[0];
-    if (prompt.userEnd <= prompt.userStart) throw new Error('the text has no tokens to explain');
-    const positions = [...Array.from({ length: prompt.userEnd - prompt.userStart }, (_, i) => prompt.userStart + i), prompt.tPostInst];
-    const past = this.prefixModel ? await this.prefixKeyValues() : undefined;
-    // Every read position lies after the cached prefix (the user's tokens start after the template's).
-    const cached = past && prompt.userStart >= past.dims[3] ? past : undefined;
-    const model = cached ? (this.prefixModel as LatentModel) : this.scoringModel;
-    const [out] = await this.forward([prompt], () => positions, ['resid', 'attn_out', 'mlp_out'], undefined, model, cached);
-    const depth = out.resid.length / (positions.length * this.files.config.hidden_size) - 1;
-    const n = this.files.config.n_layers;
-    const why =
-      depth < n
-        ? `the graph that scored the diagnostic: the detector reads no layer above ${layersRead(guard)}, so layers ${depth + 1}–${n} are not computed`
-        : 'the graph that scored the diagnostic';
-    const range = unit.ranges[score.window];
-    const measured = await this.mediation?.measure(guard, prompt);
-    const explanation = buildExplanation({
-      guard,
-      hidden: this.files.config.hidden_size,
-      intermediate: this.files.config.intermediate_size,
-      modelLayers: n,
-      identity: this.identity,
-      why,
-      prompt,
-      score,
-      window: unit.prompts.length > 1 && range ? { index: score.window, count: unit.prompts.length, start: range.start, end: range.end } : undefined,
-      spans: this.tokenizer.userTokenSpans(prompt, text),
-      originalText: text,
-      positions,
-      outputs: out,
-      ms: performance.now() - started,
-    });
-    if (measured) {
-      explanation.mediation = measured.mediation;
-      explanation.neurons = measured.neurons;
-    }
-    explanation.ms = performance.now() - started;
-    return explanation;
+  /** Everything the explorer shows for one text, from what scored it (explain-pass.ts). */
+  explain(text: string): Promise<LatentExplanation> {
+    return explainText(this, this.requireGuard(), text);
   }
 
   async release(): Promise<void> {
