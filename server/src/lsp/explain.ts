@@ -39,7 +39,7 @@ export async function explain(params: ExplainParams, token: CancellationToken, h
     const findings = document && start !== undefined && end !== undefined ? (await host.validator.currentFindings(document)).filter(({ finding }) => finding.span.start < end && start < finding.span.end) : [];
     const rules = findings.filter(({ latent }) => !latent).map(({ finding }) => ({ ruleId: finding.ruleId, message: finding.message, severity: finding.severity }));
     // The threshold the document's diagnostics were made with (its .latentlint.yaml, as trust allows).
-    const threshold = params.uri ? (await host.validator.context(params.uri)).config.latent.threshold : undefined;
+    const threshold = (document ? await host.validator.currentContext(document) : params.uri ? await host.validator.context(params.uri) : undefined)?.config.latent.threshold;
     const diagnostics = document && unit ? { ruleIds: [...new Set(findings.filter(({ latent }) => latent).map(({ finding }) => finding.ruleId))] } : undefined;
     return await host.guard.explain(text, { rules, threshold, diagnostics, uri: params.uri, unitId: unit?.id, textOffset: start }, controller.signal);
   } catch (error) {

@@ -163,6 +163,11 @@ export class Validator {
     return (await this.runFor(document, state, await this.contextOf(document, state))).document;
   }
 
+  /** The context the document's current version is linted with (resolved once per version), for explain's threshold. */
+  currentContext(document: TextDocument): Promise<ValidationContext> {
+    return this.contextOf(document, this.stateFor(document));
+  }
+
   /** The findings on show for the document's current version, latent ones flagged. */
   async currentFindings(document: TextDocument): Promise<{ finding: Finding; latent: boolean }[]> {
     const state = this.states.get(document.uri);
