@@ -2,7 +2,8 @@
 // corpus through the real CLI (`latent-lint check`, a fresh process each time) and over LSP (the
 // language server's Scan Workspace request), with and without the model. Prints a table; asserts nothing.
 //
-//   npx tsx scripts/bench-scan.ts [--data ../shared/data] [--small] [--jobs N] [--skip-lsp]
+//   npx tsx scripts/bench-scan.ts [--data ../shared/data] [--small] [--jobs N] [--skip-lsp] [--surprisal]
+//   (--surprisal adds a cold `check --surprisal` run: the cost of the adversarial-suffix signal)
 //
 // Corpus (rebuilt in a temporary folder each run, same files every time): real prompt files from the
 // awesome-copilot, fabric and prompty folders, GPTeacher instructions written as prompt files, and one
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     small: { type: 'boolean', default: false },
     jobs: { type: 'string' },
     'skip-lsp': { type: 'boolean', default: false },
+    surprisal: { type: 'boolean', default: false },
   },
 });
 const DATA = values.data as string;
@@ -243,12 +245,14 @@ async function main(): Promise<void> {
   const stamps = path.join(process.env.LATENT_LINT_CACHE ?? path.join(os.homedir(), '.cache', 'latent-lint'), 'verified');
   if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(cache, 'verified'), { recursive: true });
   runs.push(await cliRun('check, rules only (--no-latent)', dir, cache, ['--no-latent']));
-  // The adversarial-suffix signal runs the full model as well: its cost is the difference of these two cold runs.
-  const guardOnly = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
-  if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(guardOnly, 'verified'), { recursive: true });
-  runs.push(await cliRun('check, model without surprisal (--no-surprisal), cold', dir, guardOnly, ['--no-surprisal']));
-  fs.rmSync(guardOnly, { recursive: true, force: true });
   runs.push(await cliRun('check, model, cold (empty score cache)', dir, cache, []));
+  if (values.surprisal) {
+    // The adversarial-suffix signal runs the full model as well: its cost is the difference of the two cold runs.
+    const withSurprisal = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
+    if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(withSurprisal, 'verified'), { recursive: true });
+    runs.push(await cliRun('check --surprisal, model, cold', dir, withSurprisal, ['--surprisal']));
+    fs.rmSync(withSurprisal, { recursive: true, force: true });
+  }
   runs.push(await cliRun('check, model, warm re-scan (score cache)', dir, cache, []));
   if (!values['skip-lsp']) {
     const lspCache = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));

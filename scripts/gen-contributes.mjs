@@ -188,10 +188,10 @@ export function contributes(metas) {
         },
         'latentLint.model.surprisal': {
           type: 'boolean',
-          default: true,
+          default: false,
           scope: 'machine-overridable',
           markdownDescription:
-            'Read the adversarial-suffix signal: how improbable the full model finds each run of tokens (`latent/jailbreak`). It runs every layer and the language-model head, about 3-4 times the cost of the guard alone; off, scans are that much faster and optimised suffixes go unseen. A workspace may not turn it off in Restricted Mode.',
+            'Also read the adversarial-suffix signal: how improbable the full model finds each run of tokens (`latent/jailbreak` on optimised or random suffixes). It runs every layer and the language-model head on every token: scans take several times longer and the model process about 0.6-1.2 GB more memory. Off by default, as `latent-lint check` (`--surprisal` there); `latent-lint score` reads it by default. Not applied in Restricted Mode.',
         },
         'latentLint.timeBudget.onValidation': {
           type: 'object',

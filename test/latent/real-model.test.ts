@@ -123,7 +123,7 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
     });
 
     it('reads an adversarial suffix from the surprisal signal, and stays quiet on code, URLs, base64, tables and French', async () => {
-      const guarded = LatentRuntime.open({ modelDir: REAL_DIR, guardPath: defaultGuardPath() });
+      const guarded = LatentRuntime.open({ modelDir: REAL_DIR, guardPath: defaultGuardPath(), surprisal: true });
       try {
         const settings = guarded.guard?.surprisal;
         assert.ok(settings, 'latent-guard.json carries the surprisal calibration (models/bench_surprisal.py --write)');

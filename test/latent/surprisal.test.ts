@@ -1,6 +1,9 @@
 // The adversarial-suffix signal: the arithmetic (surprisal, masking, windows), the runtime reading it
 // from the full graph's logits on the tiny model, and the finding it makes.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { main } from '../../server/src/cli';
 import type { Unit } from '../../server/src/core/types';
 import type { GuardSurprisal } from '../../server/src/latent/guard-file';
 import { LatentRuntime } from '../../server/src/latent/runtime';
@@ -8,7 +11,28 @@ import { JAILBREAK, reportsFor } from '../../server/src/latent/scorer';
 import type { UnitScore } from '../../server/src/latent/signals';
 import { maskedTokens, mostSurprisingWindow, tokenSurprisal } from '../../server/src/latent/surprisal';
 import type { TokenSpan } from '../../server/src/latent/tokenizer';
-import { requireTinyModel, TINY_DIR, writeTinyGuard } from './tiny';
+import { requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
+
+/** Runs the CLI with these environment variables, its stdout and stderr captured. */
+async function cli(env: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string }> {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, env);
+  let stdout = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return { code: await main(args), stdout };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
+}
 
 const SETTINGS: GuardSurprisal = {
   window: 3,
@@ -66,8 +90,9 @@ describe('surprisal signal', function () {
     it('reads each unit from the full graph, the same alone as in a batch, and not at all when turned off', async () => {
       requireTinyModel();
       const guardPath = writeTinyGuard(7, { surprisal: SETTINGS });
-      const runtime = LatentRuntime.open({ modelDir: TINY_DIR, guardPath, threads: 1 });
-      const off = LatentRuntime.open({ modelDir: TINY_DIR, guardPath, threads: 1, surprisal: false });
+      const runtime = LatentRuntime.open({ modelDir: TINY_DIR, guardPath, threads: 1, surprisal: true });
+      // Off unless asked for (the full model costs several times the guard).
+      const off = LatentRuntime.open({ modelDir: TINY_DIR, guardPath, threads: 1 });
       try {
         assert.match(runtime.identity.surprisal ?? '', /next-token surprisal/);
         const batch = await runtime.score(texts);
@@ -91,6 +116,45 @@ describe('surprisal signal', function () {
         await runtime.release();
         await off.release();
       }
+    });
+  });
+
+  describe('where it is on', function () {
+    this.timeout(120000);
+    // Threshold 0: on the random tiny model every unit with a window is over it, so the switch decides.
+    const suffixed = 'Please summarise the report for me today. zq vex ]]( !! plo Paulo heap ISBN comune itsana';
+    let env: Record<string, string>;
+    before(() => {
+      requireTinyModel();
+      env = { LATENT_LINT_MODEL_DIR: TINY_DIR, LATENT_LINT_GUARD: writeTinyGuard(7, { threshold: 1, surprisal: { ...SETTINGS, threshold: 0 } }), LATENT_LINT_CACHE: tempDir('latent-cache-') };
+    });
+
+    it('latent-lint score reads it by default (flagged, its score, the finding) and not with --no-surprisal', async () => {
+      const dir = tempDir();
+      const input = path.join(dir, 'in.jsonl');
+      fs.writeFileSync(input, `${JSON.stringify({ id: 'a', text: suffixed })}\n`);
+      const read = (file: string): Record<string, unknown> => JSON.parse(fs.readFileSync(file, 'utf8').trim()) as Record<string, unknown>;
+      assert.equal((await cli(env, ['score', '--jsonl', input, '--out', path.join(dir, 'on.jsonl'), '--threads', '1'])).code, 0);
+      const on = read(path.join(dir, 'on.jsonl'));
+      assert.equal(on.flagged, true);
+      assert.equal(typeof on.surprisal, 'number');
+      assert.ok((on.findings as { rule: string }[]).some((finding) => finding.rule === JAILBREAK.id), JSON.stringify(on.findings));
+      assert.equal((await cli(env, ['score', '--jsonl', input, '--out', path.join(dir, 'off.jsonl'), '--threads', '1', '--no-surprisal'])).code, 0);
+      const off = read(path.join(dir, 'off.jsonl'));
+      assert.equal(off.flagged, false);
+      assert.equal(off.surprisal, undefined);
+    });
+
+    it('latent-lint check leaves it off unless --surprisal', async () => {
+      const dir = tempDir();
+      const file = path.join(dir, 'review.prompt.md');
+      fs.writeFileSync(file, `${suffixed}\n`);
+      const rules = async (extra: string[]): Promise<string[]> => {
+        const { stdout } = await cli(env, ['check', file, '--format', 'json', '--jobs', '1', ...extra]);
+        return (JSON.parse(stdout) as { messages: { ruleId: string }[] }[]).flatMap((result) => result.messages.map((m) => m.ruleId));
+      };
+      assert.ok(!(await rules([])).includes(JAILBREAK.id));
+      assert.ok((await rules(['--surprisal'])).includes(JAILBREAK.id));
     });
   });
 });

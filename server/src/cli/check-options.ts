@@ -28,9 +28,10 @@ Options:
   --quiet                            report errors only (and fix only errors)
   --report-unused-disable-directives report latent-lint-disable comments that suppress nothing
   --no-latent                        rules only; do not load the latent guard
-  --no-surprisal                     skip the adversarial-suffix signal (latent/jailbreak from the
-                                     full model's next-token surprisal): 3-4 times faster scoring,
-                                     optimised suffixes go unseen
+  --surprisal                        also read the adversarial-suffix signal (latent/jailbreak from
+                                     the full model's next-token surprisal): finds optimised suffixes,
+                                     but scans take several times longer and about 0.6-1.2 GB more
+                                     memory (off by default; \`latent-lint score\` reads it by default)
   -j, --jobs <n>                     onnxruntime threads for the latent guard, and files read and
                                      linted side by side while it runs (default: the cores available)
   --max-file-tokens <n>              tokens the latent guard may read in one file (default 100000:
@@ -59,7 +60,7 @@ export function parseCheckArgs(args: string[]) {
       quiet: { type: 'boolean', default: false },
       'report-unused-disable-directives': { type: 'boolean', default: false },
       'no-latent': { type: 'boolean', default: false },
-      'no-surprisal': { type: 'boolean', default: false },
+      surprisal: { type: 'boolean', default: false },
       staged: { type: 'boolean', default: false },
       cache: { type: 'boolean', default: false },
       'cache-location': { type: 'string' },
@@ -103,7 +104,7 @@ export function parseCheckArgs(args: string[]) {
     quiet: values.quiet ?? false,
     reportUnused: values['report-unused-disable-directives'] ?? false,
     latent: !values['no-latent'],
-    surprisal: !values['no-surprisal'],
+    surprisal: values.surprisal ?? false,
     fix: values.fix ?? false,
     fixDryRun: values['fix-dry-run'] ?? false,
     maxFileTokens: tokens('max-file-tokens'),

@@ -33,7 +33,7 @@ export interface LatentGuardSettings {
   threads?: number;
   /** Tokens the model may read in one file (latentLint.model.maxFileTokens); undefined keeps the default budget. */
   maxFileTokens?: number;
-  /** Read the adversarial-suffix signal (latentLint.model.surprisal); undefined keeps the guard's option (on). */
+  /** Read the adversarial-suffix signal (latentLint.model.surprisal); undefined keeps the guard's option (off). */
   surprisal?: boolean;
 }
 
@@ -211,7 +211,7 @@ class ModelGuard implements LatentGuard {
   async configure(settings: LatentGuardSettings): Promise<void> {
     const before = this.settings;
     this.settings = { ...settings };
-    if (settings.threads === before.threads && (settings.surprisal ?? true) === (before.surprisal ?? true)) return;
+    if (settings.threads === before.threads && (settings.surprisal ?? false) === (before.surprisal ?? false)) return;
     // Threads and the graphs read are fixed when the session opens: a change means a new session.
     const previous = this.service;
     this.stopForwarding();

@@ -28,7 +28,8 @@ export interface RuntimeOptions extends LocateOptions {
   /** Score on the truncated scoring graph even without a guard file to check its layers against (benchmarks). */
   forceScoringGraph?: boolean;
   /**
-   * Read the adversarial-suffix signal (the guard file's `surprisal`) with the full model (default true).
+   * Read the adversarial-suffix signal (the guard file's `surprisal`) with the full model (default false;
+   * `latent-lint score` turns it on, `check --surprisal` and latentLint.model.surprisal ask for it).
    * It runs every layer and the LM head on every token: about 3-4 times the guard's own cost.
    */
   surprisal?: boolean;
@@ -96,7 +97,7 @@ export class LatentRuntime {
     }
     this.scoringModel = scoring ? (prefix === scoring && this.prefixModel ? this.prefixModel : session(scoring)) : this.model;
     this.scoringLayers = scoring ? scoring.layers : layers;
-    const surprisalGraph = guard?.surprisal && options.surprisal !== false ? fullGraphWithLogits(files) : undefined;
+    const surprisalGraph = guard?.surprisal && options.surprisal === true ? fullGraphWithLogits(files) : undefined;
     if (surprisalGraph) {
       this.surprisalModel =
         surprisalGraph.path === files.graphPath ? this.model : new LatentModel(surprisalGraph.path, { threads: options.threads, sha256: options.verify === false ? undefined : surprisalGraph.sha256 });

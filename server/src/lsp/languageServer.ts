@@ -122,8 +122,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
         threads: trusted && settings.model.threads > 0 ? settings.model.threads : undefined,
         // A smaller budget leaves units unscored: a workspace's settings may not lower it.
         maxFileTokens: trusted && settings.model.maxFileTokens > 0 ? settings.model.maxFileTokens : undefined,
-        // Turning a signal off weakens the guard: only a trusted workspace may.
-        surprisal: trusted ? settings.model.surprisal : true,
+        // The full model for the suffix signal is the user's choice (memory, time), not a workspace's.
+        surprisal: trusted && settings.model.surprisal,
       });
       if (modelEnabled) void guard.start();
     }

@@ -27,7 +27,7 @@ export const DEFAULT_SETTINGS: LatentLintSettings = {
   run: 'onType',
   rules: {},
   rulesCustomizations: [],
-  model: { enabled: true, threshold: null, threads: 0, maxFileTokens: 0, surprisal: true },
+  model: { enabled: true, threshold: null, threads: 0, maxFileTokens: 0, surprisal: false },
   timeBudget: { onValidation: { warn: 500, error: 2000 } },
   documentGlobs: [],
 };
