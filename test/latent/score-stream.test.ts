@@ -5,32 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../server/src/cli';
 import { runScoreCommand } from '../../server/src/cli/score';
-import { requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
+import { capture, requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
 
-async function capture(env: Record<string, string | undefined>, fn: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const saved: Record<string, string | undefined> = {};
-  for (const [key, value] of Object.entries(env)) {
-    saved[key] = process.env[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += chunk.toString()), true)) as typeof process.stderr.write;
-  try {
-    return { code: await fn(), stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
 
 const rows = (file: string): Record<string, unknown>[] =>
   fs

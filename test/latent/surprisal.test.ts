@@ -11,28 +11,10 @@ import { JAILBREAK, reportsFor } from '../../server/src/latent/scorer';
 import type { UnitScore } from '../../server/src/latent/signals';
 import { maskedTokens, mostSurprisingWindow, tokenSurprisal } from '../../server/src/latent/surprisal';
 import type { TokenSpan } from '../../server/src/latent/tokenizer';
-import { requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
+import { capture, requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
 
-/** Runs the CLI with these environment variables, its stdout and stderr captured. */
-async function cli(env: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string }> {
-  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
-  Object.assign(process.env, env);
-  let stdout = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += chunk.toString()), true)) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), stdout };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  }
-}
+/** Runs the CLI with these environment variables, its output captured. */
+const cli = (env: Record<string, string>, args: string[]): Promise<{ code: number; stdout: string }> => capture(env, () => main(args));
 
 const SETTINGS: GuardSurprisal = {
   window: 3,
