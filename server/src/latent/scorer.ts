@@ -206,7 +206,7 @@ export function reportsFor(unit: Unit, score: UnitScore, threshold: number): Rul
       severity: JAILBREAK.defaultSeverity,
       docsUrl: JAILBREAK.docsUrl,
       span: unitSpan(unit, surprisal.start, surprisal.end),
-      message: `Latent guard: the model finds this run of tokens extremely improbable (${surprisal.score.toFixed(1)} nats per token, over the ${surprisal.threshold.toFixed(1)} no real prompt file reached in calibration): the mark of an optimised or random adversarial suffix. Remove the string; if it is a sample kept for evaluation, suppress it with a reason.`,
+      message: `Latent guard: the model finds this run of tokens extremely improbable (${surprisal.score.toFixed(1)} nats per token, threshold ${surprisal.threshold.toFixed(1)}, set on benign code, prompt files and prose): the mark of an optimised or random adversarial suffix. Remove the string; if it is a sample kept for evaluation, suppress it with a reason.`,
       data: { ...data, signal: 'surprisal' },
     });
   }
