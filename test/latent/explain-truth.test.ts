@@ -59,6 +59,14 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
           assert.ok(m, 'the build has a mediation graph (npm run build:model runs models/build_mediation.py)');
           assert.ok(Math.abs(m.logit - explained.verdict.logit) < 1e-3, `mediation logit ${m.logit} vs ${explained.verdict.logit}`);
           assert.equal(m.effects.length, 14);
+          // The cumulative (telescoping) path adds up to the all-at-once effect by construction; the
+          // single effects stay beside it (they overlap, so their sum is not the total).
+          assert.equal(m.cumulative.length, 14);
+          const cumulative = m.cumulative.reduce((total, e) => total + e.attention + e.mlp, 0);
+          assert.ok(Math.abs(cumulative - m.total) < 1e-3, `${text}: cumulative effects sum to ${cumulative}, total ${m.total}`);
+          const cumulativeMlp = m.cumulative.reduce((total, e) => total + e.mlp, 0);
+          assert.ok(Math.abs(m.mlpShare - Math.abs(cumulativeMlp) / (Math.abs(cumulativeMlp) + Math.abs(cumulative - cumulativeMlp))) < 1e-9, `the summary's MLP share is the cumulative path's`);
+          assert.ok(m.effects.every((e) => Number.isFinite(e.attention) && Number.isFinite(e.mlp)) && m.singleMlpShare > 0);
           const gateK = m.neurons.find((c) => c.flips)?.k ?? 0;
           assert.equal(explained.neurons.filter((n) => n.gate).length, Math.min(gateK, explained.neurons.length));
           if (explained.verdict.flagged) assert.ok(m.neurons.every((c) => c.delta < 0), JSON.stringify(m.neurons));
@@ -66,7 +74,8 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
           if (threshold === undefined) {
             console.log(
               `      ${explained.verdict.flagged ? 'flagged' : 'clear  '} p=${explained.verdict.probability.toFixed(4)} logit ${explained.verdict.logit.toFixed(2)}; ` +
-                `MLP share ${(m.mlpShare * 100).toFixed(0)} %; Σ single effects ${single.toFixed(1)} vs all at once ${m.total.toFixed(1)} (${(single / m.total).toFixed(2)}×); ` +
+                `all at once ${m.total.toFixed(2)}; Σ single ${single.toFixed(1)} (${(single / m.total).toFixed(2)}×, MLP ${(m.singleMlpShare * 100).toFixed(0)} % of |effect|); ` +
+                `Σ cumulative ${cumulative.toFixed(4)} (${(cumulative / m.total).toFixed(5)}×; MLP ${cumulativeMlp.toFixed(1)} + attention ${(cumulative - cumulativeMlp).toFixed(1)}, MLP share ${(m.mlpShare * 100).toFixed(0)} %); ` +
                 `top-k neurons ${m.neurons.map((c) => `${c.k}: ${c.delta.toFixed(2)}${c.flips ? ' flips' : ''}`).join(', ')}; ${m.ms.toFixed(0)} ms — ${text.slice(0, 40)}…`,
             );
           }

@@ -85,10 +85,19 @@ export interface ExplainToken {
 export interface ExplainMediation {
   /** The detector's logit with nothing ablated (the verdict's, up to float rounding). */
   logit: number;
-  /** Per layer and module: logit − logit with that module ablated (positive: it carried evidence toward harmful). */
+  /** Per layer and module, each alone: logit − logit with only that module ablated (positive: it carried evidence toward harmful). These overlap and do not add up to `total`. */
   effects: { layer: number; attention: number; mlp: number }[];
-  /** Share of Σ |effect| that goes through MLP blocks (0..1). */
+  /**
+   * The cumulative (telescoping) path, whose parts sum to `total` by construction: modules ablated in
+   * layer order (attention of block 1, its MLP, attention of block 2, …), each entry the further fall
+   * in the logit when that module joins the ones before it. Order matters: early blocks are credited
+   * first, with what later blocks would otherwise carry.
+   */
+  cumulative: { layer: number; attention: number; mlp: number }[];
+  /** Share of the cumulative path that goes through MLP blocks: |Σ mlp| / (|Σ mlp| + |Σ attention|) (0..1); Σ mlp + Σ attention = total. */
   mlpShare: number;
+  /** Share of Σ |single effect| that goes through MLP blocks (0..1), for comparison (order-free, not additive). */
+  singleMlpShare: number;
   /** logit − logit with every module of every layer ablated at once (the joint effect, to compare with the sum). */
   total: number;
   /** The top-k neurons (by direct effect) ablated together: logit after − logit, the direct effects' sum, and whether the verdict flips. */

@@ -1,7 +1,9 @@
 // Causal mediation on the detector, measured with the mediation graph (models/build_mediation.py): the
 // guard graph whose attention and MLP outputs, and single MLP neurons, can be mean-ablated (replaced by
 // their benign mean at every token after the cached system prompt) row by row. One batched run of
-// 2 + 2L rows gives the unablated logit, each (layer, module)'s effect and the all-modules one; the
+// 1 + 4L rows gives the unablated logit, each (layer, module)'s effect alone (2L rows: they overlap, so
+// they do not add up), and the cumulative path (2L rows: the first k modules in layer order ablated,
+// whose differences telescope to the all-modules effect, the last of them); the
 // neurons are ranked by their direct effect (activation × down_proj column · probe / ‖h‖) and the top
 // k ablated together in a second run, to see the logit drop and whether the verdict flips.
 import type { ExplainMediation, ExplainNeuron } from '../core/explain';
@@ -67,22 +69,31 @@ export async function mediate(guard: GuardFile, spec: MediationRun, graph: strin
   const logitOf = (resid: Float32Array, row: number): number =>
     scoreResiduals(guard, resid, row * stride, resid, row * stride + (L + 1) * H, { tokens: 0, truncated: false }, L).logit;
 
-  // Rows: 0 nothing ablated; 1 + i attention of block i; 1 + L + i its MLP; 1 + 2L every module at once.
-  const rows = 2 + 2 * L;
+  // Rows: 0 nothing ablated; 1 + i attention of block i alone; 1 + L + i its MLP alone; 1 + 2L + m the
+  // first m + 1 modules in layer order (module 2i attention of block i, 2i + 1 its MLP), so the last
+  // row has every module ablated at once.
+  const rows = 1 + 4 * L;
+  const column = (m: number): number => (m % 2 === 0 ? m / 2 : L + (m - 1) / 2);
   const ablation = new Float32Array(rows * 2 * L);
   for (let c = 0; c < 2 * L; c++) ablation[(1 + c) * 2 * L + c] = 1;
-  ablation.fill(1, (rows - 1) * 2 * L, rows * 2 * L);
+  for (let m = 0; m < 2 * L; m++) for (let j = 0; j <= m; j++) ablation[(1 + 2 * L + m) * 2 * L + column(j)] = 1;
   const first = await spec.run(batch(spec, rows, ablation, new Float32Array(rows * L * I), probeDirs, Math.max(1, probes.length)));
   const resid = first.resid.data;
   const logit = logitOf(resid, 0);
   const effects = Array.from({ length: L }, (_, i) => ({ layer: i + 1, attention: logit - logitOf(resid, 1 + i), mlp: logit - logitOf(resid, 1 + L + i) }));
-  const total = logit - logitOf(resid, rows - 1);
-  let mlpSum = 0;
-  let attnSum = 0;
-  for (const e of effects) {
-    mlpSum += Math.abs(e.mlp);
-    attnSum += Math.abs(e.attention);
-  }
+  const path = [logit, ...Array.from({ length: 2 * L }, (_, m) => logitOf(resid, 1 + 2 * L + m))];
+  // Telescoping: each module's effect is the fall from the path's previous point, so they sum to the total.
+  const cumulative = Array.from({ length: L }, (_, i) => ({ layer: i + 1, attention: path[2 * i] - path[2 * i + 1], mlp: path[2 * i + 1] - path[2 * i + 2] }));
+  const total = logit - path[2 * L];
+  const share = (parts: { attention: number; mlp: number }[], abs: boolean): number => {
+    let m = 0;
+    let a = 0;
+    for (const e of parts) {
+      m += abs ? Math.abs(e.mlp) : e.mlp;
+      a += abs ? Math.abs(e.attention) : e.attention;
+    }
+    return Math.abs(m) + Math.abs(a) > 0 ? Math.abs(m) / (Math.abs(m) + Math.abs(a)) : 0;
+  };
 
   // Neurons: direct effect from the unablated row, at both read positions, onto every probe above the neuron.
   const acts = first.mlp_act.data; // [rows, 2, L, I]
@@ -115,7 +126,7 @@ export async function mediate(guard: GuardFile, spec: MediationRun, graph: strin
   const second = ks.length ? await spec.run(batch(spec, ks.length, new Float32Array(ks.length * 2 * L), neuronMask, probeDirs, K)) : undefined;
   const neuronChecks = ks.map((k, r) => ({ k, delta: logitOf((second as NonNullable<typeof second>).resid.data, r) - logit, flips: false, direct: scored.slice(0, k).reduce((s, n) => s + n.contribution, 0) }));
   return {
-    mediation: { logit, effects, mlpShare: mlpSum + attnSum > 0 ? mlpSum / (mlpSum + attnSum) : 0, total, neurons: neuronChecks, graph, ms: performance.now() - started },
+    mediation: { logit, effects, cumulative, mlpShare: share(cumulative, false), singleMlpShare: share(effects, true), total, neurons: neuronChecks, graph, ms: performance.now() - started },
     neurons: scored.slice(0, TOP_NEURONS),
   };
 }
