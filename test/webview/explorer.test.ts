@@ -76,6 +76,12 @@ describe('Latent Explorer webview (headless Chromium)', function () {
     assert.equal(await page.locator('[data-testid="mediation-chart"] rect.bar[data-layer]').count(), 28);
     assert.match(harmful.verdict.summary, new RegExp(`mean-ablation\\), ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`));
     assert.match((await page.getByTestId('mediation').textContent()) ?? '', /The single effects sum to \+[\d.]+; removing every block at once moves it by/);
+    // The additive decomposition is drawn too, says which it is and that its order matters, and adds up to the total.
+    assert.equal(await page.locator('[data-testid="cumulative-chart"] rect.bar[data-layer]').count(), 28);
+    assert.match((await page.getByTestId('mediation-method').textContent()) ?? '', /^Drawn first: the cumulative path — blocks .* in layer order.*Order matters: ablating early layers first/);
+    const parts = mediation.cumulative.reduce((total, e) => total + e.attention + e.mlp, 0);
+    assert.ok(Math.abs(parts - mediation.total) < 1e-3, `${parts} vs ${mediation.total}`);
+    assert.match((await page.getByTestId('mediation-sum').textContent()) ?? '', new RegExp(`= \\+${mediation.total.toFixed(2)}, the fall with every block removed at once \\(\\+${mediation.total.toFixed(2)}\\); ${Math.round(mediation.mlpShare * 100)} % of it goes through MLP blocks`));
     // Neurons in the read layers only, each check listed; gates are exactly the smallest set whose ablation flips the verdict.
     assert.equal(await page.getByTestId('neuron').count(), harmful.neurons.length);
     assert.ok(harmful.neurons.every((n) => n.layer >= 1 && n.layer <= 14));
@@ -88,7 +94,7 @@ describe('Latent Explorer webview (headless Chromium)', function () {
   it('draws a legend that matches what is drawn, and no threshold line or band it no longer has', async () => {
     const explorer = await explorerWith();
     const { page } = explorer;
-    for (const chart of ['contributions-chart', 'mediation-chart', 'modules-chart']) {
+    for (const chart of ['contributions-chart', 'cumulative-chart', 'mediation-chart', 'modules-chart']) {
       const legend = await page.locator(`[data-testid="${chart}"] rect.bar:not([data-layer])`).evaluateAll((rects) => rects.map((r) => r.getAttribute('class')));
       const drawn = await page.locator(`[data-testid="${chart}"] rect.bar[data-layer]`).evaluateAll((rects) => [...new Set(rects.map((r) => (r.getAttribute('class') ?? '').replace(' negative', '')))]);
       assert.deepEqual([...legend].sort(), [...drawn].sort(), `${chart}: legend ${legend.join(', ')} vs drawn ${drawn.join(', ')}`);
@@ -187,7 +193,7 @@ describe('Latent Explorer webview (headless Chromium)', function () {
     assert.match((await page.getByTestId('detail-title').textContent()) ?? '', /^Layer 11 \(read by the detector\)/);
     assert.match((await page.getByTestId('details').textContent()) ?? '', new RegExp(`Adds to the logit\\+${harmful.layers[10].contribution.toFixed(3)}`));
     assert.equal(await page.locator('[data-testid="layer-row"][data-layer="11"]').getAttribute('aria-selected'), 'true');
-    assert.equal(await page.locator('.layer-highlight.selected').count(), 4, 'highlighted on the four charts');
+    assert.equal(await page.locator('.layer-highlight.selected').count(), 5, 'highlighted on the five charts');
     await expectClean(explorer);
   });
 

@@ -127,12 +127,25 @@ export function modulesChart(result: ExplainResult, description: string): SVGSVG
   });
 }
 
-/** Measured: how much the detector's logit falls when each block's attention or MLP output is mean-ablated. */
+/** Measured: how much the detector's logit falls when each block's attention or MLP output is mean-ablated alone. */
 export function mediationChart(result: ExplainResult, description: string): SVGSVGElement {
   const effect = new Map((result.mediation?.effects ?? []).map((e) => [e.layer, e]));
   return pairedBars(result, {
     id: 'mediation-chart',
-    title: 'Attention vs MLP, measured: the fall in the detector’s logit when the block is mean-ablated',
+    title: 'Attention vs MLP, measured one block at a time: the fall in the detector’s logit when only that block is mean-ablated',
+    description,
+    left: { value: (l) => effect.get(l.layer)?.attention, label: 'attention', cls: 'attention' },
+    right: { value: (l) => effect.get(l.layer)?.mlp, label: 'MLP', cls: 'mlp' },
+    onlyRead: false,
+  });
+}
+
+/** Measured, additive: the cumulative path, blocks mean-ablated in layer order; each bar is the further fall when that block joins the ones before it. */
+export function cumulativeChart(result: ExplainResult, description: string): SVGSVGElement {
+  const effect = new Map((result.mediation?.cumulative ?? []).map((e) => [e.layer, e]));
+  return pairedBars(result, {
+    id: 'cumulative-chart',
+    title: 'Attention vs MLP, measured and additive: the further fall in the detector’s logit as blocks are mean-ablated in layer order',
     description,
     left: { value: (l) => effect.get(l.layer)?.attention, label: 'attention', cls: 'attention' },
     right: { value: (l) => effect.get(l.layer)?.mlp, label: 'MLP', cls: 'mlp' },

@@ -1,16 +1,15 @@
 // Per layer: what the detector's probes add to its score at each read layer (the primary view), the
 // attention-vs-MLP direct path, the raw harmfulness/refusal directions as a labelled secondary
 // view, and the table. Selecting a layer anywhere highlights it everywhere and shows its details.
-import type { ExplainResult } from '@protocol/explain';
+import type { ExplainMediation, ExplainResult } from '@protocol/explain';
 import { countBadge, h } from '../dom';
 import { fixed, signed } from '../format';
-import type { ExplainMediation } from '@protocol/explain';
-
-function sumEffects(mediation: ExplainMediation): number {
-  return mediation.effects.reduce((sum, e) => sum + e.attention + e.mlp, 0);
-}
 import type { Selection, View, ViewContext } from '../state';
-import { contributionsChart, mediationChart, modulesChart, signalsChart } from './charts';
+import { contributionsChart, cumulativeChart, mediationChart, modulesChart, signalsChart } from './charts';
+
+function sum(parts: ExplainMediation['effects'], key?: 'attention' | 'mlp'): number {
+  return parts.reduce((total, e) => total + (key ? e[key] : e.attention + e.mlp), 0);
+}
 
 function describeContributions(result: ExplainResult): string {
   const rows = result.layers.filter((l) => l.read).map((l) => `layer ${l.layer}: ${signed(l.contribution, 2)} (end of your text ${l.inst === undefined ? 'not read' : signed(l.inst, 2)}, end of the prompt ${l.postInst === undefined ? 'not read' : signed(l.postInst, 2)})`);
@@ -24,7 +23,39 @@ function describeModules(result: ExplainResult): string {
 
 function describeMediation(result: ExplainResult): string {
   const rows = (result.mediation?.effects ?? []).map((e) => `layer ${e.layer}: attention ${signed(e.attention, 2)}, MLP ${signed(e.mlp, 2)}`);
-  return `Measured by mean-ablation: the fall in the detector's logit without each block. ${rows.join('; ')}.`;
+  return `Measured by mean-ablation, one block at a time: the fall in the detector's logit without that block alone. ${rows.join('; ')}.`;
+}
+
+function describeCumulative(result: ExplainResult): string {
+  const rows = (result.mediation?.cumulative ?? []).map((e) => `layer ${e.layer}: attention ${signed(e.attention, 2)}, MLP ${signed(e.mlp, 2)}`);
+  return `Measured by mean-ablation, blocks removed in layer order: the further fall in the detector's logit as each block joins the ones before it; these sum to the total. ${rows.join('; ')}.`;
+}
+
+/** The measured section: the additive (cumulative) decomposition first, then the single effects for comparison. */
+function mediationSection(mediation: ExplainMediation, cumulative: SVGSVGElement, single: SVGSVGElement): HTMLElement {
+  const singles = sum(mediation.effects);
+  const ratio = singles / (mediation.total || 1);
+  return h(
+    'div',
+    { 'data-testid': 'mediation' },
+    h(
+      'p',
+      { class: 'muted', 'data-testid': 'mediation-method' },
+      `Drawn first: the cumulative path — blocks replaced by their average on benign text (mean-ablation) in layer order, attention then MLP of layer 1, then layer 2, …; each bar is the further fall in the detector’s logit (${signed(mediation.logit, 2)}) as that block is added. Order matters: ablating early layers first credits them with what later layers would otherwise carry.`,
+    ),
+    h(
+      'p',
+      { class: 'muted', 'data-testid': 'mediation-sum' },
+      `These add up to the total by construction: MLP blocks ${signed(sum(mediation.cumulative, 'mlp'), 2)} + attention ${signed(sum(mediation.cumulative, 'attention'), 2)} = ${signed(sum(mediation.cumulative), 2)}, the fall with every block removed at once (${signed(mediation.total, 2)}); ${Math.round(mediation.mlpShare * 100)} % of it goes through MLP blocks.`,
+    ),
+    h('figure', { class: 'figure' }, cumulative),
+    h(
+      'p',
+      { class: 'muted' },
+      `Each block alone (what removing only that block does): ${Math.round(mediation.singleMlpShare * 100)} % of the |effect| goes through MLP blocks. The single effects sum to ${signed(singles, 1)}; removing every block at once moves it by ${signed(mediation.total, 1)} (${fixed(ratio, 1)}×: ${Math.abs(ratio - 1) <= 0.2 ? 'close to additive' : 'the effects overlap and do not simply add'}).`,
+    ),
+    h('figure', { class: 'figure' }, single),
+  );
 }
 
 function describeSignals(result: ExplainResult): string {
@@ -73,7 +104,8 @@ export function layersView({ result, select, copy }: ViewContext): View {
   const signals = signalsChart(result, describeSignals(result));
   const mediation = result.mediation;
   const measured = mediation ? mediationChart(result, describeMediation(result)) : undefined;
-  for (const chart of [contributions, modules, signals, measured]) {
+  const additive = mediation ? cumulativeChart(result, describeCumulative(result)) : undefined;
+  for (const chart of [contributions, modules, signals, additive, measured]) {
     if (!chart) continue;
     chart.addEventListener('click', (event) => {
       const layer = (event.target as Element).getAttribute('data-layer');
@@ -124,17 +156,8 @@ export function layersView({ result, select, copy }: ViewContext): View {
     h('p', { class: 'muted' }, `What each layer the detector reads (${read.join(', ') || 'none'}) adds to its score. Click a layer on a chart, or move through the table with the arrow keys.`),
     h('figure', { class: 'figure' }, contributions),
     h('h3', {}, 'Attention vs MLP'),
-    mediation && measured
-      ? h(
-          'div',
-          { 'data-testid': 'mediation' },
-          h(
-            'p',
-            { class: 'muted' },
-            `Measured: each block’s attention or MLP output replaced by its average on benign text (mean-ablation), one at a time, and the fall in the detector’s logit (${signed(mediation.logit, 2)}). ${Math.round(mediation.mlpShare * 100)} % of the total |effect| goes through MLP blocks. The single effects sum to ${signed(sumEffects(mediation), 1)}; removing every block at once moves it by ${signed(mediation.total, 1)} (${fixed(sumEffects(mediation) / (mediation.total || 1), 1)}×: ${Math.abs(sumEffects(mediation) / (mediation.total || 1) - 1) <= 0.2 ? 'close to additive' : 'the effects overlap and do not simply add'}).`,
-          ),
-          h('figure', { class: 'figure' }, measured),
-        )
+    mediation && measured && additive
+      ? mediationSection(mediation, additive, measured)
       : h('p', { class: 'muted', 'data-testid': 'no-mediation' }, 'Not measured: this build has no mediation graph (models/build_mediation.py); below is the linear direct path only.'),
     h('p', { class: 'muted' }, 'Direct path (linear, not causal): each block’s output projected on the probes it feeds. It adds up exactly to the score with the embedding’s share, but says what each block wrote, not what would change without it.'),
     h('figure', { class: 'figure' }, modules),
