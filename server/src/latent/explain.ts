@@ -234,7 +234,7 @@ export function plainSummary(result: Omit<ExplainResult, 'verdict'> & { verdict:
   let flow = '';
   const mediation = result.mediation;
   if (mediation) {
-    flow = `; removing blocks in layer order (cumulative mean-ablation), ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`;
+    flow = `; removing blocks in layer order, which credits the early ones most (cumulative mean-ablation), ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`;
   } else {
     let m = 0;
     let a = 0;
