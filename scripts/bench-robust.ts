@@ -28,22 +28,20 @@ const VARIANTS: { name: string; wrap: (text: string) => string }[] = [
 ];
 
 async function main(): Promise<void> {
-  const service = new LatentGuardService({ mode: 'in-process', threads: 2 });
+  // With the adversarial-suffix signal on (as `latent-lint score` reads it): a column of its own.
+  const service = new LatentGuardService({ mode: 'in-process', threads: 2, surprisal: true });
   try {
     const state = await service.start();
     if (state.status !== 'ready') throw new Error(state.status === 'failed' ? state.message : `state ${state.status}`);
     const threshold = state.identity.threshold;
     console.log(`# robust reading (threshold ${threshold})\n`);
-    console.log('| variant | harmful flagged | probabilities |');
-    console.log('| --- | ---: | --- |');
-    for (const variant of VARIANTS) {
-      const scores = await service.scoreTexts(HARMFUL.map(variant.wrap));
-      const flagged = scores.filter((score) => score.probability >= threshold).length;
-      console.log(`| ${variant.name} | ${flagged} / ${scores.length} | ${scores.map((score) => score.probability.toFixed(3)).join(', ')} |`);
-    }
-    const benign = await service.scoreTexts(SAME_TOPIC_BENIGN);
-    const wrong = benign.filter((score) => score.probability >= threshold).length;
-    console.log(`| same-topic benign (should stay clean) | ${wrong} / ${benign.length} flagged | ${benign.map((score) => score.probability.toFixed(3)).join(', ')} |`);
+    console.log('| variant | harmful-request flagged | probabilities | adversarial suffix (surprisal) flagged | surprisal, nats |');
+    console.log('| --- | ---: | --- | ---: | --- |');
+    const suffixed = (score: { surprisal?: { score: number; threshold: number } }): boolean => score.surprisal !== undefined && score.surprisal.score > score.surprisal.threshold;
+    const row = (name: string, scores: Awaited<ReturnType<typeof service.scoreTexts>>): string =>
+      `| ${name} | ${scores.filter((score) => score.probability >= threshold).length} / ${scores.length} | ${scores.map((score) => score.probability.toFixed(3)).join(', ')} | ${scores.filter(suffixed).length} / ${scores.length} | ${scores.map((score) => score.surprisal?.score.toFixed(1) ?? '-').join(', ')} |`;
+    for (const variant of VARIANTS) console.log(row(variant.name, await service.scoreTexts(HARMFUL.map(variant.wrap))));
+    console.log(row('same-topic benign (should stay clean)', await service.scoreTexts(SAME_TOPIC_BENIGN)));
   } finally {
     await service.dispose();
   }
