@@ -59,13 +59,26 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
           assert.ok(m, 'the build has a mediation graph (npm run build:model runs models/build_mediation.py)');
           assert.ok(Math.abs(m.logit - explained.verdict.logit) < 1e-3, `mediation logit ${m.logit} vs ${explained.verdict.logit}`);
           assert.equal(m.effects.length, 14);
-          // The cumulative (telescoping) path adds up to the all-at-once effect by construction; the
+          // The cumulative (telescoping) path, in layer order and in reverse order, each adds up to the
+          // all-at-once effect by construction, and so does their average, which the explorer shows; the
           // single effects stay beside it (they overlap, so their sum is not the total).
           assert.equal(m.cumulative.length, 14);
-          const cumulative = m.cumulative.reduce((total, e) => total + e.attention + e.mlp, 0);
-          assert.ok(Math.abs(cumulative - m.total) < 1e-3, `${text}: cumulative effects sum to ${cumulative}, total ${m.total}`);
-          const cumulativeMlp = m.cumulative.reduce((total, e) => total + e.mlp, 0);
-          assert.ok(Math.abs(m.mlpShare - Math.abs(cumulativeMlp) / (Math.abs(cumulativeMlp) + Math.abs(cumulative - cumulativeMlp))) < 1e-9, `the summary's MLP share is the cumulative path's`);
+          const add = (parts: { attention: number; mlp: number }[], key?: 'attention' | 'mlp'): number => parts.reduce((total, e) => total + (key ? e[key] : e.attention + e.mlp), 0);
+          const shareOf = (parts: { attention: number; mlp: number }[]): number => Math.abs(add(parts, 'mlp')) / (Math.abs(add(parts, 'mlp')) + Math.abs(add(parts, 'attention')));
+          const cumulative = add(m.cumulative);
+          assert.ok(Math.abs(cumulative - m.total) < 1e-3, `${text}: averaged cumulative effects sum to ${cumulative}, total ${m.total}`);
+          for (const [name, parts] of [['layer order', m.cumulativeForward], ['reverse order', m.cumulativeReverse]] as const) {
+            assert.equal(parts.length, 14);
+            assert.ok(Math.abs(add(parts) - m.total) < 1e-3, `${text}: ${name} effects sum to ${add(parts)}, total ${m.total}`);
+          }
+          m.cumulative.forEach((e, i) => {
+            const f = m.cumulativeForward[i];
+            const r = m.cumulativeReverse[i];
+            assert.ok(e.layer === f.layer && e.layer === r.layer && Math.abs(e.attention - (f.attention + r.attention) / 2) < 1e-9 && Math.abs(e.mlp - (f.mlp + r.mlp) / 2) < 1e-9, `layer ${e.layer} is the two orders' mean`);
+          });
+          const cumulativeMlp = add(m.cumulative, 'mlp');
+          assert.ok(Math.abs(m.mlpShare - shareOf(m.cumulative)) < 1e-9, `the summary's MLP share is the averaged path's`);
+          assert.ok(Math.abs(m.mlpShareForward - shareOf(m.cumulativeForward)) < 1e-9 && Math.abs(m.mlpShareReverse - shareOf(m.cumulativeReverse)) < 1e-9);
           assert.ok(m.effects.every((e) => Number.isFinite(e.attention) && Number.isFinite(e.mlp)) && m.singleMlpShare > 0);
           const gateK = m.neurons.find((c) => c.flips)?.k ?? 0;
           assert.equal(explained.neurons.filter((n) => n.gate).length, Math.min(gateK, explained.neurons.length));
@@ -75,7 +88,8 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
             console.log(
               `      ${explained.verdict.flagged ? 'flagged' : 'clear  '} p=${explained.verdict.probability.toFixed(4)} logit ${explained.verdict.logit.toFixed(2)}; ` +
                 `all at once ${m.total.toFixed(2)}; Σ single ${single.toFixed(1)} (${(single / m.total).toFixed(2)}×, MLP ${(m.singleMlpShare * 100).toFixed(0)} % of |effect|); ` +
-                `Σ cumulative ${cumulative.toFixed(4)} (${(cumulative / m.total).toFixed(5)}×; MLP ${cumulativeMlp.toFixed(1)} + attention ${(cumulative - cumulativeMlp).toFixed(1)}, MLP share ${(m.mlpShare * 100).toFixed(0)} %); ` +
+                `Σ cumulative (average) ${cumulative.toFixed(4)} (${(cumulative / m.total).toFixed(5)}×; MLP ${cumulativeMlp.toFixed(1)} + attention ${(cumulative - cumulativeMlp).toFixed(1)}); ` +
+                `MLP share layer order ${(m.mlpShareForward * 100).toFixed(0)} %, reverse ${(m.mlpShareReverse * 100).toFixed(0)} %, average ${(m.mlpShare * 100).toFixed(0)} %; ` +
                 `top-k neurons ${m.neurons.map((c) => `${c.k}: ${c.delta.toFixed(2)}${c.flips ? ' flips' : ''}`).join(', ')}; ${m.ms.toFixed(0)} ms — ${text.slice(0, 40)}…`,
             );
           }

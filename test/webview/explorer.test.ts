@@ -74,14 +74,31 @@ describe('Latent Explorer webview (headless Chromium)', function () {
     const mediation = harmful.mediation;
     assert.ok(mediation);
     assert.equal(await page.locator('[data-testid="mediation-chart"] rect.bar[data-layer]').count(), 28);
-    assert.match(harmful.verdict.summary, new RegExp(`mean-ablation\\), ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`));
+    assert.match(harmful.verdict.summary, new RegExp(`in layer order and in reverse order \\(cumulative mean-ablation, the two orders averaged\\), ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`));
     assert.match((await page.getByTestId('mediation').textContent()) ?? '', /The single effects sum to \+[\d.]+; removing every block at once moves it by/);
-    // The additive decomposition is drawn too, says which it is and that its order matters, and adds up to the total.
+    // The additive decomposition is drawn too: the two orders averaged, it says so, and it adds up to the total.
     assert.equal(await page.locator('[data-testid="cumulative-chart"] rect.bar[data-layer]').count(), 28);
-    assert.match((await page.getByTestId('mediation-method').textContent()) ?? '', /^Drawn first: the cumulative path — blocks .* in layer order.*Order matters: ablating early layers first/);
+    assert.match((await page.getByTestId('mediation-method').textContent()) ?? '', /^Drawn first: the cumulative path — blocks .* once in layer order .* and once in reverse order .* averaged over the two orders\. Either order alone credits the blocks removed first/);
     const parts = mediation.cumulative.reduce((total, e) => total + e.attention + e.mlp, 0);
     assert.ok(Math.abs(parts - mediation.total) < 1e-3, `${parts} vs ${mediation.total}`);
-    assert.match((await page.getByTestId('mediation-sum').textContent()) ?? '', new RegExp(`= \\+${mediation.total.toFixed(2)}, the fall with every block removed at once \\(\\+${mediation.total.toFixed(2)}\\); ${Math.round(mediation.mlpShare * 100)} % of it goes through MLP blocks`));
+    const pct = (share: number): number => Math.round(share * 100);
+    assert.match(
+      (await page.getByTestId('mediation-sum').textContent()) ?? '',
+      new RegExp(`= \\+${mediation.total.toFixed(2)}, the fall with every block removed at once \\(\\+${mediation.total.toFixed(2)}\\)\\. Share through MLP blocks: layer order ${pct(mediation.mlpShareForward)} %, reverse ${pct(mediation.mlpShareReverse)} %, average ${pct(mediation.mlpShare)} %\\.$`),
+    );
+    // The chart draws the average, not one order: its description lists the averaged values per layer.
+    const described = [...((await page.locator('[data-testid="cumulative-chart"] desc').textContent()) ?? '').matchAll(/layer (\d+): attention ([^,]+), MLP ([^;.]+(?:\.\d+)?)/g)].map(([, layer, attention, mlp]) => ({
+      layer: Number(layer),
+      attention: Number(attention.replace('−', '-')),
+      mlp: Number(mlp.replace('−', '-')),
+    }));
+    assert.equal(described.length, 14);
+    described.forEach((d, i) => {
+      const f = mediation.cumulativeForward[i];
+      const r = mediation.cumulativeReverse[i];
+      assert.ok(Math.abs(d.attention - (f.attention + r.attention) / 2) < 0.006 && Math.abs(d.mlp - (f.mlp + r.mlp) / 2) < 0.006, `layer ${d.layer}: drawn ${d.attention}, ${d.mlp}`);
+    });
+    assert.ok(described.some((d, i) => Math.abs(d.mlp - mediation.cumulativeForward[i].mlp) > 0.01), 'the drawn path is not the layer-order one');
     // Neurons in the read layers only, each check listed; gates are exactly the smallest set whose ablation flips the verdict.
     assert.equal(await page.getByTestId('neuron').count(), harmful.neurons.length);
     assert.ok(harmful.neurons.every((n) => n.layer >= 1 && n.layer <= 14));

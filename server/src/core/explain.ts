@@ -88,14 +88,23 @@ export interface ExplainMediation {
   /** Per layer and module, each alone: logit − logit with only that module ablated (positive: it carried evidence toward harmful). These overlap and do not add up to `total`. */
   effects: { layer: number; attention: number; mlp: number }[];
   /**
-   * The cumulative (telescoping) path, whose parts sum to `total` by construction: modules ablated in
-   * layer order (attention of block 1, its MLP, attention of block 2, …), each entry the further fall
-   * in the logit when that module joins the ones before it. Order matters: early blocks are credited
-   * first, with what later blocks would otherwise carry.
+   * The cumulative (telescoping) path, whose parts sum to `total` by construction, averaged over two
+   * orders: each entry is the mean of the further fall in the logit when that module joins the ones
+   * ablated before it in layer order (attention of block 1, its MLP, attention of block 2, …) and in
+   * reverse order (MLP of the last block first). Either order alone credits the blocks that go first
+   * with what the others would otherwise carry; both sum to `total`, so their average does too.
    */
   cumulative: { layer: number; attention: number; mlp: number }[];
-  /** Share of the cumulative path that goes through MLP blocks: |Σ mlp| / (|Σ mlp| + |Σ attention|) (0..1); Σ mlp + Σ attention = total. */
+  /** The same path in layer order alone (sums to `total`). */
+  cumulativeForward: { layer: number; attention: number; mlp: number }[];
+  /** The same path in reverse order alone (sums to `total`). */
+  cumulativeReverse: { layer: number; attention: number; mlp: number }[];
+  /** Share of the averaged path that goes through MLP blocks: |Σ mlp| / (|Σ mlp| + |Σ attention|) (0..1); Σ mlp + Σ attention = total. */
   mlpShare: number;
+  /** The same share on the layer-order path alone. */
+  mlpShareForward: number;
+  /** The same share on the reverse-order path alone. */
+  mlpShareReverse: number;
   /** Share of Σ |single effect| that goes through MLP blocks (0..1), for comparison (order-free, not additive). */
   singleMlpShare: number;
   /** logit − logit with every module of every layer ablated at once (the joint effect, to compare with the sum). */

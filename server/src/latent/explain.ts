@@ -216,8 +216,8 @@ function percent(p: number): string {
 /**
  * The two sentences the explorer leads with. The first is the verdict; the second names the phrase
  * that carried it (or says none reached the threshold), the read layers with the largest positive
- * contribution (or none), and where the evidence flowed (measured on the cumulative ablation path,
- * whose parts sum to the total, when there is one, else the direct-path split, labelled as such).
+ * contribution (or none), and where the evidence flowed (measured on the cumulative ablation path
+ * averaged over layer and reverse order, whose parts sum to the total, when there is one, else the direct-path split, labelled as such).
  */
 export function plainSummary(result: Omit<ExplainResult, 'verdict'> & { verdict: Pick<ExplainResult['verdict'], 'probability' | 'threshold' | 'flagged' | 'category'> }): string {
   const { verdict } = result;
@@ -234,7 +234,7 @@ export function plainSummary(result: Omit<ExplainResult, 'verdict'> & { verdict:
   let flow = '';
   const mediation = result.mediation;
   if (mediation) {
-    flow = `; removing blocks in layer order, which credits the early ones most (cumulative mean-ablation), ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`;
+    flow = `; removing blocks one by one in layer order and in reverse order (cumulative mean-ablation, the two orders averaged), ${Math.round(mediation.mlpShare * 100)} % of the effect goes through MLP blocks`;
   } else {
     let m = 0;
     let a = 0;

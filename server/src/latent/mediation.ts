@@ -1,9 +1,11 @@
 // Causal mediation on the detector, measured with the mediation graph (models/build_mediation.py): the
 // guard graph whose attention and MLP outputs, and single MLP neurons, can be mean-ablated (replaced by
 // their benign mean at every token after the cached system prompt) row by row. One batched run of
-// 1 + 4L rows gives the unablated logit, each (layer, module)'s effect alone (2L rows: they overlap, so
-// they do not add up), and the cumulative path (2L rows: the first k modules in layer order ablated,
-// whose differences telescope to the all-modules effect, the last of them); the
+// 6L rows gives the unablated logit, each (layer, module)'s effect alone (2L rows: they overlap, so
+// they do not add up), and the cumulative path in both orders (2L rows: the first k modules in layer
+// order ablated, the last of them all modules at once; 2L − 1 rows: the first k in reverse order, the
+// all-ablated row shared). Each order's differences telescope to the all-modules effect, and so does
+// their average, which is what the explorer reports: one order alone credits whichever blocks go first. The
 // neurons are ranked by their direct effect (activation × down_proj column · probe / ‖h‖) and the top
 // k ablated together in a second run, to see the logit drop and whether the verdict flips.
 import type { ExplainMediation, ExplainNeuron } from '../core/explain';
@@ -70,21 +72,31 @@ export async function mediate(guard: GuardFile, spec: MediationRun, graph: strin
     scoreResiduals(guard, resid, row * stride, resid, row * stride + (L + 1) * H, { tokens: 0, truncated: false }, L).logit;
 
   // Rows: 0 nothing ablated; 1 + i attention of block i alone; 1 + L + i its MLP alone; 1 + 2L + m the
-  // first m + 1 modules in layer order (module 2i attention of block i, 2i + 1 its MLP), so the last
-  // row has every module ablated at once.
-  const rows = 1 + 4 * L;
+  // first m + 1 modules in layer order (module 2i attention of block i, 2i + 1 its MLP), so row 4L has
+  // every module ablated at once; 1 + 4L + k the last k + 1 modules (reverse order), k = 0..2L − 2.
+  const M = 2 * L;
+  const rows = 1 + 2 * M + (M - 1);
   const column = (m: number): number => (m % 2 === 0 ? m / 2 : L + (m - 1) / 2);
-  const ablation = new Float32Array(rows * 2 * L);
-  for (let c = 0; c < 2 * L; c++) ablation[(1 + c) * 2 * L + c] = 1;
-  for (let m = 0; m < 2 * L; m++) for (let j = 0; j <= m; j++) ablation[(1 + 2 * L + m) * 2 * L + column(j)] = 1;
+  const ablation = new Float32Array(rows * M);
+  for (let c = 0; c < M; c++) ablation[(1 + c) * M + c] = 1;
+  for (let m = 0; m < M; m++) for (let j = 0; j <= m; j++) ablation[(1 + M + m) * M + column(j)] = 1;
+  for (let k = 0; k < M - 1; k++) for (let j = M - 1 - k; j < M; j++) ablation[(1 + 2 * M + k) * M + column(j)] = 1;
   const first = await spec.run(batch(spec, rows, ablation, new Float32Array(rows * L * I), probeDirs, Math.max(1, probes.length)));
   const resid = first.resid.data;
   const logit = logitOf(resid, 0);
   const effects = Array.from({ length: L }, (_, i) => ({ layer: i + 1, attention: logit - logitOf(resid, 1 + i), mlp: logit - logitOf(resid, 1 + L + i) }));
-  const path = [logit, ...Array.from({ length: 2 * L }, (_, m) => logitOf(resid, 1 + 2 * L + m))];
-  // Telescoping: each module's effect is the fall from the path's previous point, so they sum to the total.
-  const cumulative = Array.from({ length: L }, (_, i) => ({ layer: i + 1, attention: path[2 * i] - path[2 * i + 1], mlp: path[2 * i + 1] - path[2 * i + 2] }));
-  const total = logit - path[2 * L];
+  const all = logitOf(resid, 2 * M);
+  // forward[m]: logit with modules 0..m − 1 ablated; reverse[k]: with the last k modules ablated.
+  const forward = [logit, ...Array.from({ length: M }, (_, m) => logitOf(resid, 1 + M + m))];
+  const reverse = [logit, ...Array.from({ length: M - 1 }, (_, k) => logitOf(resid, 1 + 2 * M + k)), all];
+  // Telescoping: each module's effect is the fall when it joins the modules ablated before it, so each
+  // order's effects sum to the total; module m joins the reverse path as the (M − m)-th.
+  const fall = (m: number, dir: 'forward' | 'reverse'): number => (dir === 'forward' ? forward[m] - forward[m + 1] : reverse[M - 1 - m] - reverse[M - m]);
+  const path = (dir: 'forward' | 'reverse'): ExplainMediation['cumulative'] => Array.from({ length: L }, (_, i) => ({ layer: i + 1, attention: fall(2 * i, dir), mlp: fall(2 * i + 1, dir) }));
+  const cumulativeForward = path('forward');
+  const cumulativeReverse = path('reverse');
+  const cumulative = cumulativeForward.map((f, i) => ({ layer: f.layer, attention: (f.attention + cumulativeReverse[i].attention) / 2, mlp: (f.mlp + cumulativeReverse[i].mlp) / 2 }));
+  const total = logit - all;
   const share = (parts: { attention: number; mlp: number }[], abs: boolean): number => {
     let m = 0;
     let a = 0;
@@ -126,7 +138,7 @@ export async function mediate(guard: GuardFile, spec: MediationRun, graph: strin
   const second = ks.length ? await spec.run(batch(spec, ks.length, new Float32Array(ks.length * 2 * L), neuronMask, probeDirs, K)) : undefined;
   const neuronChecks = ks.map((k, r) => ({ k, delta: logitOf((second as NonNullable<typeof second>).resid.data, r) - logit, flips: false, direct: scored.slice(0, k).reduce((s, n) => s + n.contribution, 0) }));
   return {
-    mediation: { logit, effects, cumulative, mlpShare: share(cumulative, false), singleMlpShare: share(effects, true), total, neurons: neuronChecks, graph, ms: performance.now() - started },
+    mediation: { logit, effects, cumulative, cumulativeForward, cumulativeReverse, mlpShare: share(cumulative, false), mlpShareForward: share(cumulativeForward, false), mlpShareReverse: share(cumulativeReverse, false), singleMlpShare: share(effects, true), total, neurons: neuronChecks, graph, ms: performance.now() - started },
     neurons: scored.slice(0, TOP_NEURONS),
   };
 }

@@ -140,12 +140,12 @@ export function mediationChart(result: ExplainResult, description: string): SVGS
   });
 }
 
-/** Measured, additive: the cumulative path, blocks mean-ablated in layer order; each bar is the further fall when that block joins the ones before it. */
+/** Measured, additive: the cumulative path, blocks mean-ablated in layer order and in reverse order; each bar is the further fall when that block joins the ones before it, the two orders averaged. */
 export function cumulativeChart(result: ExplainResult, description: string): SVGSVGElement {
   const effect = new Map((result.mediation?.cumulative ?? []).map((e) => [e.layer, e]));
   return pairedBars(result, {
     id: 'cumulative-chart',
-    title: 'Attention vs MLP, measured and additive: the further fall in the detector’s logit as blocks are mean-ablated in layer order',
+    title: 'Attention vs MLP, measured and additive: the further fall in the detector’s logit as blocks are mean-ablated one by one, averaged over layer order and reverse order',
     description,
     left: { value: (l) => effect.get(l.layer)?.attention, label: 'attention', cls: 'attention' },
     right: { value: (l) => effect.get(l.layer)?.mlp, label: 'MLP', cls: 'mlp' },

@@ -28,7 +28,7 @@ function describeMediation(result: ExplainResult): string {
 
 function describeCumulative(result: ExplainResult): string {
   const rows = (result.mediation?.cumulative ?? []).map((e) => `layer ${e.layer}: attention ${signed(e.attention, 2)}, MLP ${signed(e.mlp, 2)}`);
-  return `Measured by mean-ablation, blocks removed in layer order: the further fall in the detector's logit as each block joins the ones before it; these sum to the total. ${rows.join('; ')}.`;
+  return `Measured by mean-ablation, blocks removed one by one in layer order and in reverse order: the further fall in the detector's logit as each block joins the ones before it, the two orders averaged; these sum to the total. ${rows.join('; ')}.`;
 }
 
 /** The measured section: the additive (cumulative) decomposition first, then the single effects for comparison. */
@@ -41,12 +41,12 @@ function mediationSection(mediation: ExplainMediation, cumulative: SVGSVGElement
     h(
       'p',
       { class: 'muted', 'data-testid': 'mediation-method' },
-      `Drawn first: the cumulative path — blocks replaced by their average on benign text (mean-ablation) in layer order, attention then MLP of layer 1, then layer 2, …; each bar is the further fall in the detector’s logit (${signed(mediation.logit, 2)}) as that block is added. Order matters: ablating early layers first credits them with what later layers would otherwise carry.`,
+      `Drawn first: the cumulative path — blocks replaced by their average on benign text (mean-ablation) one after another, once in layer order (attention then MLP of layer 1, then layer 2, …) and once in reverse order (from the MLP of the last layer down); each bar is the further fall in the detector’s logit (${signed(mediation.logit, 2)}) as that block is added, averaged over the two orders. Either order alone credits the blocks removed first with what the others would otherwise carry; the average does not favour early or late layers.`,
     ),
     h(
       'p',
       { class: 'muted', 'data-testid': 'mediation-sum' },
-      `These add up to the total by construction: MLP blocks ${signed(sum(mediation.cumulative, 'mlp'), 2)} + attention ${signed(sum(mediation.cumulative, 'attention'), 2)} = ${signed(sum(mediation.cumulative), 2)}, the fall with every block removed at once (${signed(mediation.total, 2)}); ${Math.round(mediation.mlpShare * 100)} % of it goes through MLP blocks.`,
+      `These add up to the total by construction: MLP blocks ${signed(sum(mediation.cumulative, 'mlp'), 2)} + attention ${signed(sum(mediation.cumulative, 'attention'), 2)} = ${signed(sum(mediation.cumulative), 2)}, the fall with every block removed at once (${signed(mediation.total, 2)}). Share through MLP blocks: layer order ${Math.round(mediation.mlpShareForward * 100)} %, reverse ${Math.round(mediation.mlpShareReverse * 100)} %, average ${Math.round(mediation.mlpShare * 100)} %.`,
     ),
     h('figure', { class: 'figure' }, cumulative),
     h(
