@@ -225,69 +225,35 @@ describe('language server with the latent guard (tiny model)', function () {
     for (let i = 0; i < 50 && states().at(-1) !== 'disabled'; i++) await delay(20);
     assert.equal(states().at(-1), 'disabled');
   });
-});
 
-describe('language server: the adversarial-suffix signal (tiny model)', function () {
-  let workspace: string;
-  let client: TestClient;
-  let settings: Record<string, unknown>;
-  let guardPath: string;
-  let cacheDir: string;
-
-  before(() => {
-    assertBuilt();
-    requireTinyModel();
+  it('leaves the adversarial-suffix signal off by default, and latentLint.model.surprisal turns it on', async () => {
     // Harm threshold 1: no latent/harmful-request (a unit's latent findings share one diagnostic, so the
     // suffix finding would hide behind it); surprisal threshold 0: every unit with a 3-token window gets
-    // latent/jailbreak when the signal is read.
-    guardPath = writeTinyGuard(7, { threshold: 1, surprisal: { window: 3, skipFirst: 1, minUnmasked: 2, threshold: 0, mask: 'https?://\\S+' } });
-    cacheDir = tempDir('latent-lint-cache-');
-  });
-
-  after(() => {
-    fs.rmSync(path.dirname(guardPath), { recursive: true, force: true });
-    fs.rmSync(cacheDir, { recursive: true, force: true });
-  });
-
-  beforeEach(async () => {
-    workspace = tempWorkspace();
-    settings = {};
-    client = new TestClient({
-      configuration: () => settings,
-      env: { LATENT_LINT_MODEL_DIR: TINY_DIR, LATENT_LINT_GUARD: guardPath, LATENT_LINT_CACHE: cacheDir },
-    });
-    await client.initialize(workspace);
-  });
-
-  afterEach(async () => {
+    // latent/jailbreak when the signal is read. A server of its own reads that guard file.
+    const suffixGuard = writeTinyGuard(7, { threshold: 1, surprisal: { window: 3, skipFirst: 1, minUnmasked: 2, threshold: 0, mask: 'https?://\\S+' } });
     await client.stop();
-    fs.rmSync(workspace, { recursive: true, force: true });
-  });
-
-  async function latentCodes(uri: string, want: (codes: Set<unknown>) => boolean): Promise<Set<unknown>> {
-    let codes = new Set<unknown>();
-    for (let attempt = 0; attempt < 50; attempt++) {
-      codes = new Set((await client.pull(uri)).map((d) => d.code));
-      if (want(codes)) return codes;
-      await Promise.race([client.nextRefresh(), delay(500)]);
+    client = new TestClient({ configuration: () => settings, env: { LATENT_LINT_MODEL_DIR: TINY_DIR, LATENT_LINT_GUARD: suffixGuard, LATENT_LINT_CACHE: cacheDir } });
+    await client.initialize(workspace);
+    try {
+      const uri = await client.open(path.join(workspace, 'prompts/support.prompt.md'));
+      // The server logs each finished latent run of a version (pull again while waiting: the model
+      // becoming ready invalidates a run scheduled before it).
+      const runs = (): number => client.logs.filter((log) => /Latent guard: support\.prompt\.md v1 in \d+ ms/.test(log)).length;
+      for (let i = 0; i < 50 && runs() === 0; i++) await Promise.race([client.pull(uri).then(() => delay(200)), delay(500)]);
+      assert.ok(runs() >= 1, client.logs.join(' | '));
+      const before = new Set((await client.pull(uri)).map((d) => d.code));
+      assert.ok(!before.has('latent/jailbreak'), `no suffix signal unless asked: ${[...before].join(', ')}`);
+      settings = { model: { surprisal: true } };
+      await client.configurationChanged();
+      let after = new Set<unknown>();
+      for (let i = 0; i < 50 && !after.has('latent/jailbreak'); i++) {
+        after = new Set((await client.pull(uri)).map((d) => d.code));
+        if (!after.has('latent/jailbreak')) await Promise.race([client.nextRefresh(), delay(500)]);
+      }
+      assert.ok(after.has('latent/jailbreak'), `with the setting: ${[...after].join(', ')}; ${client.logs.slice(-3).join(' | ')}`);
+    } finally {
+      fs.rmSync(path.dirname(suffixGuard), { recursive: true, force: true });
     }
-    return codes;
-  }
-
-  it('is off in the editor by default, and latentLint.model.surprisal turns it on', async () => {
-    const uri = await client.open(path.join(workspace, 'prompts/support.prompt.md'));
-    await client.pull(uri);
-    // The server logs each finished latent run of a version.
-    const runs = (): number => client.logs.filter((log) => /Latent guard: support\.prompt\.md v1 in \d+ ms/.test(log)).length;
-    // (Pull again while waiting: the model becoming ready invalidates a run scheduled before it.)
-    for (let i = 0; i < 50 && runs() === 0; i++) await Promise.race([client.pull(uri).then(() => delay(200)), delay(500)]);
-    assert.ok(runs() >= 1, client.logs.join(' | '));
-    const before = new Set((await client.pull(uri)).map((d) => d.code));
-    assert.ok(!before.has('latent/jailbreak'), `no suffix signal unless asked: ${[...before].join(', ')}`);
-    settings = { model: { surprisal: true } };
-    await client.configurationChanged();
-    const after = await latentCodes(uri, (codes) => codes.has('latent/jailbreak'));
-    assert.ok(after.has('latent/jailbreak'), `with the setting: ${[...after].join(', ')}; ${client.logs.join(' | ')}`);
   });
 });
 
