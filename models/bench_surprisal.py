@@ -249,7 +249,7 @@ def main():
             for k, a in zip(idx, reader.run_batch([ctx.builder.prefix + users[k] for k in idx], P)):
                 arrays[k] = a
         arrays = [a if a is not None else np.zeros((4, 0), np.float32) for a in arrays]
-        np.savez(path, arrays=objects(arrays), masks=objects(masks))
+        np.savez(path, arrays=objects(arrays))  # masks are recomputed on load (cheap)
         log(f"{name}: {len(rows)} texts, {ntok} tokens, {ntok / (time.time() - t0):.0f} tokens/s")
         per_source[name] = arrays, masks
     import contextlib

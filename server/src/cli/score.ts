@@ -4,7 +4,7 @@
 // after the lines OUT already holds, and ids are kept exactly as given (null too).
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLatentGuard, thresholdIn, type UnitScore } from '../latent';
+import { createLatentGuard, surprisalFlagged, thresholdIn, type UnitScore } from '../latent';
 import { SCORE_KINDS, type ScoreFinding, type ScoreKind, type ScoreLinter } from './score-lint';
 
 const USAGE = `Usage: latent-lint score --jsonl IN --out OUT [--resume] [--threshold t] [--threads n] [--graph fp32|int8] [--no-cache] [--no-surprisal]
@@ -202,7 +202,7 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
           flagged:
             score.probability >= cut ||
             (score.concepts ?? []).some((concept) => concept.probability >= concept.threshold) ||
-            (score.surprisal !== undefined && score.surprisal.score > score.surprisal.threshold),
+            surprisalFlagged(score.surprisal),
           baseline: round(score.baseline),
           harm: score.harm,
           refusal: score.refusal,

@@ -3,4 +3,5 @@ export { createLatentGuard, thresholdIn, type ExplainContext, type LatentGuard, 
 export { ModelUnavailableError } from './model-files';
 export { HARMFUL_REQUEST, INJECTION, JAILBREAK, REFUSAL_SUPPRESSED } from './scorer';
 export type { UnitScore } from './signals';
+export { surprisalFlagged } from './surprisal';
 export type { LatentState } from './types';

@@ -9,7 +9,7 @@
 // neurons are ranked by their direct effect (activation × down_proj column · probe / ‖h‖) and the top
 // k ablated together in a second run, to see the logit drop and whether the verdict flips.
 import type { ExplainMediation, ExplainNeuron } from '../core/explain';
-import { packBatch } from './batcher';
+import { packBatch, tilePast } from './batcher';
 import type { GuardFile } from './guard-file';
 import { LatentModel, type ModelInputs, type ModelOutput, type PastKV } from './model';
 import type { GraphFile, ModelConfig } from './model-files';
@@ -143,22 +143,6 @@ export async function mediate(guard: GuardFile, spec: MediationRun, graph: strin
   };
 }
 
-/** The batch-1 prefix keys/values repeated over `batch` rows. */
-function tile(past: PastKV, batch: number): PastKV {
-  const [layers, , kv, length, hd] = past.dims;
-  if (batch === 1) return past;
-  const block = kv * length * hd;
-  const key = new Float32Array(layers * batch * block);
-  const value = new Float32Array(layers * batch * block);
-  for (let l = 0; l < layers; l++) {
-    for (let b = 0; b < batch; b++) {
-      key.set(past.key.subarray(l * block, (l + 1) * block), (l * batch + b) * block);
-      value.set(past.value.subarray(l * block, (l + 1) * block), (l * batch + b) * block);
-    }
-  }
-  return { dims: [layers, batch, kv, length, hd], key, value };
-}
-
 /** The mediation graph's session and its own system-prompt cache (nothing is ablated there). */
 export class MediationSession {
   private readonly model: LatentModel;
@@ -215,7 +199,7 @@ export class MediationSession {
         hidden: this.config.hidden_size,
         intermediate: this.config.intermediate_size,
         pad: this.config.pad_token_id,
-        run: (inputs) => this.model.run({ ...inputs, past: tile(past, inputs.batch) }, ['resid', 'mlp_act', 'neuron_writes']),
+        run: (inputs) => this.model.run({ ...inputs, past: tilePast(past, inputs.batch) }, ['resid', 'mlp_act', 'neuron_writes']),
       },
       `${this.graph.graph} (${layers} layers, mean-ablation inputs) + prefix cache`,
     );

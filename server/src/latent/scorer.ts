@@ -7,6 +7,7 @@ import type { ParsedDocument, RuleMeta, RuleReportWithRule, Span, Unit } from '.
 import type { ConceptName } from './guard-file';
 import { DEFAULT_MIN_WORDS } from './runtime';
 import { describeLayers, type ConceptScore, type UnitScore } from './signals';
+import { surprisalFlagged } from './surprisal';
 
 export const HARMFUL_REQUEST: RuleMeta = {
   id: 'latent/harmful-request',
@@ -200,7 +201,7 @@ export function reportsFor(unit: Unit, score: UnitScore, threshold: number): Rul
     });
   }
   const surprisal = score.surprisal;
-  if (surprisal && surprisal.score > surprisal.threshold && surprisal.end > surprisal.start) {
+  if (surprisal && surprisalFlagged(surprisal)) {
     reports.push({
       ruleId: JAILBREAK.id,
       severity: JAILBREAK.defaultSeverity,

@@ -18,6 +18,11 @@ export interface SurprisalScore {
   end: number;
 }
 
+/** Whether a unit's most surprising window is over the threshold (the finding, `score`'s flag). */
+export function surprisalFlagged(surprisal: SurprisalScore | undefined): boolean {
+  return surprisal !== undefined && surprisal.end > surprisal.start && surprisal.score > surprisal.threshold;
+}
+
 /** −log p(target | context) per row of `logits` ([rows, vocab], row i predicting targets[i]). */
 export function tokenSurprisal(logits: Float32Array, vocab: number, targets: readonly number[]): Float32Array {
   const out = new Float32Array(targets.length);
