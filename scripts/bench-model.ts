@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { cpuInt8Support } from '../server/src/latent/cpu-features';
 import { LatentRuntime } from '../server/src/latent/runtime';
 import type { ModelConfig } from '../server/src/latent/model-files';
 import type { Prompt } from '../server/src/latent/tokenizer';
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     }
   }
   let guardAtBatch16: PrefixRun | undefined;
+  let guardRows: PrefixRun[] = [];
   const guardName = config.scoring_graph;
   const guardEntry = guardName ? config.graphs[guardName] : undefined;
   if (guardName && guardEntry?.prefix && guardEntry.layers < config.n_layers) {
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
     const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, withoutGuard: true, forceScoringGraph: true, threads: THREADS, batchSize: 16, batchTokens: 16 * 256, verify: false });
     if (runtime.prefixModel !== runtime.scoringModel || runtime.prefixLayers !== guardEntry.layers) throw new Error(`the runtime did not pick the ${guardName} graph (${runtime.identity.graph})`);
     const rows = await prefixRuns(runtime);
+    guardRows = rows;
     guardAtBatch16 = rows.find((row) => row.batch === 16);
     console.log('');
     console.log(`scoring graph \`${guardName}\` (${guardEntry.file}, ${guardEntry.layers} of ${config.n_layers} layers, ${(guardEntry.bytes / 1e6).toFixed(0)} MB) + prefix cache, ${USER_TOKENS}-token units; GFLOP/s counts the weight matmuls it runs: ${guardEntry.layers - 1} blocks on every new token, then k/v on every new token and q/o/MLP at the 2 read positions`);
@@ -132,6 +135,25 @@ async function main(): Promise<void> {
       const rate = guardMatmulFlops(config, guardEntry.layers, row.seq, row.batch) / (row.p50 / 1000);
       console.log(
         `${row.batch} | ${row.seq} | ${row.loadMs.toFixed(0)} | ${row.p50.toFixed(1)} | ${(row.p50 / row.batch).toFixed(1)} | ${(row.p95 / row.batch).toFixed(1)} | ${((row.batch * row.seq) / (row.p50 / 1000)).toFixed(0)} | ${(rate / 1e9).toFixed(1)} | ${((100 * rate) / probe).toFixed(0)}%`,
+      );
+    }
+  }
+  const screenName = config.screen_graph;
+  const screenEntry = screenName ? config.graphs[screenName] : undefined;
+  if (screenName && screenEntry && guardEntry) {
+    // The int8 screen (where the CPU has VNNI/AMX the scorer reads every unit through it first), timed as the guard graph above.
+    const runtime = LatentRuntime.open({ modelDir: MODEL_DIR, precision: 'int8', threads: THREADS, batchSize: 16, batchTokens: 16 * 256, verify: false });
+    if (!runtime.screenModel) throw new Error(`the runtime did not load the ${screenName} screen (${runtime.warnings.join('; ') || runtime.identity.graph})`);
+    const rows = await prefixRuns(runtime, runtime.screenModel);
+    console.log('');
+    console.log(`int8 screen \`${screenName}\` (${screenEntry.file}, ${(screenEntry.bytes / 1e6).toFixed(0)} MB; CPU int8 features: ${cpuInt8Support().features.join(', ') || 'none (forced)'}) + the fp32 prefix cache; GFLOP/s counts the same matmuls as the guard graph's, and % of the fp32 probe`);
+    console.log('batch | new tokens | ms/batch p50 | ms/unit p50 | tokens/s | GFLOP/s | % of fp32 probe | vs the guard graph');
+    console.log('---|---|---|---|---|---|---|---');
+    for (const row of rows) {
+      const rate = guardMatmulFlops(config, screenEntry.layers, row.seq, row.batch) / (row.p50 / 1000);
+      const fp32Row = guardRows.find((r) => r.batch === row.batch);
+      console.log(
+        `${row.batch} | ${row.seq} | ${row.p50.toFixed(1)} | ${(row.p50 / row.batch).toFixed(1)} | ${((row.batch * row.seq) / (row.p50 / 1000)).toFixed(0)} | ${(rate / 1e9).toFixed(1)} | ${((100 * rate) / probe).toFixed(0)}% | ${fp32Row ? `${(fp32Row.p50 / row.p50).toFixed(2)}x` : '-'}`,
       );
     }
   }
@@ -156,8 +178,8 @@ interface PrefixRun {
   p95: number;
 }
 
-/** Batch 1 and 16 through `runtime.prefixModel` with the cached prefix, as score() runs it; releases the runtime. */
-async function prefixRuns(runtime: LatentRuntime): Promise<PrefixRun[]> {
+/** Batch 1 and 16 through `model` (default `runtime.prefixModel`) with the cached prefix, as score() runs it; releases the runtime. */
+async function prefixRuns(runtime: LatentRuntime, model = runtime.prefixModel): Promise<PrefixRun[]> {
   const t0 = performance.now();
   await runtime.load();
   const loadMs = performance.now() - t0;
@@ -165,7 +187,7 @@ async function prefixRuns(runtime: LatentRuntime): Promise<PrefixRun[]> {
   const rows: PrefixRun[] = [];
   for (const batch of [1, 16]) {
     const prompts = unitPrompts(runtime, batch);
-    const go = (): Promise<unknown> => runtime.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid'], undefined, runtime.prefixModel, past);
+    const go = (): Promise<unknown> => runtime.forward(prompts, (p) => [p.tInst, p.tPostInst], ['resid'], undefined, model, past);
     await go();
     const times: number[] = [];
     for (let r = 0; r < RUNS; r++) {

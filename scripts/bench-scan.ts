@@ -8,6 +8,8 @@
 // Corpus (rebuilt in a temporary folder each run, same files every time): real prompt files from the
 // awesome-copilot, fabric and prompty folders, GPTeacher instructions written as prompt files, and one
 // synthetic vendor-sized system prompt made by concatenating fabric patterns (long files in the mix).
+// Runs: rules only; the model cold (the precision the CPU gets: the int8 screen where it has VNNI/AMX);
+// the same with --precision fp32 forced (the fallback path); warm; and the same over LSP.
 // Figures: files, units the guard scores, their tokens, wall, tokens/s, units/s, ms per unit p50/p95
 // (each batch's time over its rows, from $LATENT_LINT_BATCH_LOG), peak RSS, the fp32 matmul probe and
 // the ratio of the achieved GFLOP/s (the guard's weight matmuls over the units' tokens) to it.
@@ -125,6 +127,8 @@ function corpusStats(dir: string): CorpusStats {
 
 interface BatchLine {
   graph: string;
+  /** int8: the screen's batches; fp32: the scoring graph's (with the screen: the units read again). */
+  precision?: 'int8' | 'fp32';
   layers: number;
   rows: number;
   seq: number;
@@ -210,6 +214,9 @@ async function lspRun(name: string, dir: string, cache: string, model: boolean):
   return run;
 }
 
+/** Rows the run's batches read at this precision (a batch line without one is fp32). */
+const rowsAt = (run: Run, precision: 'int8' | 'fp32'): number => run.batches.filter((b) => (b.precision ?? 'fp32') === precision).reduce((sum, b) => sum + b.rows, 0);
+
 const percentile = (xs: number[], p: number): number => {
   if (xs.length === 0) return Number.NaN;
   const sorted = [...xs].sort((a, b) => a - b);
@@ -246,6 +253,11 @@ async function main(): Promise<void> {
   if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(cache, 'verified'), { recursive: true });
   runs.push(await cliRun('check, rules only (--no-latent)', dir, cache, ['--no-latent']));
   runs.push(await cliRun('check, model, cold (empty score cache)', dir, cache, []));
+  // The fallback path, forced: what a CPU without int8 dot products runs (fp32 only; its own cache key).
+  const fp32Cache = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
+  if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(fp32Cache, 'verified'), { recursive: true });
+  runs.push(await cliRun('check --precision fp32, model, cold (the fallback, forced)', dir, fp32Cache, ['--precision', 'fp32']));
+  fs.rmSync(fp32Cache, { recursive: true, force: true });
   if (values.surprisal) {
     // The adversarial-suffix signal runs the full model as well: its cost is the difference of the two cold runs.
     const withSurprisal = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
@@ -265,8 +277,8 @@ async function main(): Promise<void> {
   fs.rmSync(cache, { recursive: true, force: true });
 
   console.log('');
-  console.log('path | wall s | tokens/s | units/s | ms/unit p50 | ms/unit p95 | batches | graph | GFLOP/s | % of probe | peak RSS MB | note');
-  console.log('---|---|---|---|---|---|---|---|---|---|---|---');
+  console.log('path | wall s | tokens/s | units/s | ms/unit p50 | ms/unit p95 | batches | rows int8 / fp32 | graph | GFLOP/s | % of probe | peak RSS MB | note');
+  console.log('---|---|---|---|---|---|---|---|---|---|---|---|---');
   const perLayer = flopsPerTokenLayer(config);
   for (const run of runs) {
     const seconds = run.wallMs / 1000;
@@ -285,6 +297,7 @@ async function main(): Promise<void> {
         perUnit.length ? percentile(perUnit, 0.5).toFixed(1) : '-',
         perUnit.length ? percentile(perUnit, 0.95).toFixed(1) : '-',
         run.batches.length,
+        run.batches.length ? `${rowsAt(run, 'int8')} / ${rowsAt(run, 'fp32')}` : '-',
         graph,
         flops ? (rate / 1e9).toFixed(1) : '-',
         flops ? `${((100 * rate) / probe).toFixed(0)}%` : '-',

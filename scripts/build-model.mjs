@@ -53,7 +53,9 @@ function run(cmd, args, what) {
 // other modules added to models/latentlint_model/ do not force a reconversion).
 const CONVERTER_FILES = ["convert.py", "requirements.txt", "latentlint_model/__init__.py",
   "latentlint_model/gguf_source.py", "latentlint_model/onnx_graph.py", "latentlint_model/quantize.py",
-  "latentlint_model/tiny.py", "latentlint_model/tokenizer_json.py"];
+  "latentlint_model/tiny.py", "latentlint_model/tokenizer_json.py", "latentlint_model/int8.py",
+  // The int8 screen's activation ranges come from these hand-written texts (convert.py INT8_CALIBRATION).
+  ...["injection_benign", "injections", "topic_benign", "topic_harmful", "wrappers"].map((f) => `calibration/handwritten/${f}.jsonl`)];
 const converterFiles = () => CONVERTER_FILES.map((f) => path.join(MODELS, f));
 
 function contentKey(extra) {

@@ -8,7 +8,8 @@
 //        models/latent-guard.json reads: it scores, and the Latent Explorer explains on it (the same
 //        graph, probes and positions as the diagnostic), as default, prefix and scoring graph; plus the
 //        explorer's mediation graph derived from it (models/build_mediation.py) when built, unless --no-mediation,
-//        and model.q4.onnx only when the guard file reads the full model's surprisal (its `surprisal` section);
+//        and model.q4.onnx only when the guard file reads the full model's surprisal (its `surprisal` section),
+//        and the int8 screen graph when the guard file has a margin for it (its `screen` section);
 //        reference_graph names the fp32 graph the guard was calibrated on (not shipped);
 //      * else the 30-layer KV-prefix graph alone (with an empty past it stands in for the plain graph);
 //      * else (no prefix graph) the default graph alone;
@@ -63,6 +64,12 @@ function guardReads(section) {
   return fs.existsSync(guardPath) && JSON.parse(fs.readFileSync(guardPath, 'utf8'))[section] !== undefined;
 }
 
+/** The graph models/latent-guard.json's `screen` section names (undefined without one). */
+function guardScreenGraph() {
+  const guardPath = path.join(ROOT, 'models', 'latent-guard.json');
+  return fs.existsSync(guardPath) ? JSON.parse(fs.readFileSync(guardPath, 'utf8')).screen?.graph : undefined;
+}
+
 /**
  * The graphs the extension ships (see above) and the packaged model_config.json that lists only them.
  * Returns { names, config }.
@@ -77,7 +84,7 @@ function chooseGraphs() {
   const pick = (names, fields) => {
     for (const name of names) if (!graphs[name]?.file) fail(`model_config.json has no "${name}" graph`);
     const packed = { ...config, graphs: Object.fromEntries(names.map((name) => [name, graphs[name]])), ...fields };
-    for (const key of ['prefix_graph', 'scoring_graph', 'mediation_graph']) if (packed[key] && !packed.graphs[packed[key]]) delete packed[key];
+    for (const key of ['prefix_graph', 'scoring_graph', 'mediation_graph', 'screen_graph']) if (packed[key] && !packed.graphs[packed[key]]) delete packed[key];
     return { names, config: packed };
   };
   const scoring = config.scoring_graph && graphs[config.scoring_graph];
@@ -94,7 +101,10 @@ function chooseGraphs() {
       const mediation = config.mediation_graph && graphs[config.mediation_graph]?.from === graphs[name].sha256 && !process.argv.includes('--no-mediation') ? [config.mediation_graph] : [];
       // A guard file with a `surprisal` section reads the full model's logits: the q4 graph carries them (the runtime looks for it by name).
       const logits = guardReads('surprisal') && graphs.q4 ? ['q4'] : [];
-      return pick([name, ...mediation, ...logits], {
+      // The int8 screen ships when the guard file has a margin measured for it (its `screen` section).
+      const screenName = guardScreenGraph();
+      const screen = screenName && config.screen_graph === screenName && graphs[screenName] ? [screenName] : [];
+      return pick([name, ...mediation, ...logits, ...screen], {
         default_graph: name,
         prefix_graph: name,
         scoring_graph: name,

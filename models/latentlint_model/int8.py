@@ -74,8 +74,10 @@ def activation_absmax(graph_path, batches, threads=2):
     return {w: peak[a] for w, a in inputs.items()}
 
 
-def smooth(model, absmax, cfg, alpha):
-    """Folds SmoothQuant scales into the norms and weights in place (the function is unchanged)."""
+def smooth(model, absmax, cfg, alpha, values=True):
+    """Folds SmoothQuant scales into the norms and weights in place (the function is unchanged).
+    values=False leaves v and o alone, so the graph's keys and values are the fp32 graph's (a prefix
+    cached by the fp32 graph can be fed to it)."""
     inits = _inits(model)
     nh, nkv, hd = cfg["n_heads"], cfg["n_kv_heads"], cfg["head_dim"]
     rep = nh // nkv
@@ -97,8 +99,9 @@ def smooth(model, absmax, cfg, alpha):
         act_o = absmax[p + "o_proj.T"].reshape(nkv, rep, hd).max(axis=1).reshape(-1)
         w_o = np.abs(o).max(axis=1).reshape(nkv, rep, hd).max(axis=1).reshape(-1)
         s_v = np.clip(np.power(np.maximum(act_o, 1e-5), alpha) / np.power(np.maximum(w_o, 1e-5), 1 - alpha), 1e-4, 1e4).astype(np.float32)
-        v = v / s_v[None, :]
-        o = o * np.repeat(s_v.reshape(nkv, 1, hd), rep, axis=1).reshape(-1)[:, None]
+        if values:
+            v = v / s_v[None, :]
+            o = o * np.repeat(s_v.reshape(nkv, 1, hd), rep, axis=1).reshape(-1)[:, None]
         s = scales(absmax[p + "gate_proj.T"], [gate, up])
         _set(inits, p + "ffn_norm", _arr(inits, p + "ffn_norm") / s)
         gate, up = gate * s[:, None], up * s[:, None]
@@ -110,10 +113,14 @@ def smooth(model, absmax, cfg, alpha):
 
 
 def quantize(model, keep=()):
-    """Every projection MatMul not in `keep` becomes DynamicQuantizeMatMul (int8 weights, per-column scales)."""
+    """Every projection MatMul not in `keep` becomes an int8 QGEMM with one scale per token: the
+    activation rows are divided by their own max |x| first (DynamicQuantizeMatMul then quantises every
+    row on the same grid) and the output multiplied back.  One scale per call would let the token with
+    the largest activations set the step for the whole batch.  Weights: int8, one scale per output channel."""
     inits = _inits(model)
     graph = model.graph
     nodes = []
+    graph.initializer.append(numpy_helper.from_array(np.array([1e-6], np.float32), "int8.row_eps"))
     for node in graph.node:
         w = node.input[1] if node.op_type == "MatMul" and len(node.input) == 2 else None
         if w is None or w not in inits or not w.endswith("_proj.T") or w in keep:
@@ -124,8 +131,13 @@ def quantize(model, keep=()):
         q = np.clip(np.round(b / scale), -127, 127).astype(np.int8)
         graph.initializer.append(numpy_helper.from_array(q, w + ".i8"))
         graph.initializer.append(numpy_helper.from_array(scale.astype(np.float32), w + ".scale"))
-        nodes.append(helper.make_node("DynamicQuantizeMatMul", [node.input[0], w + ".i8", w + ".scale"], list(node.output),
-                                      name=node.name, domain=MS))
+        x, n = node.input[0], node.name or w
+        nodes += [helper.make_node("Abs", [x], [n + ".abs"]),
+                  helper.make_node("ReduceMax", [n + ".abs"], [n + ".row_max"], keepdims=1, axes=[-1]),
+                  helper.make_node("Max", [n + ".row_max", "int8.row_eps"], [n + ".row_scale"]),
+                  helper.make_node("Div", [x, n + ".row_scale"], [n + ".rows"]),
+                  helper.make_node("DynamicQuantizeMatMul", [n + ".rows", w + ".i8", w + ".scale"], [n + ".out_rows"], name=n, domain=MS),
+                  helper.make_node("Mul", [n + ".out_rows", n + ".row_scale"], list(node.output))]
     used = {i for n in nodes for i in n.input}
     kept = [t for t in graph.initializer if t.name in used]
     del graph.initializer[:]
@@ -136,9 +148,9 @@ def quantize(model, keep=()):
         model.opset_import.append(helper.make_opsetid(MS, 1))
 
 
-def build_int8(src, dst, cfg, absmax, alpha=0.5, keep=()):
+def build_int8(src, dst, cfg, absmax, alpha=0.5, keep=(), values=True):
     model = onnx.load(str(src))
-    smooth(model, absmax, cfg, alpha)
+    smooth(model, absmax, cfg, alpha, values)
     quantize(model, keep)
     model.doc_string += f"; int8 (SmoothQuant alpha {alpha}, DynamicQuantizeMatMul, fp32: {', '.join(sorted(keep)) or 'none'})"
     onnx.save_model(model, str(dst))

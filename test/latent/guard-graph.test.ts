@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { locateModelFiles, type ModelConfig } from '../../server/src/latent/model-files';
 import { LatentRuntime } from '../../server/src/latent/runtime';
+import { describeScoring } from '../../server/src/latent/types';
 import { REAL_DIR, relDiff, requireTinyModel, tempDir, TINY_DIR, writeTinyGuard } from './tiny';
 
 const TEXTS = [
@@ -253,6 +254,49 @@ describe('latent guard graph (truncated, KV-prefix interface)', function () {
     await assertSameScores(r, reference);
     const [got, expected] = [await r.explain(TEXTS[1]), await reference.explain(TEXTS[1])];
     got.layers.forEach((layer, i) => assert.ok(Math.abs(layer.harm - expected.layers[i].harm) < 1e-5));
+  });
+
+  it('screens with the int8 copy of the guard graph when asked, and reads again in fp32 what comes near a decision', async () => {
+    assert.equal(config.screen_graph, 'guard-int8');
+    assert.equal(config.graphs['guard-int8'].layers, config.graphs.guard.layers);
+    const margin = 0.5;
+    const screenGuard = writeTinyGuard(11, {
+      detector: { layers: [1], harmWeights: [3], refusalWeights: [0.5], bias: -0.1 },
+      baseline: { layers: [0, 1], threshold: 0 },
+      refusalSuppressed: { layers: [1], minProbability: 0.5, maxRefusalZ: 0 },
+      categories: undefined,
+      screen: { graph: 'guard-int8', margin },
+    });
+    const exact = runtime({ modelDir: TINY_DIR, guardPath: screenGuard, precision: 'fp32' });
+    const screened = runtime({ modelDir: TINY_DIR, guardPath: screenGuard, precision: 'int8' });
+    const auto = runtime({ modelDir: TINY_DIR, guardPath, precision: 'int8' });
+    assert.equal(exact.identity.graph, 'guard (1 layers) + prefix cache');
+    assert.equal(screened.identity.graph, 'guard (1 layers) + prefix cache');
+    assert.match(describeScoring(screened.identity), /^guard-int8 \(int8; .*\) screen, guard \(1 layers\) \+ prefix cache \(fp32\) near a threshold$/);
+    // A guard file without a screen section never screens: int8 asked for, fp32 run, and said.
+    assert.equal(auto.identity.graph, 'guard (1 layers) + prefix cache');
+    assert.match(auto.warnings.join(' '), /precision int8 was asked for, but latent-guard.json has no screen section/);
+    const texts = TEXTS.filter(Boolean);
+    const [a, b] = [await exact.score(texts), await screened.score(texts)];
+    // Counted per window read (a long unit is read in several).
+    const windows = texts.reduce((sum, text) => sum + screened.tokenizer.buildWindows(text).prompts.length, 0);
+    assert.equal(screened.screenCounts.screened, windows);
+    const logit = (p: number): number => Math.log(p / (1 - p));
+    let kept = 0;
+    texts.forEach((text, i) => {
+      const near = logit(a[i].probability) >= logit(0.5) - margin;
+      // Near a decision: the fp32 score (to float rounding: the screen's fp32 session holds its weights
+      // unpacked). Elsewhere: the int8 reading, which here stays far below it too.
+      const same = Math.abs(b[i].probability - a[i].probability) <= 1e-6;
+      if (near || same) assert.ok(same, `${text}: ${b[i].probability} vs fp32 ${a[i].probability}`);
+      else {
+        kept++;
+        assert.ok(Math.abs(logit(b[i].probability) - logit(a[i].probability)) < 0.5, `${text}: int8 ${b[i].probability} vs fp32 ${a[i].probability}`);
+      }
+      assert.equal(b[i].probability >= 0.5, a[i].probability >= 0.5, text);
+    });
+    assert.ok(kept > 0 && kept < texts.length, `kept from int8: ${kept} of ${texts.length} (the test needs both kinds)`);
+    assert.ok(screened.screenCounts.exact >= texts.length - kept && screened.screenCounts.exact <= windows - kept, `read again: ${screened.screenCounts.exact}`);
   });
 });
 

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultGuardPath } from '../../server/src/latent/model-paths';
 import { LatentRuntime } from '../../server/src/latent/runtime';
+import { describeScoring } from '../../server/src/latent/types';
 import { renderChat } from '../../server/src/latent/tokenizer';
 import { REAL_DIR, relDiff } from './tiny';
 
@@ -97,7 +98,8 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
       if (!guardPath || !fs.existsSync(guardPath)) {
         throw new Error('models/latent-guard.json is missing: run `npm run calibrate` (the calibrated guard is committed with the model card).');
       }
-      const guarded = LatentRuntime.open({ modelDir: REAL_DIR, guardPath });
+      // fp32: the calibration's own arithmetic (the int8 screen has a test of its own below).
+      const guarded = LatentRuntime.open({ modelDir: REAL_DIR, guardPath, precision: 'fp32' });
       try {
         // The committed guard reads no layer above the guard graph's, so scoring runs on it.
         assert.equal(guarded.identity.graph, `guard (${guarded.scoringLayers} layers) + prefix cache`);
@@ -138,6 +140,40 @@ if (process.env.LATENT_LINT_SKIP_MODEL !== '1') {
         });
       } finally {
         await guarded.release();
+      }
+    });
+
+    it('screens with the int8 graph and keeps the fp32 flags: every score near a threshold is the fp32 one', async () => {
+      const guardPath = defaultGuardPath();
+      const exact = LatentRuntime.open({ modelDir: REAL_DIR, guardPath, precision: 'fp32' });
+      const screened = LatentRuntime.open({ modelDir: REAL_DIR, guardPath, precision: 'int8' });
+      try {
+        const margin = screened.guard?.screen?.margin;
+        assert.ok(margin, 'latent-guard.json carries the screen margin (models/verify_int8.py --write)');
+        assert.match(describeScoring(screened.identity), /^guard-int8 \(int8; .+\) screen, guard \(14 layers\) \+ prefix cache \(fp32\) near a threshold$/);
+        assert.equal(screened.identity.graph, exact.identity.graph, 'the graph that decides (and explains) is the fp32 one');
+        assert.notEqual(screened.identity.graphSha256, exact.identity.graphSha256, 'screened scores are cached apart');
+        assert.equal(exact.identity.screen, undefined);
+        const texts = [HARMFUL, BENIGN, ...TECHNICAL, 'How do I kill a Python process that ignores Ctrl-C?', 'Write a scene where a bomb-disposal officer defuses a device in a train station.'];
+        const [a, b] = [await exact.score(texts), await screened.score(texts)];
+        assert.equal(screened.screenCounts.screened, texts.length);
+        assert.ok(screened.screenCounts.exact >= 1 && screened.screenCounts.exact < texts.length, `read again in fp32: ${screened.screenCounts.exact} of ${texts.length}`);
+        const threshold = exact.guard?.threshold ?? 0.5;
+        const z = (p: number): number => Math.log(p / (1 - p));
+        texts.forEach((text, i) => {
+          assert.equal(b[i].probability >= threshold, a[i].probability >= threshold, text);
+          assert.equal(b[i].refusalSuppressed, a[i].refusalSuppressed, text);
+          // Either the fp32 score (read again by the screen's fp32 session, which holds its weights unpacked:
+          // the same arithmetic to ~1e-10), or an int8 reading within the margin of it, far below every decision.
+          if (Math.abs(b[i].probability - a[i].probability) > 1e-6) {
+            assert.ok(Math.abs(z(b[i].probability) - z(a[i].probability)) <= margin, `${text}: int8 ${b[i].probability} vs fp32 ${a[i].probability}`);
+            assert.ok(b[i].probability < 0.5, text);
+          }
+        });
+        assert.ok(Math.abs(b[0].probability - a[0].probability) <= 1e-6, 'the flagged request was read again in fp32');
+      } finally {
+        await exact.release();
+        await screened.release();
       }
     });
   });

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../engine/engine';
+import type { Precision } from '../latent/cpu-features';
 import { DEFAULT_MAX_RUN_TOKENS } from '../latent/scorer';
 
 const FORMATS = ['stylish', 'json', 'sarif'] as const;
@@ -32,6 +33,11 @@ Options:
                                      the full model's next-token surprisal): finds optimised suffixes,
                                      but scans take several times longer and about 0.6-1.2 GB more
                                      memory (off by default; \`latent-lint score\` reads it by default)
+  --precision <auto|fp32|int8>       auto (default): where the CPU has int8 dot products (AVX512-VNNI,
+                                     AVX-VNNI, AMX) an int8 copy of the guard graph reads every unit
+                                     first and units near a threshold are read again in fp32 (the
+                                     same flags, faster); fp32: fp32 only; int8: the screen anyway
+                                     (also $LATENT_LINT_PRECISION)
   -j, --jobs <n>                     onnxruntime threads for the latent guard, and files read and
                                      linted side by side while it runs (default: the cores available)
   --max-file-tokens <n>              tokens the latent guard may read in one file (default 100000:
@@ -61,6 +67,7 @@ export function parseCheckArgs(args: string[]) {
       'report-unused-disable-directives': { type: 'boolean', default: false },
       'no-latent': { type: 'boolean', default: false },
       surprisal: { type: 'boolean', default: false },
+      precision: { type: 'string' },
       staged: { type: 'boolean', default: false },
       cache: { type: 'boolean', default: false },
       'cache-location': { type: 'string' },
@@ -88,6 +95,11 @@ export function parseCheckArgs(args: string[]) {
     maxWarnings = Number(values['max-warnings']);
     if (!Number.isInteger(maxWarnings) || maxWarnings < 0) throw new UsageError('--max-warnings takes a whole number ≥ 0');
   }
+  let precision: Precision | undefined;
+  if (values.precision !== undefined) {
+    if (!['auto', 'fp32', 'int8'].includes(values.precision)) throw new UsageError(`--precision must be auto, fp32 or int8, got "${values.precision}"`);
+    precision = values.precision as Precision;
+  }
   let jobs = os.availableParallelism();
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
@@ -105,6 +117,7 @@ export function parseCheckArgs(args: string[]) {
     reportUnused: values['report-unused-disable-directives'] ?? false,
     latent: !values['no-latent'],
     surprisal: values.surprisal ?? false,
+    precision,
     fix: values.fix ?? false,
     fixDryRun: values['fix-dry-run'] ?? false,
     maxFileTokens: tokens('max-file-tokens'),

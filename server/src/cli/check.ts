@@ -109,7 +109,7 @@ function shownFindings(result: FileResult, options: CheckOptions): Finding[] {
  * `latent-lint rules` lists them), the model loaded only by `start`, in process. When the model
  * cannot load it scores nothing, instead of adding the same note to every file.
  */
-export function cliGuard(threads?: number, options: Pick<LatentGuardOptions, 'maxFileTokens' | 'maxRunTokens' | 'surprisal'> = {}): LatentGuard {
+export function cliGuard(threads?: number, options: Pick<LatentGuardOptions, 'maxFileTokens' | 'maxRunTokens' | 'surprisal' | 'precision'> = {}): LatentGuard {
   return createLatentGuard({ mode: 'in-process', quietWhenUnavailable: true, lazySession: true, threads, ...options });
 }
 
@@ -128,7 +128,7 @@ export async function check(args: string[]): Promise<number> {
     process.stdout.write(CHECK_HELP);
     return 0;
   }
-  const guard = cliGuard(options.jobs, { maxFileTokens: options.maxFileTokens, maxRunTokens: options.maxRunTokens, surprisal: options.surprisal });
+  const guard = cliGuard(options.jobs, { maxFileTokens: options.maxFileTokens, maxRunTokens: options.maxRunTokens, surprisal: options.surprisal, precision: options.precision });
   const engine = new Engine({ scorer: guard });
   const targets = options.staged ? stagedTargets(options) : diskTargets(engine, options);
   const latentNote = options.latent && targets.length > 0 ? startNote(await guard.start()) : undefined;

@@ -4,10 +4,10 @@
 // after the lines OUT already holds, and ids are kept exactly as given (null too).
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createLatentGuard, surprisalFlagged, thresholdIn, type UnitScore } from '../latent';
+import { createLatentGuard, SCREEN_EXACT_FROM, surprisalFlagged, thresholdIn, type UnitScore } from '../latent';
 import { SCORE_KINDS, type ScoreFinding, type ScoreKind, type ScoreLinter } from './score-lint';
 
-const USAGE = `Usage: latent-lint score --jsonl IN --out OUT [--resume] [--threshold t] [--threads n] [--graph fp32|int8] [--no-cache] [--no-surprisal]
+const USAGE = `Usage: latent-lint score --jsonl IN --out OUT [--resume] [--threshold t] [--threads n] [--graph fp32|int8] [--precision auto|fp32|int8] [--no-cache] [--no-surprisal]
   IN: one {"id", "text", "kind"?} object per line ("-" for stdin); "kind" is one of ${SCORE_KINDS.join(', ')} (default prompt).
   OUT: one result per line, written as each batch is scored ("-" for stdout).
   --resume: keep the complete lines OUT already holds (from a run that was stopped) and score the rest.`;
@@ -81,6 +81,7 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
         threshold: { type: 'string' },
         threads: { type: 'string' },
         graph: { type: 'string' },
+        precision: { type: 'string' },
         'no-cache': { type: 'boolean', default: false },
         'no-surprisal': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -106,6 +107,9 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) return usage('--threshold takes a probability between 0 and 1');
   const threads = values.threads === undefined ? undefined : Number(values.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) return usage('--threads takes a whole number from 1 to 64');
+
+  const precision = values.precision;
+  if (precision !== undefined && precision !== 'auto' && precision !== 'fp32' && precision !== 'int8') return usage('--precision takes auto, fp32 or int8');
 
   let input: string;
   try {
@@ -137,6 +141,8 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
     mode: 'in-process',
     threads,
     graph: typeof values.graph === 'string' ? values.graph : undefined,
+    // The int8 screen decides in fp32 from SCREEN_EXACT_FROM up; a lower --threshold is read in fp32 throughout.
+    precision: precision ?? (threshold !== undefined && threshold < SCREEN_EXACT_FROM ? 'fp32' : undefined),
     cache: values['no-cache'] ? { dir: null } : undefined,
     surprisal: !values['no-surprisal'],
   });

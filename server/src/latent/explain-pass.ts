@@ -16,7 +16,8 @@ import type { LatentExplanation } from './types';
  */
 export async function explainText(runtime: LatentRuntime, guard: GuardFile, text: string): Promise<LatentExplanation> {
   const started = performance.now();
-  const [score] = await runtime.score([text]);
+  // fp32 throughout (never the int8 screen's reading): the explorer's terms and verdict come from one pass.
+  const [score] = await runtime.score([text], undefined, { exact: true });
   const unit = runtime.tokenizer.buildWindows(text);
   const prompt = unit.prompts[score.window] ?? unit.prompts[0];
   if (prompt.userEnd <= prompt.userStart) throw new Error('the text has no tokens to explain');

@@ -148,6 +148,8 @@ export interface GuardFileJson {
   concepts?: GuardConceptJson[];
   /** The adversarial-suffix signal from the full model's next-token surprisal (optional; see surprisal.ts). */
   surprisal?: GuardSurprisal;
+  /** The int8 screen (optional; see screen.ts): which quantised graph may screen units, and its margin. */
+  screen?: GuardScreen;
   /** The paper's unweighted baseline, kept for comparison (bench) and the explorer. */
   baseline: { layers: number[]; threshold: number };
   refusalSuppressed: { layers: number[]; minProbability: number; maxRefusalZ: number };
@@ -226,6 +228,19 @@ export interface GuardSurprisal {
   maxUserTokens?: number;
   /** JavaScript-compatible pattern of spans meant to be unpredictable (base64, hex, URLs, numbers, e-mail). */
   mask: string;
+  calibration?: string;
+}
+
+/**
+ * `screen`: the quantised graph `graph` (a model_config.json graph name) may score every unit first;
+ * a unit whose calibrated logit (a·logit + b, and each concept's) comes within `margin` of its threshold
+ * is scored again on the fp32 graph, so a flag never rests on the quantised reading.
+ */
+export interface GuardScreen {
+  graph: string;
+  /** Logits of the calibrated score: at least the largest difference between the two graphs measured. */
+  margin: number;
+  /** What the margin was measured on (models/verify_int8.py). */
   calibration?: string;
 }
 

@@ -3,5 +3,6 @@ export { createLatentGuard, thresholdIn, type ExplainContext, type LatentGuard, 
 export { ModelUnavailableError } from './model-files';
 export { HARMFUL_REQUEST, INJECTION, JAILBREAK, REFUSAL_SUPPRESSED } from './scorer';
 export type { UnitScore } from './signals';
+export { SCREEN_EXACT_FROM } from './screen';
 export { surprisalFlagged } from './surprisal';
-export type { LatentState } from './types';
+export { describeScoring, type LatentState } from './types';

@@ -25,7 +25,7 @@ import {
   type ScorerBudget,
 } from './scorer';
 import type { UnitScore } from './signals';
-import type { LatentState } from './types';
+import { describeScoring, type LatentState } from './types';
 
 /** Editor settings the guard takes (undefined: the calibrated threshold; threads chosen for the machine). */
 export interface LatentGuardSettings {
@@ -199,11 +199,15 @@ class ModelGuard implements LatentGuard {
   }
 
   async explain(text: string, context: ExplainContext = {}, signal?: AbortSignal): Promise<ExplainResult> {
-    // The verdict is the diagnostic's own score (the cache entry it was made from, when there is one).
+    // The verdict is the diagnostic's own score (the cache entry it was made from, when there is one),
+    // unless that was the int8 screen's reading: the explorer's fp32 pass (far below every decision
+    // too) is then the verdict, so its terms add up to what it shows.
     const [score] = await this.service.scoreTexts([text], signal);
     const explanation = await this.service.explain(text, signal);
-    explanation.verdict = { ...explanation.verdict, probability: score.probability, logit: score.logit, score };
-    explanation.readouts[0] = { ...explanation.readouts[0], probability: score.probability, logit: score.logit };
+    if (!score.screened) {
+      explanation.verdict = { ...explanation.verdict, probability: score.probability, logit: score.logit, score };
+      explanation.readouts[0] = { ...explanation.readouts[0], probability: score.probability, logit: score.logit };
+    }
     const { threshold, ...rest } = context;
     return toExplainResult(explanation, { ...rest, threshold: thresholdIn(this.service.state, this.settings.threshold ?? threshold) });
   }
@@ -239,7 +243,7 @@ class ModelGuard implements LatentGuard {
       this.log(`loading the model: ${describeGraphs()}`);
     } else if (state.status === 'ready') {
       this.stopWatching();
-      this.log(`ready in ${seconds()}: ${state.identity.modelName}, graph ${state.identity.graph}`);
+      this.log(`ready in ${seconds()}: ${state.identity.modelName}, graph ${describeScoring(state.identity)}`);
       for (const warning of state.warnings) this.log(`warning: ${warning}`);
     } else if (state.status === 'failed') {
       this.log(`not loaded (after ${seconds()}); policy rules only until it loads: ${state.message}`);

@@ -44,6 +44,8 @@ export interface ModelConfig {
   mediation_graph?: string;
   /** The full-depth fp32 graph with past_key/past_value inputs (scoring skips the chat template's fixed prefix). */
   prefix_graph?: string;
+  /** An int8 copy of the scoring graph (same interface) that may screen units first (screen.ts). */
+  screen_graph?: string;
   /**
    * The packaged copy (scripts/package.mjs) ships no fp32 full graph; this names the one the guard was
    * calibrated on, whose weights the shipped graphs compute (the guard graph exactly, q4 to ~1e-7).
@@ -99,6 +101,8 @@ export interface ModelFiles {
   mediation?: GraphFile;
   /** The KV-prefix graph, when the config names one, it is intact and no graph was forced. */
   prefix?: GraphFile;
+  /** The int8 screen graph, when the config names one, it is intact and no graph was forced. */
+  screen?: GraphFile;
   /** Graphs that are there but corrupt, each with what runs instead: said to the user, never silent. */
   warnings: string[];
 }
@@ -190,6 +194,7 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   // Without the scoring graph, the full graph scores too.
   const scoring = forced || config.scoring_graph === graph ? undefined : optionalGraph(config.scoring_graph);
   const mediation = forced ? undefined : optionalGraph(config.mediation_graph);
+  const screen = forced || !scoring ? undefined : optionalGraph(config.screen_graph);
   if (corrupt.length) {
     const instead = scoring ? `${scoring.graph} graph` : prefix ? `full-depth ${prefix.graph} graph` : `${runningGraph} graph`;
     warnings.push(`${corrupt.join(' and ')} ${corrupt.length > 1 ? 'do' : 'does'} not match ${corrupt.length > 1 ? 'their' : 'its'} sha256 in model_config.json (corrupt or partly written); scoring with the ${instead} instead (same scores, slower, about twice the memory); ${hint}`);
@@ -213,6 +218,7 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
     scoring,
     mediation,
     prefix,
+    screen,
     warnings,
   };
 }

@@ -1,5 +1,6 @@
 // The latent guard's compute side: files, tokenizer, ONNX session and guard file together. It runs in
 // the worker (or in process for the CLI and tests); nothing here knows about LSP or the engine.
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { DEFAULT_BATCH_SIZE, DEFAULT_BATCH_TOKENS, packBatch, planBatches, tilePast } from './batcher';
 import { NO_GUARD_THRESHOLD, type GuardFile } from './guard-file';
@@ -8,10 +9,12 @@ import { explainText } from './explain-pass';
 import { MediationSession } from './mediation';
 import { LatentModel, type OutputName, type PastKV } from './model';
 import { fullGraphWithLogits, locateModelFiles, ModelUnavailableError, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
+import { cpuInt8Support, parsePrecision, useInt8Screen, type Precision } from './cpu-features';
+import { needsExactScore } from './screen';
 import { combineWindows, scoreResiduals, type UnitScore } from './signals';
 import { surprisalOf } from './surprisal-pass';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
-import type { LatentExplanation, RuntimeIdentity } from './types';
+import { describeScoring, type LatentExplanation, type RuntimeIdentity } from './types';
 
 export interface RuntimeOptions extends LocateOptions {
   /** onnxruntime intra-op threads (default: the cores available). */
@@ -33,6 +36,12 @@ export interface RuntimeOptions extends LocateOptions {
    * It runs every layer and the LM head on every token: about 3-4 times the guard's own cost.
    */
   surprisal?: boolean;
+  /**
+   * fp32: the fp32 scoring graph reads every unit. int8: the guard file's int8 screen reads every unit
+   * first and units near a decision are read again in fp32 (screen.ts). auto (default): int8 where the
+   * CPU has int8 dot products (AVX512-VNNI, AVX-VNNI, AMX), else fp32. Default: $LATENT_LINT_PRECISION, else auto.
+   */
+  precision?: Precision;
 }
 
 /** Calibration skips units shorter than this many words (headings, labels). */
@@ -63,6 +72,18 @@ export class LatentRuntime {
   private readonly surprisalModel?: LatentModel;
   /** The explorer's mean-ablation runs (when the build has a mediation graph). */
   readonly mediation?: MediationSession;
+  /**
+   * The int8 screen and its margin, when it runs (screen.ts). Its keys and values are the fp32 graph's
+   * (models/convert.py smooths no value channel), so it reads the fp32 prefix cache.
+   */
+  private readonly screen?: { model: LatentModel; layers: number; margin: number };
+  /** Windows the screen read, and how many of them went on to the fp32 graph (bench, log). */
+  readonly screenCounts = { screened: 0, exact: 0 };
+
+  /** The int8 screen's graph when it runs (bench:model times it). */
+  get screenModel(): LatentModel | undefined {
+    return this.screen?.model;
+  }
 
   private constructor(
     readonly files: ModelFiles,
@@ -74,12 +95,13 @@ export class LatentRuntime {
     this.batchTokens = options.batchTokens ?? DEFAULT_BATCH_TOKENS;
     if (files.mediation) this.mediation = new MediationSession(files.mediation, files.config, () => this.tokenizer.prefixIds, { threads: options.threads, verify: options.verify !== false });
     const { n_layers: layers, n_kv_heads: kvHeads, head_dim: headDim } = files.config;
-    const session = (graph: { path: string; layers: number; prefix: boolean; sha256: string }): LatentModel =>
+    const session = (graph: { path: string; layers: number; prefix: boolean; sha256: string }, memory: { prepack?: boolean; arena?: boolean } = {}): LatentModel =>
       // A prefix-interface graph run without the cached prefix gets an empty past: it then computes what a plain graph does.
       new LatentModel(graph.path, {
         threads: options.threads,
         emptyPast: graph.prefix ? { layers: graph.layers, kvHeads, headDim } : undefined,
         sha256: options.verify === false ? undefined : graph.sha256,
+        ...memory,
       });
     // A standing-in prefix graph may be the truncated guard graph (the .vsix ships it alone): its past has its own depth.
     const standInLayers = files.prefixStandsIn && files.prefix ? files.prefix.layers : layers;
@@ -91,12 +113,25 @@ export class LatentRuntime {
     // The prefix cache runs on the truncated scoring graph when it has the interface, else (full depth) on the prefix graph.
     const prefix = !cache ? undefined : scoring ? (scoring.prefix ? scoring : undefined) : files.prefix;
     this.prefixLayers = prefix?.layers ?? layers;
+    // The int8 screen: only in front of the prefix-cached scoring graph it copies, with a margin from the guard file.
+    const screenFile = files.screen;
+    const precision = parsePrecision(options.precision);
+    const screenUsable =
+      screenFile && guard?.screen?.graph === screenFile.graph && scoring && prefix === scoring && screenFile.prefix && screenFile.layers === scoring.layers;
+    const int8 = cpuInt8Support();
+    const screening = screenUsable && guard?.screen && useInt8Screen(precision, int8) ? { file: screenFile, margin: guard.screen.margin } : undefined;
+    if (!screening && precision === 'int8') {
+      this.warnings.push(`precision int8 was asked for, but ${!screenFile ? 'this model build has no int8 screen graph' : !guard?.screen ? 'latent-guard.json has no screen section for it' : 'the screen graph does not match the scoring graph'}; scoring in fp32`);
+    }
     if (prefix) {
       // One session when the prefix graph is also the main graph (the stand-in) or the scoring graph.
-      this.prefixModel = files.prefixStandsIn && prefix === files.prefix ? this.model : session(prefix);
+      // Behind the screen it reads few rows: its weights held once, no arena (less memory, a little slower).
+      this.prefixModel = files.prefixStandsIn && prefix === files.prefix ? this.model : session(prefix, screening ? { prepack: false, arena: false } : {});
     }
     this.scoringModel = scoring ? (prefix === scoring && this.prefixModel ? this.prefixModel : session(scoring)) : this.model;
     this.scoringLayers = scoring ? scoring.layers : layers;
+    // Two sessions' arenas would each hold their largest batch: the screen frees its activations after each run.
+    if (screening) this.screen = { model: session(screening.file, { arena: false }), layers: screening.file.layers, margin: screening.margin };
     const surprisalGraph = guard?.surprisal && options.surprisal === true ? fullGraphWithLogits(files) : undefined;
     if (surprisalGraph) {
       this.surprisalModel =
@@ -110,10 +145,15 @@ export class LatentRuntime {
           ? files.config.reference_graph.name
           : files.graph;
     const scoringName = scoring ? `${scoring.graph} (${scoring.layers} layers)` : baseName;
+    const scoredBy = prefix ? `${scoringName} + ${prefix === scoring || standInLayers < layers ? 'prefix' : prefix.graph} cache` : scoringName;
+    const scoredSha256 = prefix ? prefix.sha256 : scoring ? scoring.sha256 : files.graphSha256;
+    const why = int8.features.length ? int8.features.join(', ') : precision === 'int8' ? 'forced' : '';
     this.identity = {
       modelName: guard?.model.name ?? files.config.name,
-      graph: prefix ? `${scoringName} + ${prefix === scoring || standInLayers < layers ? 'prefix' : prefix.graph} cache` : scoringName,
-      graphSha256: prefix ? prefix.sha256 : scoring ? scoring.sha256 : files.graphSha256,
+      graph: scoredBy,
+      screen: this.screen && screenFile ? `${screenFile.graph} (int8; ${why})` : undefined,
+      // With the screen, the non-flagged units' scores are int8 readings: their cache entries are kept apart.
+      graphSha256: this.screen && screenFile ? createHash('sha256').update(`${scoredSha256}+${screenFile.sha256}`).digest('hex') : scoredSha256,
       guardSha256,
       layers: files.config.n_layers,
       threshold: guard?.threshold ?? NO_GUARD_THRESHOLD,
@@ -147,6 +187,7 @@ export class LatentRuntime {
   async load(): Promise<void> {
     if (this.prefixModel) await this.prefixKeyValues();
     else await this.scoringModel.load();
+    await this.screen?.model.load();
   }
 
   /** The chat template prefix's keys and values (batch 1), computed once through the prefix graph. */
@@ -202,7 +243,9 @@ export class LatentRuntime {
       const log = process.env.LATENT_LINT_BATCH_LOG;
       if (log) {
         const tokens = batch.reduce((sum, i) => sum + prompts[i].ids.length - skip, 0);
-        fs.appendFileSync(log, `${JSON.stringify({ graph: this.identity.graph, layers: model === this.prefixModel ? this.prefixLayers : model === this.scoringModel ? this.scoringLayers : this.files.config.n_layers, rows: inputs.batch, seq: inputs.seq, tokens, ms: performance.now() - started })}\n`);
+        const layers = model === this.screen?.model ? this.screen.layers : model === this.prefixModel ? this.prefixLayers : model === this.scoringModel ? this.scoringLayers : this.files.config.n_layers;
+        const precision = model === this.screen?.model ? 'int8' : 'fp32';
+        fs.appendFileSync(log, `${JSON.stringify({ graph: describeScoring(this.identity), precision, layers, rows: inputs.batch, seq: inputs.seq, tokens, ms: performance.now() - started })}\n`);
       }
       batch.forEach((index, row) => {
         const record = {} as Record<Name, Float32Array>;
@@ -217,36 +260,38 @@ export class LatentRuntime {
     return results;
   }
 
-  /** Scores texts (one user turn each). */
-  async score(texts: readonly string[], shouldStop?: () => boolean): Promise<UnitScore[]> {
+  /** Scores texts (one user turn each); `exact`: in fp32 even where the int8 screen runs (the explorer). */
+  async score(texts: readonly string[], shouldStop?: () => boolean, { exact = false } = {}): Promise<UnitScore[]> {
     const guard = this.requireGuard();
     // A unit that fits is one prompt (one forward, as ever); a longer one is one prompt per window,
     // and every window of every unit goes through the same batches.
     const units = texts.map((text) => this.tokenizer.buildWindows(text));
     const prompts = units.flatMap((unit) => unit.prompts);
-    const positions = (p: Prompt): number[] => [p.tInst, p.tPostInst];
-    let outputs: Record<'resid', Float32Array>[];
-    if (this.prefixModel) {
-      const past = await this.prefixKeyValues();
-      const length = past.dims[3];
-      // An empty unit's t_inst is the prefix's last token: its resid comes from the prefix run (causal).
-      const inPrefix = (p: Prompt): boolean => p.tInst < length;
-      outputs = await this.forward(prompts, (p) => (inPrefix(p) ? [p.tPostInst, p.tPostInst] : positions(p)), ['resid'], shouldStop, this.prefixModel, past);
-      prompts.forEach((p, i) => {
-        if (!inPrefix(p)) return;
-        if (p.tInst !== length - 1) throw new Error(`t_inst ${p.tInst} lies inside the cached prefix`);
-        outputs[i].resid.set(past.resid, 0);
-      });
-    } else {
-      outputs = await this.forward(prompts, positions, ['resid'], shouldStop, this.scoringModel);
-    }
     const H = this.files.config.hidden_size;
-    const windowScores = outputs.map((out, i) => {
+    const scoreOf = (out: Record<'resid', Float32Array>, prompt: Prompt): UnitScore => {
       // Two positions per row; the layer count comes from the output itself (a scoring graph may be truncated).
       const stride = out.resid.length / 2;
-      const maxLayer = stride / H - 1;
-      return scoreResiduals(guard, out.resid, 0, out.resid, stride, { tokens: prompts[i].userTokens, truncated: prompts[i].truncated }, maxLayer);
-    });
+      return scoreResiduals(guard, out.resid, 0, out.resid, stride, { tokens: prompt.userTokens, truncated: prompt.truncated }, stride / H - 1);
+    };
+    let windowScores: UnitScore[];
+    const screen = exact ? undefined : this.screen;
+    if (screen) {
+      const screened = await this.readResid(prompts, shouldStop, screen.model);
+      windowScores = screened.map((out, i) => ({ ...scoreOf(out, prompts[i]), screened: true }));
+      // Whatever could cross a threshold is read again in fp32: those scores (and so every flag) are exact.
+      const again = windowScores.flatMap((score, i) => (needsExactScore(score, guard, screen.margin) ? [i] : []));
+      this.screenCounts.screened += prompts.length;
+      this.screenCounts.exact += again.length;
+      if (again.length) {
+        const exact = await this.readResid(
+          again.map((i) => prompts[i]),
+          shouldStop,
+        );
+        again.forEach((index, k) => (windowScores[index] = scoreOf(exact[k], prompts[index])));
+      }
+    } else {
+      windowScores = (await this.readResid(prompts, shouldStop)).map((out, i) => scoreOf(out, prompts[i]));
+    }
     const surprisal =
       this.surprisalModel && guard.surprisal
         ? await surprisalOf(
@@ -268,6 +313,31 @@ export class LatentRuntime {
     });
   }
 
+  /**
+   * `resid` at t_inst and t_post_inst of each prompt: through a KV-prefix graph and its cached prefix
+   * (the fp32 scoring graph's by default, or the int8 screen's: they share the fp32 prefix cache), else
+   * whole prompts through the scoring graph.
+   */
+  private async readResid(
+    prompts: readonly Prompt[],
+    shouldStop: (() => boolean) | undefined,
+    model = this.prefixModel,
+  ): Promise<Record<'resid', Float32Array>[]> {
+    const positions = (p: Prompt): number[] => [p.tInst, p.tPostInst];
+    if (!model) return this.forward(prompts, positions, ['resid'], shouldStop, this.scoringModel);
+    const past = await this.prefixKeyValues();
+    const length = past.dims[3];
+    // An empty unit's t_inst is the prefix's last token: its resid comes from the prefix run (causal).
+    const inPrefix = (p: Prompt): boolean => p.tInst < length;
+    const outputs = await this.forward(prompts, (p) => (inPrefix(p) ? [p.tPostInst, p.tPostInst] : positions(p)), ['resid'], shouldStop, model, past);
+    prompts.forEach((p, i) => {
+      if (!inPrefix(p)) return;
+      if (p.tInst !== length - 1) throw new Error(`t_inst ${p.tInst} lies inside the cached prefix`);
+      outputs[i].resid.set(past.resid, 0);
+    });
+    return outputs;
+  }
+
   /** Everything the explorer shows for one text, from what scored it (explain-pass.ts). */
   explain(text: string): Promise<LatentExplanation> {
     return explainText(this, this.requireGuard(), text);
@@ -276,7 +346,7 @@ export class LatentRuntime {
   async release(): Promise<void> {
     this.prefixKV = undefined;
     await this.mediation?.release();
-    for (const model of new Set([this.model, this.scoringModel, this.prefixModel, this.surprisalModel])) await model?.release();
+    for (const model of new Set([this.model, this.scoringModel, this.prefixModel, this.surprisalModel, this.screen?.model])) await model?.release();
   }
 
   private requireGuard(): GuardFile {

@@ -52,6 +52,8 @@ export interface UnitScore {
   windows: WindowRange[];
   /** The most surprising run of tokens (the adversarial-suffix signal), when the guard reads it. */
   surprisal?: SurprisalScore;
+  /** True when this is the int8 screen's reading (far below every decision; screen.ts), not an fp32 one. */
+  screened?: boolean;
 }
 
 export function dot(a: Float32Array, aOffset: number, b: Float32Array, length: number): number {

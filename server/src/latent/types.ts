@@ -15,6 +15,13 @@ export interface RuntimeIdentity {
   minWords: number;
   /** The graph that reads the adversarial-suffix signal; undefined when it is off or the guard file has none. */
   surprisal?: string;
+  /** The int8 screen in front of `graph` (screen.ts), with the CPU feature that chose it; undefined in fp32. */
+  screen?: string;
+}
+
+/** What scores, in words (the status bar tooltip, the server log, bench:scan). */
+export function describeScoring(identity: RuntimeIdentity): string {
+  return identity.screen ? `${identity.screen} screen, ${identity.graph} (fp32) near a threshold` : identity.graph;
 }
 
 /** Explanation without the policy-rule part, which the caller (engine side) fills in. */

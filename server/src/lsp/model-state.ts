@@ -1,5 +1,5 @@
 // The guard's state as the protocol's model state (the status bar and the Retry action read it).
-import type { LatentState } from '../latent';
+import { describeScoring, type LatentState } from '../latent';
 import type { ModelState } from '../protocol/messages';
 
 export function toModelState(state: LatentState): ModelState {
@@ -8,7 +8,7 @@ export function toModelState(state: LatentState): ModelState {
     case 'loading':
       return { state: 'loading' };
     case 'ready':
-      return { state: 'ready', model: state.identity.modelName, graph: state.identity.graph, ...(state.warnings.length ? { warnings: state.warnings } : {}) };
+      return { state: 'ready', model: state.identity.modelName, graph: describeScoring(state.identity), ...(state.warnings.length ? { warnings: state.warnings } : {}) };
     case 'failed':
       // No model or no calibrated guard built: a setup step, not a crash.
       if (state.reason === 'missing' || state.reason === 'guard-missing') return { state: 'rules-only', reason: state.message };
