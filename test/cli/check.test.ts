@@ -52,6 +52,14 @@ describe('latent-lint check (CLI)', () => {
     assert.match(zero.stderr, /--jobs takes a whole number/);
   });
 
+  it('takes --precision auto, fp32 or int8 and refuses anything else with exit 2', () => {
+    const root = workspace({ 'ok.prompt.md': 'Summarise the text in three bullet points.\n' });
+    assert.equal(run(['check', '.', '--no-latent', '--precision', 'fp32'], root).code, 0);
+    const bad = run(['check', '.', '--no-latent', '--precision', 'bf16'], root);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--precision must be auto, fp32 or int8, got "bf16"/);
+  });
+
   it('exits 0 on a clean file', () => {
     const root = workspace({ 'ok.prompt.md': 'Summarise the text in three bullet points.\n' });
     const { code, stdout } = run(['check', '.', '--no-latent'], root);

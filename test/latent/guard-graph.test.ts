@@ -296,6 +296,12 @@ describe('latent guard graph (truncated, KV-prefix interface)', function () {
       assert.equal(b[i].probability >= 0.5, a[i].probability >= 0.5, text);
     });
     assert.ok(kept > 0 && kept < texts.length, `kept from int8: ${kept} of ${texts.length} (the test needs both kinds)`);
+    // A corrupt screen graph: fp32 scores alone, and the user is told why it is slower.
+    const broken = copyTiny((c, dir) => fs.writeFileSync(path.join(dir, c.graphs['guard-int8'].file), 'not an onnx graph'));
+    const unscreened = runtime({ modelDir: broken, guardPath: screenGuard, precision: 'int8' });
+    assert.equal(unscreened.identity.screen, undefined);
+    assert.match(unscreened.warnings.join(' '), /model\.guard\.int8\.onnx \(the guard-int8 graph\) does not match its sha256 .*scoring in fp32 without the int8 screen/);
+    assert.doesNotMatch(unscreened.warnings.join(' '), /twice the memory/);
     assert.ok(screened.screenCounts.exact >= texts.length - kept && screened.screenCounts.exact <= windows - kept, `read again: ${screened.screenCounts.exact}`);
   });
 });

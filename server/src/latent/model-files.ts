@@ -195,6 +195,9 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   const scoring = forced || config.scoring_graph === graph ? undefined : optionalGraph(config.scoring_graph);
   const mediation = forced ? undefined : optionalGraph(config.mediation_graph);
   const screen = forced || !scoring ? undefined : optionalGraph(config.screen_graph);
+  // A corrupt screen costs speed only: said apart from the graphs that change what runs instead.
+  const screenCorrupt = screen === undefined && config.screen_graph && corrupt.at(-1)?.includes(`(the ${config.screen_graph} graph)`) ? corrupt.pop() : undefined;
+  if (screenCorrupt) warnings.push(`${screenCorrupt} does not match its sha256 in model_config.json (corrupt or partly written); scoring in fp32 without the int8 screen (the same findings, slower); ${hint}`);
   if (corrupt.length) {
     const instead = scoring ? `${scoring.graph} graph` : prefix ? `full-depth ${prefix.graph} graph` : `${runningGraph} graph`;
     warnings.push(`${corrupt.join(' and ')} ${corrupt.length > 1 ? 'do' : 'does'} not match ${corrupt.length > 1 ? 'their' : 'its'} sha256 in model_config.json (corrupt or partly written); scoring with the ${instead} instead (same scores, slower, about twice the memory); ${hint}`);

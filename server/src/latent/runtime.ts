@@ -121,7 +121,7 @@ export class LatentRuntime {
     const int8 = cpuInt8Support();
     const screening = screenUsable && guard?.screen && useInt8Screen(precision, int8) ? { file: screenFile, margin: guard.screen.margin } : undefined;
     if (!screening && precision === 'int8') {
-      this.warnings.push(`precision int8 was asked for, but ${!screenFile ? 'this model build has no int8 screen graph' : !guard?.screen ? 'latent-guard.json has no screen section for it' : 'the screen graph does not match the scoring graph'}; scoring in fp32`);
+      this.warnings.push(`precision int8 was asked for, but ${!screenFile ? 'this model build has no usable int8 screen graph' : !guard?.screen ? 'latent-guard.json has no screen section for it' : 'the screen graph does not match the scoring graph'}; scoring in fp32`);
     }
     if (prefix) {
       // One session when the prefix graph is also the main graph (the stand-in) or the scoring graph.
