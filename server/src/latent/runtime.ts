@@ -10,8 +10,8 @@ import { MediationSession } from './mediation';
 import { LatentModel, type OutputName, type PastKV } from './model';
 import { fullGraphWithLogits, locateModelFiles, ModelUnavailableError, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
 import { cpuInt8Support, parsePrecision, useInt8Screen, type Precision } from './cpu-features';
-import { needsExactScore } from './screen';
-import { combineWindows, scoreResiduals, type UnitScore } from './signals';
+import { scoreWindows } from './score-pass';
+import { combineWindows, type UnitScore } from './signals';
 import { surprisalOf } from './surprisal-pass';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
 import { describeScoring, type LatentExplanation, type RuntimeIdentity } from './types';
@@ -267,31 +267,7 @@ export class LatentRuntime {
     // and every window of every unit goes through the same batches.
     const units = texts.map((text) => this.tokenizer.buildWindows(text));
     const prompts = units.flatMap((unit) => unit.prompts);
-    const H = this.files.config.hidden_size;
-    const scoreOf = (out: Record<'resid', Float32Array>, prompt: Prompt): UnitScore => {
-      // Two positions per row; the layer count comes from the output itself (a scoring graph may be truncated).
-      const stride = out.resid.length / 2;
-      return scoreResiduals(guard, out.resid, 0, out.resid, stride, { tokens: prompt.userTokens, truncated: prompt.truncated }, stride / H - 1);
-    };
-    let windowScores: UnitScore[];
-    const screen = exact ? undefined : this.screen;
-    if (screen) {
-      const screened = await this.readResid(prompts, shouldStop, screen.model);
-      windowScores = screened.map((out, i) => ({ ...scoreOf(out, prompts[i]), screened: true }));
-      // Whatever could cross a threshold is read again in fp32: those scores (and so every flag) are exact.
-      const again = windowScores.flatMap((score, i) => (needsExactScore(score, guard, screen.margin) ? [i] : []));
-      this.screenCounts.screened += prompts.length;
-      this.screenCounts.exact += again.length;
-      if (again.length) {
-        const exact = await this.readResid(
-          again.map((i) => prompts[i]),
-          shouldStop,
-        );
-        again.forEach((index, k) => (windowScores[index] = scoreOf(exact[k], prompts[index])));
-      }
-    } else {
-      windowScores = (await this.readResid(prompts, shouldStop)).map((out, i) => scoreOf(out, prompts[i]));
-    }
+    const windowScores = await scoreWindows(this, guard, prompts, shouldStop, exact ? undefined : this.screen);
     const surprisal =
       this.surprisalModel && guard.surprisal
         ? await surprisalOf(
@@ -311,31 +287,6 @@ export class LatentRuntime {
       if (surprisal) score.surprisal = surprisal.slice(from, next).reduce((best, window) => (window.score > best.score ? window : best));
       return score;
     });
-  }
-
-  /**
-   * `resid` at t_inst and t_post_inst of each prompt: through a KV-prefix graph and its cached prefix
-   * (the fp32 scoring graph's by default, or the int8 screen's: they share the fp32 prefix cache), else
-   * whole prompts through the scoring graph.
-   */
-  private async readResid(
-    prompts: readonly Prompt[],
-    shouldStop: (() => boolean) | undefined,
-    model = this.prefixModel,
-  ): Promise<Record<'resid', Float32Array>[]> {
-    const positions = (p: Prompt): number[] => [p.tInst, p.tPostInst];
-    if (!model) return this.forward(prompts, positions, ['resid'], shouldStop, this.scoringModel);
-    const past = await this.prefixKeyValues();
-    const length = past.dims[3];
-    // An empty unit's t_inst is the prefix's last token: its resid comes from the prefix run (causal).
-    const inPrefix = (p: Prompt): boolean => p.tInst < length;
-    const outputs = await this.forward(prompts, (p) => (inPrefix(p) ? [p.tPostInst, p.tPostInst] : positions(p)), ['resid'], shouldStop, model, past);
-    prompts.forEach((p, i) => {
-      if (!inPrefix(p)) return;
-      if (p.tInst !== length - 1) throw new Error(`t_inst ${p.tInst} lies inside the cached prefix`);
-      outputs[i].resid.set(past.resid, 0);
-    });
-    return outputs;
   }
 
   /** Everything the explorer shows for one text, from what scored it (explain-pass.ts). */
