@@ -247,28 +247,29 @@ async function main(): Promise<void> {
   console.log(`matmul probe (onnxruntime fp32 MatMul 1024×576×1536, ${threads} threads): ${(probe / 1e9).toFixed(1)} GFLOP/s`);
 
   const runs: Run[] = [];
-  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
-  // A fresh cache would re-hash the graphs on first use; keep the install's hash stamps (not its scores).
+  // A fresh cache would re-hash the graphs on first use; each keeps the install's hash stamps (not its scores).
   const stamps = path.join(process.env.LATENT_LINT_CACHE ?? path.join(os.homedir(), '.cache', 'latent-lint'), 'verified');
-  if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(cache, 'verified'), { recursive: true });
+  const freshCache = (): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
+    if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(dir, 'verified'), { recursive: true });
+    return dir;
+  };
+  const cache = freshCache();
   runs.push(await cliRun('check, rules only (--no-latent)', dir, cache, ['--no-latent']));
   runs.push(await cliRun('check, model, cold (empty score cache)', dir, cache, []));
   // The fallback path, forced: what a CPU without int8 dot products runs (fp32 only; its own cache key).
-  const fp32Cache = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
-  if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(fp32Cache, 'verified'), { recursive: true });
+  const fp32Cache = freshCache();
   runs.push(await cliRun('check --precision fp32, model, cold (the fallback, forced)', dir, fp32Cache, ['--precision', 'fp32']));
   fs.rmSync(fp32Cache, { recursive: true, force: true });
   if (values.surprisal) {
     // The adversarial-suffix signal runs the full model as well: its cost is the difference of the two cold runs.
-    const withSurprisal = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
-    if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(withSurprisal, 'verified'), { recursive: true });
+    const withSurprisal = freshCache();
     runs.push(await cliRun('check --surprisal, model, cold', dir, withSurprisal, ['--surprisal']));
     fs.rmSync(withSurprisal, { recursive: true, force: true });
   }
   runs.push(await cliRun('check, model, warm re-scan (score cache)', dir, cache, []));
   if (!values['skip-lsp']) {
-    const lspCache = fs.mkdtempSync(path.join(os.tmpdir(), 'latent-lint-scan-cache-'));
-    if (fs.existsSync(stamps)) fs.cpSync(stamps, path.join(lspCache, 'verified'), { recursive: true });
+    const lspCache = freshCache();
     runs.push(await lspRun('LSP scanWorkspace, rules only', dir, lspCache, false));
     runs.push(await lspRun('LSP scanWorkspace, model, cold', dir, lspCache, true));
     runs.push(await lspRun('LSP scanWorkspace, model, warm (score cache)', dir, lspCache, true));

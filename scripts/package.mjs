@@ -58,16 +58,10 @@ function guardLayersRead() {
   return layers;
 }
 
-/** Whether models/latent-guard.json has this top-level section. */
-function guardReads(section) {
+/** models/latent-guard.json's top-level section of this name (undefined without one). */
+function guardSection(section) {
   const guardPath = path.join(ROOT, 'models', 'latent-guard.json');
-  return fs.existsSync(guardPath) && JSON.parse(fs.readFileSync(guardPath, 'utf8'))[section] !== undefined;
-}
-
-/** The graph models/latent-guard.json's `screen` section names (undefined without one). */
-function guardScreenGraph() {
-  const guardPath = path.join(ROOT, 'models', 'latent-guard.json');
-  return fs.existsSync(guardPath) ? JSON.parse(fs.readFileSync(guardPath, 'utf8')).screen?.graph : undefined;
+  return fs.existsSync(guardPath) ? JSON.parse(fs.readFileSync(guardPath, 'utf8'))[section] : undefined;
 }
 
 /**
@@ -100,9 +94,9 @@ function chooseGraphs() {
       // The explorer's mediation graph (derived from this guard graph) ships beside it when built; --no-mediation leaves it out.
       const mediation = config.mediation_graph && graphs[config.mediation_graph]?.from === graphs[name].sha256 && !process.argv.includes('--no-mediation') ? [config.mediation_graph] : [];
       // A guard file with a `surprisal` section reads the full model's logits: the q4 graph carries them (the runtime looks for it by name).
-      const logits = guardReads('surprisal') && graphs.q4 ? ['q4'] : [];
+      const logits = guardSection('surprisal') !== undefined && graphs.q4 ? ['q4'] : [];
       // The int8 screen ships when the guard file has a margin measured for it (its `screen` section).
-      const screenName = guardScreenGraph();
+      const screenName = guardSection('screen')?.graph;
       const screen = screenName && config.screen_graph === screenName && graphs[screenName] ? [screenName] : [];
       return pick([name, ...mediation, ...logits, ...screen], {
         default_graph: name,

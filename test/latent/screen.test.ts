@@ -24,8 +24,8 @@ describe('int8 screen', () => {
   });
 
   it('screens where the CPU has int8 dot products (auto), always when forced, never with fp32', () => {
-    const vnni = { features: ['avx512_vnni'], source: 'test' };
-    const none = { features: [], source: 'test' };
+    const vnni = { features: ['avx512_vnni'] };
+    const none = { features: [] };
     assert.equal(useInt8Screen('auto', vnni), true);
     assert.equal(useInt8Screen('auto', none), false);
     assert.equal(useInt8Screen('int8', none), true);

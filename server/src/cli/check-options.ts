@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../engine/engine';
-import type { Precision } from '../latent/cpu-features';
+import { isPrecision, type Precision } from '../latent/cpu-features';
 import { DEFAULT_MAX_RUN_TOKENS } from '../latent/scorer';
 
 const FORMATS = ['stylish', 'json', 'sarif'] as const;
@@ -97,8 +97,8 @@ export function parseCheckArgs(args: string[]) {
   }
   let precision: Precision | undefined;
   if (values.precision !== undefined) {
-    if (!['auto', 'fp32', 'int8'].includes(values.precision)) throw new UsageError(`--precision must be auto, fp32 or int8, got "${values.precision}"`);
-    precision = values.precision as Precision;
+    if (!isPrecision(values.precision)) throw new UsageError(`--precision must be auto, fp32 or int8, got "${values.precision}"`);
+    precision = values.precision;
   }
   let jobs = os.availableParallelism();
   if (values.jobs !== undefined) {

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLatentGuard, SCREEN_EXACT_FROM, surprisalFlagged, thresholdIn, type UnitScore } from '../latent';
+import { isPrecision } from '../latent/cpu-features';
 import { SCORE_KINDS, type ScoreFinding, type ScoreKind, type ScoreLinter } from './score-lint';
 
 const USAGE = `Usage: latent-lint score --jsonl IN --out OUT [--resume] [--threshold t] [--threads n] [--graph fp32|int8] [--precision auto|fp32|int8] [--no-cache] [--no-surprisal]
@@ -109,7 +110,7 @@ export async function runScoreCommand(args: string[], lint?: ScoreLinter): Promi
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) return usage('--threads takes a whole number from 1 to 64');
 
   const precision = values.precision;
-  if (precision !== undefined && precision !== 'auto' && precision !== 'fp32' && precision !== 'int8') return usage('--precision takes auto, fp32 or int8');
+  if (precision !== undefined && (typeof precision !== 'string' || !isPrecision(precision))) return usage('--precision takes auto, fp32 or int8');
 
   let input: string;
   try {

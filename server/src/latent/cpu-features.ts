@@ -3,7 +3,12 @@
 // faster and the exact path. Read at run time from what the kernel reports, never assumed.
 import * as fs from 'node:fs';
 
-export type Precision = 'auto' | 'fp32' | 'int8';
+export const PRECISIONS = ['auto', 'fp32', 'int8'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+
+export function isPrecision(value: string): value is Precision {
+  return (PRECISIONS as readonly string[]).includes(value);
+}
 
 /** The int8 dot-product instruction sets onnxruntime's int8 kernels use, in the order we name them. */
 const INT8_FEATURES = ['amx_int8', 'avx512_vnni', 'avx_vnni'] as const;
@@ -11,8 +16,6 @@ const INT8_FEATURES = ['amx_int8', 'avx512_vnni', 'avx_vnni'] as const;
 export interface CpuInt8Support {
   /** The features found (empty: none, or the platform does not say). */
   features: string[];
-  /** Where the answer came from, for the log and the bench. */
-  source: string;
 }
 
 /** The int8 features named in a /proc/cpuinfo text (its `flags` lines). */
@@ -32,12 +35,12 @@ export function cpuInt8Support(): CpuInt8Support {
   if (detected) return detected;
   if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'ia32')) {
     try {
-      detected = { features: int8FeaturesIn(fs.readFileSync('/proc/cpuinfo', 'utf8')), source: '/proc/cpuinfo' };
-    } catch (error) {
-      detected = { features: [], source: `/proc/cpuinfo unreadable (${(error as Error).message})` };
+      detected = { features: int8FeaturesIn(fs.readFileSync('/proc/cpuinfo', 'utf8')) };
+    } catch {
+      detected = { features: [] }; // unreadable: fp32, the exact path
     }
   } else {
-    detected = { features: [], source: `not detected on ${process.platform}-${process.arch}` };
+    detected = { features: [] };
   }
   return detected;
 }
@@ -45,7 +48,7 @@ export function cpuInt8Support(): CpuInt8Support {
 /** A precision setting: the option, else $LATENT_LINT_PRECISION, else auto; anything else is an error. */
 export function parsePrecision(value: string | undefined): Precision {
   const chosen = (value ?? process.env.LATENT_LINT_PRECISION ?? 'auto').trim().toLowerCase();
-  if (chosen === 'auto' || chosen === 'fp32' || chosen === 'int8') return chosen;
+  if (isPrecision(chosen)) return chosen;
   throw new Error(`precision must be auto, fp32 or int8 (got "${value ?? process.env.LATENT_LINT_PRECISION}")`);
 }
 

@@ -147,13 +147,13 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   // work. A corrupt one is named in `warnings` (a larger graph then runs: slower, more memory).
   const warnings: string[] = [];
   const corrupt: string[] = [];
-  const optionalGraph = (name: string | undefined): GraphFile | undefined => {
+  const optionalGraph = (name: string | undefined, corruptInto = corrupt): GraphFile | undefined => {
     const optional = name ? config.graphs[name] : undefined;
     if (!name || !optional) return undefined;
     const file = path.join(dir, optional.file);
     if (!fs.existsSync(file)) return undefined;
     if (options.verify !== false && !verifiedSha256(file, optional.sha256)) {
-      corrupt.push(`${optional.file} (the ${name} graph)`);
+      corruptInto.push(`${optional.file} (the ${name} graph)`);
       return undefined;
     }
     return { graph: name, path: file, sha256: optional.sha256, layers: optional.layers, prefix: optional.prefix === true };
@@ -194,10 +194,10 @@ export function locateModelFiles(options: LocateOptions = {}): ModelFiles {
   // Without the scoring graph, the full graph scores too.
   const scoring = forced || config.scoring_graph === graph ? undefined : optionalGraph(config.scoring_graph);
   const mediation = forced ? undefined : optionalGraph(config.mediation_graph);
-  const screen = forced || !scoring ? undefined : optionalGraph(config.screen_graph);
   // A corrupt screen costs speed only: said apart from the graphs that change what runs instead.
-  const screenCorrupt = screen === undefined && config.screen_graph && corrupt.at(-1)?.includes(`(the ${config.screen_graph} graph)`) ? corrupt.pop() : undefined;
-  if (screenCorrupt) warnings.push(`${screenCorrupt} does not match its sha256 in model_config.json (corrupt or partly written); scoring in fp32 without the int8 screen (the same findings, slower); ${hint}`);
+  const screenCorrupt: string[] = [];
+  const screen = forced || !scoring ? undefined : optionalGraph(config.screen_graph, screenCorrupt);
+  if (screenCorrupt.length) warnings.push(`${screenCorrupt[0]} does not match its sha256 in model_config.json (corrupt or partly written); scoring in fp32 without the int8 screen (the same findings, slower); ${hint}`);
   if (corrupt.length) {
     const instead = scoring ? `${scoring.graph} graph` : prefix ? `full-depth ${prefix.graph} graph` : `${runningGraph} graph`;
     warnings.push(`${corrupt.join(' and ')} ${corrupt.length > 1 ? 'do' : 'does'} not match ${corrupt.length > 1 ? 'their' : 'its'} sha256 in model_config.json (corrupt or partly written); scoring with the ${instead} instead (same scores, slower, about twice the memory); ${hint}`);
