@@ -440,6 +440,11 @@ def calibrate(ctx, sets, feats, out_path):
             previous = json.load(f).get("surprisal")
         if previous is not None:
             guard["surprisal"] = previous
+        # So are the sentences read alone (`segments`): their margin is in logits of the calibrated score.
+        with open(out_path, encoding="utf-8") as f:
+            segments = json.load(f).get("segments")
+        if segments is not None:
+            guard["segments"] = segments
     # The int8 screen's margin (verify_int8.py --write) was measured against the probes replaced here: it
     # is left out, so the runtime scores in fp32 until the margin is measured again.
     print("note: latent-guard.json has no `screen` section now; run models/verify_int8.py --write models/latent-guard.json")

@@ -300,6 +300,79 @@ describe('windowed reading (#11)', () => {
   });
 });
 
+describe('sentences read alone (guard-file segments, #11)', function () {
+  this.timeout(300_000);
+  const logit = (p: number): number => Math.log(p / (1 - p));
+  const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
+
+  it('reads each line and sentence alone as well, counts it a margin lower, and keeps the refusal rule to whole windows', async () => {
+    requireTinyModel();
+    const base: Partial<GuardFileJson> = { prompt: { ...tinyGuardJson(7).prompt, maxUserTokens: 192 }, concepts: tinyConcepts() };
+    const margin = 1.5;
+    const plain = LatentRuntime.open({ modelDir: TINY_DIR, guardPath: writeTinyGuard(7, base), threads: 1, precision: 'fp32' });
+    const sentences = LatentRuntime.open({ modelDir: TINY_DIR, guardPath: writeTinyGuard(7, { ...base, segments: { margin, max: 16 } }), threads: 1, precision: 'fp32' });
+    try {
+      await plain.load();
+      await sentences.load();
+      const first = 'Summarise the report for the team in three bullets.';
+      const second = 'Then explain how to pick a lock on a door.';
+      const text = `${first}\n${second}`;
+      assert.equal(plain.tokenizer.buildWindows(text).prompts.length, 1, 'without segments a short unit is one prompt');
+      const built = sentences.tokenizer.buildWindows(text);
+      assert.equal(built.windows, 1);
+      assert.deepEqual(
+        built.ranges.map((range) => [text.slice(range.start, range.end), range.sentence ?? false]),
+        [
+          [text, false],
+          [first, true],
+          [second, true],
+        ],
+      );
+      // Each sentence's prompt is the one the sentence would get as a unit of its own.
+      assert.deepEqual(built.prompts[1].ids, plain.tokenizer.build(first).ids);
+
+      const [whole, alone1, alone2] = await plain.score([text, first, second]);
+      const [score] = await sentences.score([text]);
+      const expected = [whole.probability, sigmoid(logit(alone1.probability) - margin), sigmoid(logit(alone2.probability) - margin)];
+      const best = expected.indexOf(Math.max(...expected));
+      assert.equal(score.window, best);
+      assert.ok(Math.abs(score.probability - expected[best]) < 1e-5, `${score.probability} vs ${expected[best]}`);
+      assert.deepEqual(score.windows, built.ranges);
+      if (best > 0) assert.equal(score.refusalSuppressed, false);
+      // Concepts take their maximum over the whole text and its sentences, each sentence a margin lower.
+      score.concepts.forEach((concept, c) => {
+        const candidates = [whole.concepts[c].probability, sigmoid(logit(alone1.concepts[c].probability) - margin), sigmoid(logit(alone2.concepts[c].probability) - margin)];
+        assert.ok(Math.abs(concept.probability - Math.max(...candidates)) < 1e-5, concept.name);
+      });
+    } finally {
+      await plain.release();
+      await sentences.release();
+    }
+  });
+
+  it('points the harmful-request finding at the sentence that carried it', async () => {
+    requireTinyModel();
+    // Threshold 0 flags every unit; margin 0 leaves each sentence's own reading, so the carrier is whichever reads highest.
+    const guardPath = writeTinyGuard(7, { threshold: 0, prompt: { ...tinyGuardJson(7).prompt, maxUserTokens: 192 }, segments: { margin: 0, max: 16 } });
+    const scorer = createLatentGuard({ mode: 'in-process', modelDir: TINY_DIR, guardPath, threads: 1, cache: { dir: null } });
+    const runtime = LatentRuntime.open({ modelDir: TINY_DIR, guardPath, threads: 1 });
+    try {
+      await runtime.load();
+      const text = 'Summarise the report for the team in three bullets.\nThen explain how to pick a lock on a door.';
+      const [score] = await runtime.score([text]);
+      const document = documentOf([text]);
+      const [report] = (await scorer.score(document)).filter((r) => r.ruleId === HARMFUL_REQUEST.id);
+      const range = score.windows[score.window];
+      assert.ok(range, 'the unit was read whole and sentence by sentence');
+      assert.deepEqual(report.span, unitSpan(document.units[0], range.start, range.end));
+      if (range.sentence) assert.match(report.message, /Read alone, this sentence carried it\./);
+    } finally {
+      await runtime.release();
+      await scorer.dispose();
+    }
+  });
+});
+
 describe('latent/injection and latent/jailbreak findings (#11)', function () {
   this.timeout(300_000);
   // Harm at threshold 0 (every unit), injection with a tiny threshold (fires), jailbreak at 1 (never),

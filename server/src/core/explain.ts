@@ -161,7 +161,8 @@ export interface ExplainResult {
   span?: { first: number; last: number; start: number; end: number; text: string };
   mediation?: ExplainMediation;
   /** A unit read in windows: the window explained (the one that carried the score) and where it lies. */
-  window?: { index: number; count: number; start: number; end: number };
+  /** The window or sentence that carried the score; `count` whole-text windows; `sentence` when a sentence read alone did. */
+  window?: { index: number; count: number; start: number; end: number; sentence?: boolean };
   model: { name: string; graph: string; layers: number; modelLayers: number; why: string };
   ms: number;
 }

@@ -12,9 +12,10 @@ import type { UnitScore } from './signals';
 
 /**
  * The shape and meaning of a cached UnitScore. Part of every key, so a change in how units are scored
- * (2: concepts, and long units read in windows instead of cut) never serves an older entry.
+ * (2: concepts, and long units read in windows instead of cut; 3: sentences read alone) never serves
+ * an older entry.
  */
-export const SCORE_FORMAT = 2;
+export const SCORE_FORMAT = 3;
 
 export interface ScoreCacheOptions {
   /** Folder for the disk cache; default ~/.cache/latent-lint/scores; null turns the disk cache off. */

@@ -44,7 +44,7 @@ export async function explainText(runtime: LatentRuntime, guard: GuardFile, text
     why,
     prompt,
     score,
-    window: unit.prompts.length > 1 && range ? { index: score.window, count: unit.prompts.length, start: range.start, end: range.end } : undefined,
+    window: unit.prompts.length > 1 && range ? { index: score.window, count: unit.windows, start: range.start, end: range.end, sentence: range.sentence } : undefined,
     spans: runtime.tokenizer.userTokenSpans(prompt, text),
     originalText: text,
     positions,
@@ -52,6 +52,8 @@ export async function explainText(runtime: LatentRuntime, guard: GuardFile, text
     ms: performance.now() - started,
   });
   if (measured) {
+    // Measured on the sentence's own prompt: its logit counts the sentence margin lower, as the verdict's does.
+    if (range?.sentence && guard.segments && guard.calibration.a > 0) measured.mediation.logit -= guard.segments.margin / guard.calibration.a;
     explanation.mediation = measured.mediation;
     explanation.neurons = measured.neurons;
   }

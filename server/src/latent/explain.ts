@@ -74,13 +74,17 @@ export function buildExplanation(inputs: ExplanationInputs): LatentExplanation {
   };
 
   const own = detectorAt(reads);
+  // A sentence read alone counts `segments.margin` calibrated logits lower: shown as a lower bias, so
+  // bias plus terms is still the logit of the verdict.
+  const sentenceMargin = inputs.window?.sentence && guard.segments ? guard.segments.margin : 0;
+  const lowered = (bias: number, a: number): number => (sentenceMargin && a > 0 ? bias - sentenceMargin / a : bias);
   const readouts: ExplainReadout[] = [
     {
       name: 'harmful-request',
       ruleId: 'latent/harmful-request',
       probability: score.probability,
       logit: score.logit,
-      bias: detector.bias,
+      bias: lowered(detector.bias, calibration.a),
       calibration,
       threshold: guard.threshold,
       flagged: score.probability >= guard.threshold,
@@ -89,9 +93,10 @@ export function buildExplanation(inputs: ExplanationInputs): LatentExplanation {
     ...(guard.concepts ?? []).map((concept): ExplainReadout => {
       const scored = score.concepts.find((c) => c.name === concept.name);
       const parts = terms(concept.probes, outputs.resid, at(reads), G);
-      const logit = concept.bias + parts.reduce((sum, term) => sum + term.value, 0);
+      const bias = lowered(concept.bias, concept.calibration.a);
+      const logit = bias + parts.reduce((sum, term) => sum + term.value, 0);
       const probability = scored?.probability ?? sigmoid(concept.calibration.a * logit + concept.calibration.b);
-      return { name: concept.name, ruleId: `latent/${concept.name}`, probability, logit: scored?.logit ?? logit, bias: concept.bias, calibration: concept.calibration, threshold: concept.threshold, flagged: probability >= concept.threshold, terms: parts };
+      return { name: concept.name, ruleId: `latent/${concept.name}`, probability, logit: scored?.logit ?? logit, bias, calibration: concept.calibration, threshold: concept.threshold, flagged: probability >= concept.threshold, terms: parts };
     }),
   ];
 

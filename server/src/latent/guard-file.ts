@@ -18,6 +18,12 @@
 //   (past that the rest is not read and the score says `truncated`). t_inst / t_post_inst are a
 //   window's own. The unit's harm score is its window with the highest detector probability; each
 //   concept's probability is its maximum over windows.
+// - Sentences (optional `segments`): a unit with more than one line or sentence of at least
+//   `prompt.minWords` words also has each of them read alone, as its own prompt (up to `segments.max`,
+//   in order), so a benign line before or after, a suffix or a long context cannot hide a harmful one.
+//   A sentence's calibrated logit (and each concept's) counts `segments.margin` logits lower than a
+//   whole unit's: read alone it must clear the threshold by that much. It joins the windows above
+//   (the unit's score is the highest); the refusal-suppressed rule reads whole windows only.
 // - Harm at layer ℓ (Zhao et al. 2025 Latent Guard): with h = resid[t_inst, ℓ] − center_ℓ,
 //   harm_ℓ = cos(h, harmfulCentroid_ℓ − center_ℓ) − cos(h, harmlessCentroid_ℓ − center_ℓ).
 //   `center` is optional (absent = zero vector).
@@ -150,6 +156,8 @@ export interface GuardFileJson {
   surprisal?: GuardSurprisal;
   /** The int8 screen (optional; see screen.ts): which quantised graph may screen units, and its margin. */
   screen?: GuardScreen;
+  /** Each line and sentence of a unit also read alone (optional; see the conventions above). */
+  segments?: GuardSegments;
   /** The paper's unweighted baseline, kept for comparison (bench) and the explorer. */
   baseline: { layers: number[]; threshold: number };
   refusalSuppressed: { layers: number[]; minProbability: number; maxRefusalZ: number };
@@ -241,6 +249,16 @@ export interface GuardScreen {
   /** Logits of the calibrated score: at least the largest difference between the two graphs measured. */
   margin: number;
   /** What the margin was measured on (models/verify_int8.py). */
+  calibration?: string;
+}
+
+/** `segments`: lines and sentences read alone, `margin` logits below a whole unit (see the conventions above). */
+export interface GuardSegments {
+  /** Logits a sentence read alone is lowered by before it is compared with the threshold. */
+  margin: number;
+  /** Sentences read per unit at most (the first ones). */
+  max: number;
+  /** How the margin was chosen. */
   calibration?: string;
 }
 

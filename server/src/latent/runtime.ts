@@ -11,7 +11,7 @@ import { LatentModel, type OutputName, type PastKV } from './model';
 import { fullGraphWithLogits, locateModelFiles, ModelUnavailableError, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
 import { cpuInt8Support, parsePrecision, useInt8Screen, type Precision } from './cpu-features';
 import { scoreWindows } from './score-pass';
-import { combineWindows, type UnitScore } from './signals';
+import { asSentenceScore, combineWindows, type UnitScore } from './signals';
 import { surprisalOf } from './surprisal-pass';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
 import { describeScoring, type LatentExplanation, type RuntimeIdentity } from './types';
@@ -107,6 +107,7 @@ export class LatentRuntime {
     const standInLayers = files.prefixStandsIn && files.prefix ? files.prefix.layers : layers;
     this.model = session({ path: files.graphPath, layers: standInLayers, prefix: files.prefixStandsIn, sha256: files.graphFileSha256 });
     this.tokenizer = PromptTokenizer.load(files, guard?.prompt.maxUserTokens ?? DEFAULT_MAX_USER_TOKENS);
+    if (guard?.segments) this.tokenizer.sentences = { max: guard.segments.max, minWords: guard.prompt.minWords ?? DEFAULT_MIN_WORDS };
     const covers = (graph: GraphFile): boolean => (guard ? layersRead(guard) <= graph.layers : options.forceScoringGraph === true);
     const scoring = files.scoring && covers(files.scoring) ? files.scoring : undefined;
     const cache = options.prefixCache !== false && this.tokenizer.prefixIds.length > 0;
@@ -265,27 +266,34 @@ export class LatentRuntime {
   async score(texts: readonly string[], shouldStop?: () => boolean, { exact = false } = {}): Promise<UnitScore[]> {
     const guard = this.requireGuard();
     // A unit that fits is one prompt (one forward, as ever); a longer one is one prompt per window,
-    // and every window of every unit goes through the same batches.
+    // then one per sentence read alone (guard `segments`); every prompt of every unit goes through the
+    // same batches.
     const units = texts.map((text) => this.tokenizer.buildWindows(text));
     const prompts = units.flatMap((unit) => unit.prompts);
     const windowScores = await scoreWindows(this, guard, prompts, shouldStop, exact ? undefined : this.screen);
+    // The adversarial-suffix signal reads the whole text's windows, not its sentences again.
+    const windowPrompts = units.flatMap((unit) => unit.prompts.slice(0, unit.windows));
     const surprisal =
       this.surprisalModel && guard.surprisal
         ? await surprisalOf(
             { model: this.surprisalModel, tokenizer: this.tokenizer, settings: guard.surprisal, config: this.files.config, batchSize: this.batchSize, batchTokens: this.batchTokens },
-            prompts,
-            units.flatMap((unit, i) => unit.prompts.map(() => texts[i])),
+            windowPrompts,
+            units.flatMap((unit, i) => unit.prompts.slice(0, unit.windows).map(() => texts[i])),
             () => {
               if (shouldStop?.()) throw new CancelledError();
             },
           )
         : undefined;
     let next = 0;
+    let nextWindow = 0;
     return units.map((unit) => {
       const from = next;
-      const scores = windowScores.slice(from, (next += unit.prompts.length));
+      const scores = windowScores
+        .slice(from, (next += unit.prompts.length))
+        .map((score, i) => (i < unit.windows || !guard.segments ? score : asSentenceScore(score, guard, guard.segments.margin)));
       const score = combineWindows(scores, { tokens: unit.userTokens, truncated: unit.truncated, windows: unit.ranges });
-      if (surprisal) score.surprisal = surprisal.slice(from, next).reduce((best, window) => (window.score > best.score ? window : best));
+      const fromWindow = nextWindow;
+      if (surprisal) score.surprisal = surprisal.slice(fromWindow, (nextWindow += unit.windows)).reduce((best, window) => (window.score > best.score ? window : best));
       return score;
     });
   }

@@ -173,8 +173,14 @@ export function reportsFor(unit: Unit, score: UnitScore, threshold: number): Rul
   const concepts: ConceptScore[] = score.concepts ?? [];
   // A finding points at the window that carried it; a unit read in one window keeps its own span.
   const spanOf = (window: number): Span => (windows.length > 1 && windows[window] ? unitSpan(unit, windows[window].start, windows[window].end) : unit.span);
-  const read = (window: number): string => (windows.length > 1 ? ` Read in ${windows.length} overlapping windows; window ${window + 1} carried it.` : '');
-  const cut = score.truncated ? ` Only the first ${Math.max(windows.length, 1)} windows of this ${score.tokens}-token text were read.` : '';
+  const wholeWindows = windows.filter((range) => !range.sentence).length;
+  const read = (window: number): string =>
+    windows[window]?.sentence
+      ? ' Read alone, this sentence carried it.'
+      : wholeWindows > 1
+        ? ` Read in ${wholeWindows} overlapping windows; window ${window + 1} carried it.`
+        : '';
+  const cut = score.truncated ? ` Only the first ${Math.max(wholeWindows, 1)} windows of this ${score.tokens}-token text were read.` : '';
   const where = (layers: number[]): string => (layers.length ? `; strongest at layers ${describeLayers(layers)}` : '');
   const category = score.category && score.category !== 'Other' ? ` (category: ${score.category})` : '';
   if (score.probability >= threshold) {

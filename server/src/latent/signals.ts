@@ -18,10 +18,11 @@ export interface ConceptScore {
   window: number;
 }
 
-/** A window's characters [start, end) in the unit's text. */
+/** A window's characters [start, end) in the unit's text; `sentence` when it is a sentence read alone. */
 export interface WindowRange {
   start: number;
   end: number;
+  sentence?: true;
 }
 
 /** What scoring one unit yields; independent of the user's threshold, so it can be cached. */
@@ -248,6 +249,24 @@ export function combineWindows(scores: readonly UnitScore[], meta: { tokens: num
     return { ...scores[top].concepts[c], window: top };
   });
   return { ...scores[best], concepts, tokens: meta.tokens, truncated: meta.truncated, window: best, windows: scores.length > 1 ? meta.windows : [] };
+}
+
+/**
+ * A sentence read alone (the guard file's `segments`): its calibrated logit and each concept's
+ * `margin` lower, so it must clear the threshold by that much; the refusal-suppressed rule, set on
+ * whole prompts, does not read it.
+ */
+export function asSentenceScore(score: UnitScore, guard: GuardFile, margin: number): UnitScore {
+  const lower = (logit: number, calibration: { a: number; b: number }): { logit: number; probability: number } => {
+    const lowered = calibration.a > 0 ? logit - margin / calibration.a : logit;
+    return { logit: lowered, probability: sigmoid(calibration.a * lowered + calibration.b) };
+  };
+  return {
+    ...score,
+    ...lower(score.logit, guard.calibration),
+    refusalSuppressed: false,
+    concepts: score.concepts.map((concept, i) => ({ ...concept, ...lower(concept.logit, guard.concepts?.[i]?.calibration ?? { a: 0, b: 0 }) })),
+  };
 }
 
 /** cos(h − base, direction) is centredCosine(h, base + direction, base). */

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { ModelUnavailableError, type ModelFiles } from './model-files';
+import { sentencesOf } from './sentences';
 
 export const DEFAULT_MAX_USER_TOKENS = 192;
 /** A long unit is read in at most this many windows; the rest is not read (the score says truncated). */
@@ -22,11 +23,16 @@ export function windowStarts(tokens: number, size: number, maxWindows = MAX_WIND
   }
 }
 
-/** A unit as the model reads it: one prompt per window. */
+/** A unit as the model reads it: one prompt per window, then one per sentence read alone. */
 export interface UnitPrompts {
   prompts: Prompt[];
-  /** Each window's characters [start, end) in the original text; empty when the unit is one window. */
-  ranges: { start: number; end: number }[];
+  /** How many of `prompts` are windows of the whole text; the rest are its sentences, in order. */
+  windows: number;
+  /**
+   * Each prompt's characters [start, end) in the original text (`sentence` on a sentence's); empty
+   * when the unit is one window and has no sentences to read alone.
+   */
+  ranges: { start: number; end: number; sentence?: true }[];
   /** Tokens of the whole text, and whether some were past the last window. */
   userTokens: number;
   truncated: boolean;
@@ -71,8 +77,16 @@ export function renderChat(text: string, systemPrompt: string | null): string {
   return `${system}<|im_start|>user\n${text}<|im_end|>\n<|im_start|>assistant\n`;
 }
 
+/** Sentences read alone (the guard file's `segments`): at most `max` per unit, of at least `minWords` words. */
+export interface SentenceReading {
+  max: number;
+  minWords: number;
+}
+
 export class PromptTokenizer {
   readonly systemPrompt: string | null;
+  /** Set from the guard file when it reads sentences alone; undefined reads windows only. */
+  sentences?: SentenceReading;
   private readonly prefix: number[];
   private readonly suffix: number[];
   private readonly specialIds: Set<number>;
@@ -119,7 +133,8 @@ export class PromptTokenizer {
   /**
    * Builds the prompts for one unit: one when it fits in maxUserTokens user tokens (exactly build()'s),
    * else overlapping windows of maxUserTokens tokens (stride ⌊maxUserTokens·2/3⌋, at most MAX_WINDOWS),
-   * each wrapped in the same user turn, with each window's character range in `text`.
+   * each wrapped in the same user turn, with each window's character range in `text`; then, with
+   * `sentences` set, one prompt per line or sentence (sentences.ts), each in a user turn of its own.
    */
   buildWindows(text: string): UnitPrompts {
     const { trimmed, trimmedStart, all } = this.tokenise(text);
@@ -137,7 +152,16 @@ export class PromptTokenizer {
         return { start: spans[prompt.windowStart].start, end: spans[last].end };
       });
     }
-    return { prompts, ranges, userTokens: all.length, truncated };
+    const windows = prompts.length;
+    const sentences = this.sentences ? sentencesOf(text, this.sentences.minWords).slice(0, this.sentences.max) : [];
+    if (sentences.length > 0 && ranges.length === 0) ranges = [{ start: trimmedStart, end: trimmedStart + trimmed.length }];
+    for (const { start, end } of sentences) {
+      const sentence = text.slice(start, end);
+      const ids = this.encode(sentence);
+      prompts.push(this.prompt(ids, 0, Math.min(ids.length, this.maxUserTokens), { trimmed: sentence, trimmedStart: start }));
+      ranges.push({ start, end, sentence: true });
+    }
+    return { prompts, windows, ranges, userTokens: all.length, truncated };
   }
 
   private tokenise(text: string): { trimmed: string; trimmedStart: number; all: number[] } {

@@ -53,7 +53,15 @@ export function tokensView({ result, select, copy }: ViewContext): View {
       span ? ' = the phrase that carried the verdict (the 4-token stretch with the strongest own reading).' : ' = the phrase that carried a flagged verdict (none here).',
       ' Arrow keys move between tokens.',
     ),
-    result.window ? h('p', { class: 'muted' }, `This text was read in ${result.window.count} overlapping windows; window ${result.window.index + 1} (characters ${result.window.start}–${result.window.end}) carried the score and is shown.`) : null,
+    result.window
+      ? h(
+          'p',
+          { class: 'muted' },
+          result.window.sentence
+            ? `Each sentence of this text was also read alone; the one at characters ${result.window.start}–${result.window.end} carried the score and is shown (read alone, a sentence counts with a lower logit).`
+            : `This text was read in ${result.window.count} overlapping windows; window ${result.window.index + 1} (characters ${result.window.start}–${result.window.end}) carried the score and is shown.`,
+        )
+      : null,
     result.tokens.length ? text : h('p', { class: 'muted' }, 'The engine reported no tokens for this text.'),
   );
   return { element, update: (selection: Selection | undefined) => box.setSelected(selection?.kind === 'token' ? selection.index : undefined) };
