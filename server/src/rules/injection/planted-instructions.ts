@@ -104,6 +104,15 @@ const OUTPUT_ONLY: Pattern[] = [
     pattern: /\b(?:ignore|forget|disregard|drop|skip|abandon)\s+(?:the|my|your|that)\s+(?:[\w-]{1,20}\s+){0,2}?(?:task|request|summary|question|job|instructions?|assignment)\s+(?:that\s+)?I\s+(?:asked|gave|requested|assigned|sent|set)\b|\bthe\s+(?:more\s+|most\s+)?(?:urgent|important|real|actual|priority)\s+(?:job|task|request|thing)\s+(?:now\s+)?is\s+to\b|\b(?:strictly\s+)?(?:adhere|comply)\s+(?:strictly\s+)?(?:to|with)\s+the\s+following\s+(?:instruction|command|order|task)\b|\b(?:do|complete|perform|finish)\s+(?:this|it|that)\s+(?:now,?\s+|first,?\s+)?before\s+(?:anything\s+else|answering|responding\s+to|replying\s+to|continuing|you\s+(?:answer|reply|respond|continue))\b/gi,
     why: 'is an order planted for the agent in what a tool returned, replacing the task it was given',
   },
+  {
+    // BIPIA-style: text a tool returned that tells its reader how to write its own answer —
+    // "Add a sentence in your response that promotes …", "Encode your response in Base64".
+    pattern:
+      /\b(?:add|includ|insert|integrat|incorporat|embed|append|prepend|mention|put|plac|use|using|inject|replac|substitut|featur|promot|sneak|slip|hide|work|weav|slot|drop|tuck|squeez|fit|mix|blend|tack|attach|pepper|sprinkl|end|start|begin|open|clos|finish|conclud)\w{0,4}\b[^.\n]{0,160}?\b(?:in|into|to|within|throughout|at\s+the\s+(?:end|start|beginning)\s+of)\s+(?:your|the\s+assistant'?s?)\s+(?:(?:final|next|own|entire|whole)\s+)?(?:response|answer|reply|output|summary|code|solution|codebase|translation|program|script)s?\b|\b(?:in|into)\s+(?:the|any|all|every)\s+code\s+(?:that\s+)?you\s+(?:write|develop|generate|produce|return|create)\b|\b(?:encode|encrypt|translate|reverse|format|write|start|begin|end|finish|conclude|rewrite|present|deliver|express|render|represent|phrase|capitali[sz]e)\s+(?:all\s+of\s+)?your\s+(?:(?:final|next|entire|whole)\s+)?(?:response|answer|reply|output)s?\b|\byour\s+(?:response|answer|reply|output)s?\s+(?:must|should|has\s+to|needs?\s+to|shall)\s+(?:be|include|contain|start|begin|end|mention)\b/gi,
+    why: 'is an order planted for the agent in what a tool returned, telling it what to put in its own answer',
+    // A mail to a person asks for their reply too ("include your order number in your reply to this e-mail").
+    unless: new RegExp(`${GUARDED.source}|\\b(?:this|our)\\s+(?:e-?mail|message|letter|form|survey|ticket|invoice)\\b|\\b(?:to|with)\\s+us\\b`, 'i'),
+  },
 ];
 
 // A standing order that runs something before every reply is only a finding with a remote script in it.
