@@ -743,7 +743,7 @@ def write_card(guard, path):
     # Keep the source-disjoint section (models/calibrate_concepts.py's figures) at the top.
     if os.path.exists(path):
         old = open(path, encoding="utf-8").read()
-        for marker in ("surprisal", "concepts"):  # concepts first at the top, then the surprisal tables
+        for marker in ("segments", "surprisal", "concepts"):  # concepts first at the top, then surprisal, then segments
             if f"<!-- {marker}:start" in old:
                 kept = f"<!-- {marker}:start" + old.split(f"<!-- {marker}:start", 1)[1].split(f"<!-- {marker}:end -->", 1)[0] + f"<!-- {marker}:end -->"
                 title, _, body = text.partition("\n")

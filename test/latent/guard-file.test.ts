@@ -79,6 +79,8 @@ describe('guard file concepts (#11)', () => {
     bad((c) => (c[0].bias = 'high'), /concepts\[0\]\.bias: expected a finite number/);
     bad((c) => (c[0].probes = {}), /concepts\[0\]\.probes: expected an array/);
     bad((_c, root) => (root.concepts = { injection: {} }), /concepts: expected an array/);
+    bad((_c, root) => (root.segments = { margin: 2, max: 16, minWords: 0 }), /segments\.minWords: expected a whole number in 1\.\.64/);
+    bad((_c, root) => (root.segments = { margin: 2, max: 16, wholeAbove: 99 }), /segments\.wholeAbove: expected a number of logits in -50\.\.50/);
   });
 
   it('reports what the schema (ajv) finds at the path it found it, and parses the committed guard', () => {
@@ -347,6 +349,46 @@ describe('sentences read alone (guard-file segments, #11)', function () {
     } finally {
       await plain.release();
       await sentences.release();
+    }
+  });
+
+  it('lowers a whole reading to wholeAbove over its best sentence when every sentence was read, and explains it as a lower bias', async () => {
+    requireTinyModel();
+    const base: Partial<GuardFileJson> = { prompt: { ...tinyGuardJson(7).prompt, maxUserTokens: 192 } };
+    // The tiny model's readings are random: a margin this wide keeps the whole reading the one that
+    // counts, and a negative wholeAbove lowers it whatever its sentences read.
+    const margin = 10;
+    const above = -2;
+    const plain = LatentRuntime.open({ modelDir: TINY_DIR, guardPath: writeTinyGuard(7, base), threads: 1, precision: 'fp32' });
+    const capped = LatentRuntime.open({ modelDir: TINY_DIR, guardPath: writeTinyGuard(7, { ...base, segments: { margin, max: 16, minWords: 2, wholeAbove: above } }), threads: 1, precision: 'fp32' });
+    const few = LatentRuntime.open({ modelDir: TINY_DIR, guardPath: writeTinyGuard(7, { ...base, segments: { margin, max: 1, minWords: 2, wholeAbove: above } }), threads: 1, precision: 'fp32' });
+    try {
+      const { a, b } = (await capped.load(), capped.guard?.calibration) ?? { a: 1, b: 0 };
+      const pieces = ['From: Sam', 'Summarise the report for the team in three bullets.', 'Can you take a look at the request above?'];
+      const text = pieces.join('\n');
+      // minWords 2 reads the two-word header line too.
+      assert.equal(capped.tokenizer.buildWindows(text).prompts.length, 4);
+      const [whole, ...alone] = await plain.score([text, ...pieces]);
+      const best = Math.max(...alone.map((score) => score.logit));
+      const expectedWhole = Math.min(whole.logit, best + above / a);
+      const expected = Math.max(expectedWhole, ...alone.map((score) => score.logit - margin / a));
+      const [score] = await capped.score([text]);
+      assert.ok(Math.abs(score.logit - expected) < 1e-5, `${score.logit} vs ${expected}`);
+      assert.ok(Math.abs(score.probability - sigmoid(a * expected + b)) < 1e-6);
+      assert.equal(score.window, 0);
+      assert.ok((score.loweredBy ?? 0) > 0 && Math.abs((score.loweredBy ?? 0) - (whole.logit - expectedWhole)) < 1e-5, `lowered by ${score.loweredBy}`);
+      // The explorer's bias is lowered by as much, so bias plus terms is still the verdict's logit.
+      const [detector] = (await capped.explain(text)).readouts;
+      const sum = detector.bias + detector.terms.reduce((total, term) => total + term.value, 0);
+      assert.ok(Math.abs(sum - score.logit) < 1e-4, `terms sum to ${sum}, the score's logit is ${score.logit}`);
+      // A sentence that was not read (past segments.max) could carry the harm: the whole stands.
+      const [partly] = await few.score([text]);
+      assert.ok(Math.abs(partly.logit - Math.max(whole.logit, alone[0].logit - margin / a)) < 1e-5);
+      assert.equal(partly.loweredBy, undefined);
+    } finally {
+      await plain.release();
+      await capped.release();
+      await few.release();
     }
   });
 

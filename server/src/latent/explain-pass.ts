@@ -54,6 +54,7 @@ export async function explainText(runtime: LatentRuntime, guard: GuardFile, text
   if (measured) {
     // Measured on the sentence's own prompt: its logit counts the sentence margin lower, as the verdict's does.
     if (range?.sentence && guard.segments && guard.calibration.a > 0) measured.mediation.logit -= guard.segments.margin / guard.calibration.a;
+    measured.mediation.logit -= score.loweredBy ?? 0;
     explanation.mediation = measured.mediation;
     explanation.neurons = measured.neurons;
   }

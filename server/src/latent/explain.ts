@@ -84,7 +84,8 @@ export function buildExplanation(inputs: ExplanationInputs): LatentExplanation {
       ruleId: 'latent/harmful-request',
       probability: score.probability,
       logit: score.logit,
-      bias: lowered(detector.bias, calibration.a),
+      // A whole reading lowered to its best sentence's (segments.wholeAbove) shows that as a lower bias too.
+      bias: lowered(detector.bias, calibration.a) - (score.loweredBy ?? 0),
       calibration,
       threshold: guard.threshold,
       flagged: score.probability >= guard.threshold,

@@ -24,6 +24,11 @@
 //   A sentence's calibrated logit (and each concept's) counts `segments.margin` logits lower than a
 //   whole unit's: read alone it must clear the threshold by that much. It joins the windows above
 //   (the unit's score is the highest); the refusal-suppressed rule reads whole windows only.
+//   `segments.minWords` (default `prompt.minWords`) sets the words a sentence needs to be read.
+//   With `segments.wholeAbove`, a unit read in one window whose lines and sentences were all read
+//   counts its whole reading at most `wholeAbove` calibrated logits above the best of them: how
+//   parts are put together (a quoted e-mail's "can you take a look at the request above?") cannot
+//   lift a unit none of whose parts reads as harmful. Concepts are not lowered.
 // - Harm at layer ℓ (Zhao et al. 2025 Latent Guard): with h = resid[t_inst, ℓ] − center_ℓ,
 //   harm_ℓ = cos(h, harmfulCentroid_ℓ − center_ℓ) − cos(h, harmlessCentroid_ℓ − center_ℓ).
 //   `center` is optional (absent = zero vector).
@@ -258,6 +263,14 @@ export interface GuardSegments {
   margin: number;
   /** Sentences read per unit at most (the first ones). */
   max: number;
+  /** Words a line or sentence needs to be read alone (default: `prompt.minWords`). */
+  minWords?: number;
+  /**
+   * Calibrated logits a whole unit's reading may stand above its best line or sentence read alone,
+   * when the unit is one window and every one of them was read; above that it is lowered to it.
+   * Absent: the whole reading stands as it is.
+   */
+  wholeAbove?: number;
   /** How the margin was chosen. */
   calibration?: string;
 }

@@ -11,7 +11,7 @@ import { LatentModel, type OutputName, type PastKV } from './model';
 import { fullGraphWithLogits, locateModelFiles, ModelUnavailableError, type GraphFile, type LocateOptions, type ModelFiles } from './model-files';
 import { cpuInt8Support, parsePrecision, useInt8Screen, type Precision } from './cpu-features';
 import { scoreWindows } from './score-pass';
-import { asSentenceScore, combineWindows, type UnitScore } from './signals';
+import { asSentenceScore, combineWindows, wholeCappedBySentences, type UnitScore } from './signals';
 import { surprisalOf } from './surprisal-pass';
 import { DEFAULT_MAX_USER_TOKENS, PromptTokenizer, type Prompt } from './tokenizer';
 import { describeScoring, type LatentExplanation, type RuntimeIdentity } from './types';
@@ -107,7 +107,7 @@ export class LatentRuntime {
     const standInLayers = files.prefixStandsIn && files.prefix ? files.prefix.layers : layers;
     this.model = session({ path: files.graphPath, layers: standInLayers, prefix: files.prefixStandsIn, sha256: files.graphFileSha256 });
     this.tokenizer = PromptTokenizer.load(files, guard?.prompt.maxUserTokens ?? DEFAULT_MAX_USER_TOKENS);
-    if (guard?.segments) this.tokenizer.sentences = { max: guard.segments.max, minWords: guard.prompt.minWords ?? DEFAULT_MIN_WORDS };
+    if (guard?.segments) this.tokenizer.sentences = { max: guard.segments.max, minWords: guard.segments.minWords ?? guard.prompt.minWords ?? DEFAULT_MIN_WORDS };
     const covers = (graph: GraphFile): boolean => (guard ? layersRead(guard) <= graph.layers : options.forceScoringGraph === true);
     const scoring = files.scoring && covers(files.scoring) ? files.scoring : undefined;
     const cache = options.prefixCache !== false && this.tokenizer.prefixIds.length > 0;
@@ -288,9 +288,11 @@ export class LatentRuntime {
     let nextWindow = 0;
     return units.map((unit) => {
       const from = next;
-      const scores = windowScores
-        .slice(from, (next += unit.prompts.length))
-        .map((score, i) => (i < unit.windows || !guard.segments ? score : asSentenceScore(score, guard, guard.segments.margin)));
+      const read = windowScores.slice(from, (next += unit.prompts.length));
+      const scores = read.map((score, i) => (i < unit.windows || !guard.segments ? score : asSentenceScore(score, guard, guard.segments.margin)));
+      if (guard.segments?.wholeAbove !== undefined && unit.windows === 1 && unit.sentencesAll) {
+        scores[0] = wholeCappedBySentences(scores[0], read.slice(1), guard, guard.segments.wholeAbove);
+      }
       const score = combineWindows(scores, { tokens: unit.userTokens, truncated: unit.truncated, windows: unit.ranges });
       const fromWindow = nextWindow;
       if (surprisal) score.surprisal = surprisal.slice(fromWindow, (nextWindow += unit.windows)).reduce((best, window) => (window.score > best.score ? window : best));

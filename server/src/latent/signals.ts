@@ -55,6 +55,8 @@ export interface UnitScore {
   surprisal?: SurprisalScore;
   /** True when this is the int8 screen's reading (far below every decision; screen.ts), not an fp32 one. */
   screened?: boolean;
+  /** Logits the whole reading was lowered by, to `segments.wholeAbove` over its best sentence read alone. */
+  loweredBy?: number;
 }
 
 export function dot(a: Float32Array, aOffset: number, b: Float32Array, length: number): number {
@@ -267,6 +269,21 @@ export function asSentenceScore(score: UnitScore, guard: GuardFile, margin: numb
     refusalSuppressed: false,
     concepts: score.concepts.map((concept, i) => ({ ...concept, ...lower(concept.logit, guard.concepts?.[i]?.calibration ?? { a: 0, b: 0 }) })),
   };
+}
+
+/**
+ * The whole unit's reading, lowered to at most `above` calibrated logits over the best of its
+ * sentences read alone (their own logits, before the sentence margin): a unit none of whose lines or
+ * sentences reads as harmful is not made harmful by how they are put together. Concepts stay.
+ */
+export function wholeCappedBySentences(whole: UnitScore, sentences: readonly UnitScore[], guard: GuardFile, above: number): UnitScore {
+  const { a, b } = guard.calibration;
+  if (sentences.length === 0 || a <= 0) return whole;
+  const cap = Math.max(...sentences.map((score) => score.logit)) + above / a;
+  if (whole.logit <= cap) return whole;
+  const probability = sigmoid(a * cap + b);
+  const refusalSuppressed = whole.refusalSuppressed && probability >= guard.refusalSuppressed.minProbability;
+  return { ...whole, logit: cap, probability, refusalSuppressed, loweredBy: whole.logit - cap };
 }
 
 /** cos(h − base, direction) is centredCosine(h, base + direction, base). */

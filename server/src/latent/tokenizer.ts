@@ -36,6 +36,8 @@ export interface UnitPrompts {
   /** Tokens of the whole text, and whether some were past the last window. */
   userTokens: number;
   truncated: boolean;
+  /** True when the unit has sentences read alone and none was left out (at most `sentences.max`). */
+  sentencesAll?: boolean;
 }
 
 export interface Prompt {
@@ -153,7 +155,8 @@ export class PromptTokenizer {
       });
     }
     const windows = prompts.length;
-    const sentences = this.sentences ? sentencesOf(text, this.sentences.minWords).slice(0, this.sentences.max) : [];
+    const found = this.sentences ? sentencesOf(text, this.sentences.minWords) : [];
+    const sentences = found.slice(0, this.sentences?.max ?? 0);
     if (sentences.length > 0 && ranges.length === 0) ranges = [{ start: trimmedStart, end: trimmedStart + trimmed.length }];
     for (const { start, end } of sentences) {
       const sentence = text.slice(start, end);
@@ -161,7 +164,7 @@ export class PromptTokenizer {
       prompts.push(this.prompt(ids, 0, Math.min(ids.length, this.maxUserTokens), { trimmed: sentence, trimmedStart: start }));
       ranges.push({ start, end, sentence: true });
     }
-    return { prompts, windows, ranges, userTokens: all.length, truncated };
+    return { prompts, windows, ranges, userTokens: all.length, truncated, sentencesAll: sentences.length > 0 && sentences.length === found.length };
   }
 
   private tokenise(text: string): { trimmed: string; trimmedStart: number; all: number[] } {
