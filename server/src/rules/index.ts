@@ -10,6 +10,7 @@ import { untrustedInput } from './injection/untrusted-input';
 import { encodedPayload } from './jailbreak/encoded-payload';
 import { refusalSuppression } from './jailbreak/refusal-suppression';
 import { roleplayTemplate } from './jailbreak/roleplay-template';
+import { toxicTextRequest } from './jailbreak/toxic-text-request';
 import { emailAddress } from './pii/email-address';
 import { paymentCard } from './pii/payment-card';
 import { phoneNumber } from './pii/phone-number';
@@ -32,6 +33,7 @@ export const RULES: readonly Rule[] = [
   roleplayTemplate,
   refusalSuppression,
   encodedPayload,
+  toxicTextRequest,
   apiKey,
   privateKey,
   emailAddress,
