@@ -1,6 +1,6 @@
 // Small helpers rules share. Every pattern a rule runs must be linear in the input: no nested
 // quantifiers over overlapping classes, gaps bounded by a count.
-import type { Span, Unit } from '../core/types';
+import type { RuleContext, Span, Unit } from '../core/types';
 import { unitSpan } from '../core/spans';
 
 export interface UnitMatch {
@@ -114,3 +114,21 @@ export function isQuotedMention(text: string, start: number, end: number): boole
 
 /** Past this many findings in one file a rule stops: the file is flagged, and more adds only noise and time. */
 export const MAX_REPORTS_PER_FILE = 100;
+
+/**
+ * Reports every match of `patterns` in instruction units, once per place and at most
+ * MAX_REPORTS_PER_FILE, unless the sentence around it (the match taken out) matches `unless`.
+ */
+export function reportPhrases(context: RuleContext, patterns: readonly RegExp[], unless: RegExp, message: (phrase: string) => string): void {
+  const seen = new Set<number>();
+  for (const pattern of patterns) {
+    for (const { unit, match, span } of matchUnits(context.document.units, pattern)) {
+      if (!unit.instruction || seen.has(span.start)) continue;
+      if (seen.size >= MAX_REPORTS_PER_FILE) return;
+      const sentence = sentenceAround(unit.text, match.index, match.index + match[0].length);
+      if (unless.test(sentence.replace(match[0], ' '))) continue;
+      seen.add(span.start);
+      context.report({ span, message: message(quote(match[0])), data: { phrase: match[0] } });
+    }
+  }
+}

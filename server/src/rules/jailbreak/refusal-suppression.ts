@@ -1,6 +1,6 @@
 import type { Rule } from '../../core/types';
 import { docsUrl } from '../../core/docs';
-import { MAX_REPORTS_PER_FILE, matchUnits, quote, sentenceAround } from '../text';
+import { reportPhrases } from '../text';
 
 const ID = 'jailbreak/refusal-suppression';
 
@@ -41,20 +41,11 @@ export const refusalSuppression: Rule = {
     fixable: false,
   },
   check(context) {
-    const seen = new Set<number>();
-    for (const pattern of PATTERNS) {
-      for (const { unit, match, span } of matchUnits(context.document.units, pattern)) {
-        if (!unit.instruction || seen.has(span.start)) continue;
-        if (seen.size >= MAX_REPORTS_PER_FILE) return;
-        const sentence = sentenceAround(unit.text, match.index, match.index + match[0].length);
-        if (NOT_REFUSAL.test(sentence.replace(match[0], ' '))) continue;
-        seen.add(span.start);
-        context.report({
-          span,
-          message: `"${quote(match[0])}" takes away the model's ability to refuse or warn; jailbreaks use it so harmful requests get answered. Remove it and let the model decline what it should.`,
-          data: { phrase: match[0] },
-        });
-      }
-    }
+    reportPhrases(
+      context,
+      PATTERNS,
+      NOT_REFUSAL,
+      (phrase) => `"${phrase}" takes away the model's ability to refuse or warn; jailbreaks use it so harmful requests get answered. Remove it and let the model decline what it should.`,
+    );
   },
 };

@@ -1,6 +1,6 @@
 import type { Rule } from '../../core/types';
 import { docsUrl } from '../../core/docs';
-import { MAX_REPORTS_PER_FILE, matchUnits, quote, sentenceAround } from '../text';
+import { reportPhrases } from '../text';
 
 const ID = 'jailbreak/toxic-text-request';
 
@@ -31,20 +31,11 @@ export const toxicTextRequest: Rule = {
     fixable: false,
   },
   check(context) {
-    const seen = new Set<number>();
-    for (const pattern of PATTERNS) {
-      for (const { unit, match, span } of matchUnits(context.document.units, pattern)) {
-        if (!unit.instruction || seen.has(span.start)) continue;
-        if (seen.size >= MAX_REPORTS_PER_FILE) return;
-        const sentence = sentenceAround(unit.text, match.index, match.index + match[0].length);
-        if (NOT_A_REQUEST.test(sentence.replace(match[0], ' '))) continue;
-        seen.add(span.start);
-        context.report({
-          span,
-          message: `"${quote(match[0])}" asks for toxic text about people; wrapped in a translation or an edit, it gets models to write what they would refuse. Remove the request.`,
-          data: { phrase: match[0] },
-        });
-      }
-    }
+    reportPhrases(
+      context,
+      PATTERNS,
+      NOT_A_REQUEST,
+      (phrase) => `"${phrase}" asks for toxic text about people; wrapped in a translation or an edit, it gets models to write what they would refuse. Remove the request.`,
+    );
   },
 };
