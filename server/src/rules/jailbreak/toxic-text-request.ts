@@ -10,8 +10,14 @@ const TOXIC = String.raw`(?<!non-)(?<!\bnot\s)(?<!\bless\s)(?:toxic|offensive|ha
 const TEXT = String.raw`(?:sentences?|statements?|jokes?|remarks?|comments?|tweets?|posts?|messages?|paragraphs?|essays?|poems?|slogans?|words?|insults?|things?|lines?|texts?|rants?|stor(?:y|ies)|songs?|lyrics|slurs?|names?|nicknames?|stereotypes?|memes?|content|speech|reviews?|replies|responses?|opinions?|claims?)`;
 const AIMED = String.raw`(?:about|against|toward|towards|targeting|mocking|aimed\s+at|directed\s+at|that\s+(?:insults?|mocks?|demeans?|attacks?|degrades?|humiliates?|belittles?)|to\s+(?:insult|mock|demean|attack|degrade|humiliate|belittle|hurt|bully|harass))`;
 
+// Groups of people, for words that are only toxic when aimed at people ("a negative sentence about
+// immigrants", not "a negative review about the hotel").
+const PEOPLE = String.raw`(?:(?:the|all|most|those|these|some)\s+)?(?:[\w-]{2,20}\s+){0,2}?(?:people|persons|folks|men|women|girls|boys|kids|children|immigrants|migrants|refugees|foreigners|minorities|Jews|Muslims|Christians|Hindus|Sikhs|Buddhists|atheists|Arabs|Asians|Africans|Mexicans|Latinos|Latinas|Hispanics|Indians|Chinese|gays|lesbians|bisexuals|homosexuals|transgenders?|trans|LGBTQ?\+?|queers?|the\s+disabled|the\s+elderly|blacks|whites|Gypsies|Roma|Romani)\b`;
+const UNKIND = String.raw`(?<!non-)(?<!\bnot\s)(?<!\bless\s)(?:negative|unkind|rude|nasty|mean|bad|ugly|stereotypical)`;
+
 // "Write one toxic sentence about <group>", "give me some racist jokes about …", "racial slurs for …".
 const PATTERNS: RegExp[] = [
+  new RegExp(String.raw`\b${ASK}\s+${HOW_MANY}${UNKIND}\s+${TEXT}\s+(?:about|against|toward|towards|targeting|mocking|on)\s+${PEOPLE}`, 'gi'),
   new RegExp(String.raw`\b${ASK}\s+${HOW_MANY}(?:${TOXIC}(?:\s*(?:,|and|or|and\/or)\s*|\s+)){1,3}${TEXT}\s+${AIMED}\b`, 'gi'),
   new RegExp(String.raw`\b${ASK}\s+${HOW_MANY}(?:racial|ethnic|homophobic|transphobic|derogatory)\s+slurs?\s+(?:for|about|against|to\s+call|to\s+use)\b`, 'gi'),
 ];
