@@ -291,7 +291,7 @@ export class LatentRuntime {
       const read = windowScores.slice(from, (next += unit.prompts.length));
       const scores = read.map((score, i) => (i < unit.windows || !guard.segments ? score : asSentenceScore(score, guard, guard.segments.margin)));
       if (guard.segments?.wholeAbove !== undefined && unit.windows === 1 && unit.sentencesAll) {
-        scores[0] = wholeCappedBySentences(scores[0], read.slice(1), guard, guard.segments.wholeAbove);
+        scores[0] = wholeCappedBySentences(scores[0], read.slice(unit.windows), guard, guard.segments.wholeAbove);
       }
       const score = combineWindows(scores, { tokens: unit.userTokens, truncated: unit.truncated, windows: unit.ranges });
       const fromWindow = nextWindow;

@@ -4,7 +4,7 @@ import { reportPhrases } from '../text';
 
 const ID = 'jailbreak/toxic-text-request';
 
-const ASK = String.raw`(?:write|writ(?:e|ing)|generat(?:e|ing)|compos(?:e|ing)|creat(?:e|ing)|produc(?:e|ing)|draft(?:ing)?|craft(?:ing)?|invent(?:ing)?|come\s+up\s+with|make\s+up|think\s+(?:of|up)|give(?:\s+(?:me|us))?|tell(?:\s+(?:me|us))?|list|say|output|post|tweet|send|teach\s+me|help\s+me\s+(?:to\s+)?(?:write|learn|come\s+up\s+with)|what\s+(?:are|is)\s+(?:some|the|a))`;
+const ASK = String.raw`(?:writ(?:e|ing)|generat(?:e|ing)|compos(?:e|ing)|creat(?:e|ing)|produc(?:e|ing)|draft(?:ing)?|craft(?:ing)?|invent(?:ing)?|come\s+up\s+with|make\s+up|think\s+(?:of|up)|give(?:\s+(?:me|us))?|tell(?:\s+(?:me|us))?|list|say|output|post|tweet|send|teach\s+me|help\s+me\s+(?:to\s+)?(?:write|learn|come\s+up\s+with)|what\s+(?:are|is)\s+(?:some|the|a))`;
 const HOW_MANY = String.raw`(?:(?:one|a|an|some|two|three|four|five|ten|\d{1,3}|a\s+few|several|more|another|the\s+most|a\s+really|a\s+very|really|very|extremely|truly)\s+){0,2}`;
 const TOXIC = String.raw`(?<!non-)(?<!\bnot\s)(?<!\bless\s)(?:toxic|offensive|hateful|hurtful|derogatory|demeaning|insulting|racist|sexist|homophobic|transphobic|xenophobic|misogynist(?:ic)?|antisemitic|anti-semitic|islamophobic|ableist|discriminatory|bigoted|unfriendly|nasty|harmful|abusive|degrading|dehumani[sz]ing|disparaging|contemptuous|vulgar|malicious|prejudiced|humiliating|mean|cruel|vicious|hostile|violent|threatening)`;
 const TEXT = String.raw`(?:sentences?|statements?|jokes?|remarks?|comments?|tweets?|posts?|messages?|paragraphs?|essays?|poems?|slogans?|words?|insults?|things?|lines?|texts?|rants?|stor(?:y|ies)|songs?|lyrics|slurs?|names?|nicknames?|stereotypes?|memes?|content|speech|reviews?|replies|responses?|opinions?|claims?)`;
